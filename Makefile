@@ -1,0 +1,47 @@
+# The two commands: `make run` serves the whole product with demo data on
+# http://127.0.0.1:8000; `make test` runs ruff and the whole test suite against a real
+# PostgreSQL and Redis. Both install what they need on a fresh Debian machine with Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test bench install messages makemessages lint format check-services clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+messages: install
+	@command -v msgfmt >/dev/null || scripts/ensure_packages.sh gettext
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+makemessages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=static/vendor --no-obsolete
+
+run: messages
+	scripts/run.sh
+
+test: messages
+	scripts/test.sh
+
+bench: messages
+	scripts/bench.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles var db.sqlite3

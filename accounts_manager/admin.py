@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts_manager.models import Assignment, FollowUp, ManagerProfile, Notice, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "name", "employee_no", "region", "supervisor", "is_active",
+                    "is_superuser"]
+    list_filter = ["groups", "region", "is_active", "is_superuser"]
+    search_fields = ["username", "name", "employee_no", "email"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Organisation"), {"fields": ("name", "employee_no", "region", "supervisor",
+                                        "phone")}),
+    )
+
+
+@admin.register(ManagerProfile)
+class ManagerProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "title", "joined_on", "left_on"]
+    search_fields = ["user__username", "user__name"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["customer", "manager", "start", "end", "reason"]
+    list_filter = ["manager"]
+    search_fields = ["customer__account_no", "customer__name", "manager__username"]
+    raw_id_fields = ["customer", "manager", "created_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        # The responsibility chain is never deleted; reassign instead.
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["customer", "manager", "kind", "due_at", "status", "summary"]
+    list_filter = ["kind", "status"]
+    search_fields = ["summary", "source", "customer__account_no"]
+    raw_id_fields = ["customer", "manager", "closed_by"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "title", "created_at", "read_at"]
+    search_fields = ["title", "key"]
+    raw_id_fields = ["recipient"]

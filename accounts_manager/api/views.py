@@ -1,0 +1,193 @@
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts_manager import services
+from accounts_manager.api.filters import AssignmentFilter, FollowUpFilter
+from accounts_manager.api.serializers import (
+    AssignmentSerializer,
+    FollowUpSerializer,
+    HandoverResultSerializer,
+    HandoverSerializer,
+    ManagerSerializer,
+    NoticeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UserSerializer,
+)
+from accounts_manager.models import Assignment, FollowUp, FollowUpStatus, Notice, User
+from accounts_manager.querysets import visible_managers, with_customer_count
+from common.api.permissions import ADMIN_ONLY, SUPERVISORS
+from common.roles import Role
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token. Repeated failures lock out."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # Pass Django's request so django-axes counts the failure and enforces the lockout.
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            return Response(
+                {"detail": "Too many failed attempts; this account is locked for a while."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if user is None or not user.is_active:
+            return Response(
+                {"non_field_errors": ["Unable to log in with the given credentials."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class UserViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):
+    serializer_class = UserSerializer
+    read_roles = ADMIN_ONLY
+    write_roles = ADMIN_ONLY
+    filterset_fields = ["is_active", "username", "employee_no"]
+    search_fields = ["username", "name", "email", "employee_no"]
+    ordering_fields = ["username", "name", "date_joined"]
+    ordering = ["username"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return User.objects.select_related("region").prefetch_related("groups")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.create_user(acting_user=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_user(
+            serializer.instance, acting_user=self.request.user, **serializer.validated_data
+        )
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        instance = self.get_queryset().get(pk=kwargs["pk"])
+        response.data = self.get_serializer(instance).data
+        return response
+
+
+class ManagerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ManagerSerializer
+    filterset_fields = ["is_active", "supervisor", "employee_no"]
+    search_fields = ["username", "name", "employee_no"]
+    ordering_fields = ["username", "name", "employee_no", "customer_count"]
+    ordering = ["username"]
+    action_roles = {"handover": SUPERVISORS}
+
+    def get_queryset(self):
+        return with_customer_count(visible_managers(self.request.user).select_related("region"))
+
+    @extend_schema(request=HandoverSerializer, responses={200: HandoverResultSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def handover(self, request, pk=None):
+        from_manager = self.get_object()
+        serializer = HandoverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        effective = serializer.validated_data.get("effective") or timezone.localdate()
+        moved = services.handover_portfolio(
+            from_manager,
+            to_manager=serializer.validated_data["to"],
+            effective=effective,
+            reason=serializer.validated_data.get("reason", ""),
+            acting_user=request.user,
+        )
+        return Response(
+            {"moved": moved, "to": serializer.validated_data["to"].pk, "effective": effective}
+        )
+
+
+class AssignmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilter
+    ordering_fields = ["start", "end", "customer", "manager", "created_at"]
+    ordering = ["-start", "-id"]
+    write_roles = SUPERVISORS | {Role.INTEGRATION}
+
+    def get_queryset(self):
+        return Assignment.objects.visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.assign_customer(
+            data["customer"],
+            manager=data["manager"],
+            start=data.get("start"),
+            reason=data.get("reason", ""),
+            acting_user=self.request.user,
+        )
+
+
+class FollowUpViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = FollowUpSerializer
+    filterset_class = FollowUpFilter
+    search_fields = ["summary", "customer__name", "customer__account_no"]
+    ordering_fields = ["due_at", "created_at", "status", "kind"]
+    ordering = ["due_at", "id"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return FollowUp.objects.visible_to(self.request.user)
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        followup = serializer.instance
+        new_status = data.pop("status", None)
+        changed = [name for name, value in data.items() if getattr(followup, name) != value]
+        for name in changed:
+            setattr(followup, name, data[name])
+        if changed:
+            followup.save(update_fields=[*changed, "updated_at"])
+        if new_status and new_status != FollowUpStatus.OPEN:
+            serializer.instance = services.close_followup(
+                followup, status=new_status, acting_user=self.request.user, note=data.get(
+                    "note", "")
+            )
+
+
+class NoticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's own in-app notices, newest first."""
+
+    serializer_class = NoticeSerializer
+    filterset_fields = []
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        return Notice.objects.for_user(self.request.user)
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=False, methods=["post"], url_path="mark-read", filter_backends=[])
+    def mark_read(self, request):
+        count = services.mark_notices_read(request.user)
+        return Response({"marked": count})

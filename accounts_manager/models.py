@@ -1,0 +1,269 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+from customers.querysets import CustomerScopedQuerySet, customer_scope
+
+
+class User(AbstractUser):
+    """A person or integration client. Roles are groups (see common.roles)."""
+
+    name = models.CharField(_("full name"), max_length=100, blank=True)
+    employee_no = models.CharField(_("employee number"), max_length=30, blank=True)
+    region = models.ForeignKey(
+        "customers.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    supervisor = models.ForeignKey(
+        "self",
+        verbose_name=_("supervisor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="team",
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee_no"],
+                condition=~Q(employee_no=""),
+                name="user_unique_employee_no",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.get_full_name() or self.username
+
+
+class ManagerProfile(TimeStampedModel):
+    """What makes a user an account manager: created with the role, kept when they leave."""
+
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="manager_profile",
+    )
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    joined_on = models.DateField(_("joined on"), default=timezone.localdate)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("manager profile")
+        verbose_name_plural = _("manager profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class AssignmentQuerySet(CustomerScopedQuerySet):
+    def open(self):
+        return self.filter(end__isnull=True)
+
+
+class Assignment(TimeStampedModel):
+    """One customer's account manager from `start` until `end` (inclusive; open while null)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    manager = models.ForeignKey(
+        User, verbose_name=_("manager"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer_id", "-start", "-id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(end__isnull=True),
+                name="assignment_one_open_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="assignment_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["manager", "end"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.manager_id} ({self.start}–{self.end or ''})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.end is None
+
+
+class FollowUpKind(models.TextChoices):
+    RISK = "risk", _("Arrears risk")
+    PROMISE = "promise", _("Payment promise")
+    COLLECTION = "collection", _("Collection")
+    RECONNECTION = "reconnection", _("Reconnection")
+    OUTAGE_UNREACHABLE = "outage_unreachable", _("Outage: customer unreachable")
+    OUTAGE_CONFIRM_CALL = "outage_confirm_call", _("Outage: confirm by phone")
+    COMPLAINT = "complaint", _("Complaint")
+    SATISFACTION = "satisfaction", _("Low satisfaction")
+    VISIT = "visit", _("Visit")
+    OTHER = "other", _("Other")
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FollowUpQuerySet(CustomerScopedQuerySet):
+    def visible_to(self, user):
+        from common.roles import Role, role_of
+
+        # A manager sees the follow-ups in their own queue, including those of customers that
+        # were handed to them; others see follow-ups of the customers they see.
+        if role_of(user) == Role.ACCOUNT_MANAGER:
+            return self.filter(manager_id=user.pk)
+        return self.filter(customer_scope(user, "customer"))
+
+    def open(self):
+        return self.filter(status=FollowUpStatus.OPEN)
+
+    def overdue(self, now=None):
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+class FollowUp(TimeStampedModel):
+    """One item of a manager's work queue ("my day"), raised by any part of the product.
+
+    `source` says what raised it (`complaint:42`, `promise:7`); at most one open follow-up
+    exists per customer, kind and source, so raising it again is a no-op.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="followups",
+    )
+    manager = models.ForeignKey(
+        User,
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=FollowUpKind.choices)
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=FollowUpStatus.choices,
+        default=FollowUpStatus.OPEN,
+        db_index=True,
+    )
+    summary = models.CharField(_("summary"), max_length=500)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "source"],
+                condition=Q(status="open"),
+                name="followup_one_open_per_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["manager", "status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == FollowUpStatus.OPEN and self.due_at < timezone.now()
+
+
+class NoticeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient_id=user.pk)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notice(TimeStampedModel):
+    """An in-app notice to one user (supervisors hear of risk rises, breaches, repeats).
+
+    `key` makes raising it idempotent: at most one notice per recipient and key.
+    """
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notices"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    key = models.CharField(_("key"), max_length=150)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notice_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

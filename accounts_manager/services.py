@@ -1,0 +1,350 @@
+"""What the business does with users, portfolios, the work queue and in-app notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts_manager.models import (
+    Assignment,
+    FollowUp,
+    FollowUpStatus,
+    ManagerProfile,
+    Notice,
+    User,
+)
+from common.errors import DomainError
+from common.roles import GROUP_ROLES, Role, role_of
+
+# --- users -----------------------------------------------------------------------------------
+
+USER_FIELDS = ("name", "email", "employee_no", "region", "supervisor", "phone")
+
+
+def set_user_role(user: User, *, role: str) -> None:
+    """Make `user` hold exactly `role` (a group name, or `admin` for a superuser)."""
+    if role not in {r.value for r in Role}:
+        raise DomainError("invalid_role", _("Unknown role %(role)s.") % {"role": role}, field="role")
+    groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in GROUP_ROLES])}
+    for name in [r.value for r in GROUP_ROLES]:
+        groups.setdefault(name, Group.objects.get_or_create(name=name)[0])
+    user.groups.remove(*[g for name, g in groups.items() if name != role])
+    is_admin = role == Role.ADMIN
+    if user.is_superuser != is_admin or user.is_staff != is_admin:
+        user.is_superuser = is_admin
+        user.is_staff = is_admin
+        user.save(update_fields=["is_superuser", "is_staff"])
+    if not is_admin:
+        user.groups.add(groups[role])
+    if role == Role.ACCOUNT_MANAGER:
+        ManagerProfile.objects.get_or_create(user=user)
+    user._crm_role = Role(role)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    acting_user: User | None = None,
+    is_active: bool = True,
+    **fields,
+) -> User:
+    """Create a user with a role; an account manager also gets a manager profile."""
+    user = User(username=username, is_active=is_active, **{k: v for k, v in fields.items()
+                                                           if k in USER_FIELDS})
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    set_user_role(user, role=role)
+    return user
+
+
+@transaction.atomic
+def update_user(
+    user: User,
+    *,
+    acting_user: User | None = None,
+    role: str | None = None,
+    password: str | None = None,
+    **fields,
+) -> User:
+    """Change a user. Deactivating a manager who still has a portfolio is refused."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed: list[str] = []
+    for name, value in fields.items():
+        if name in (*USER_FIELDS, "is_active", "username") and getattr(user, name) != value:
+            setattr(user, name, value)
+            changed.append(name)
+    if "is_active" in changed and not user.is_active:
+        open_count = Assignment.objects.open().filter(manager=user).count()
+        if open_count:
+            raise DomainError(
+                "manager_has_portfolio",
+                _(
+                    "This manager still has %(n)d customers. Hand the portfolio over to "
+                    "another manager before deactivating the account."
+                )
+                % {"n": open_count},
+                field="is_active",
+            )
+        if hasattr(user, "manager_profile"):
+            user.manager_profile.left_on = timezone.localdate()
+            user.manager_profile.save(update_fields=["left_on", "updated_at"])
+    if password:
+        user.set_password(password)
+        changed.append("password")
+    if changed:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=changed)
+    if role is not None and role != role_of(user):
+        if role_of(user) == Role.ACCOUNT_MANAGER and Assignment.objects.open().filter(
+            manager=user
+        ).exists():
+            raise DomainError(
+                "manager_has_portfolio",
+                _("Hand this manager's portfolio over before changing the role."),
+                field="role",
+            )
+        set_user_role(user, role=role)
+    return user
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+def _check_manager(manager: User) -> None:
+    if not manager.is_active or role_of(manager) != Role.ACCOUNT_MANAGER:
+        raise DomainError(
+            "not_a_manager",
+            _("%(user)s is not an active account manager.") % {"user": manager},
+            field="manager",
+        )
+
+
+def current_assignment(customer) -> Assignment | None:
+    return Assignment.objects.open().filter(customer=customer).first()
+
+
+@transaction.atomic
+def assign_customer(
+    customer,
+    *,
+    manager: User,
+    start: dt.date | None = None,
+    reason: str = "",
+    acting_user: User | None = None,
+) -> Assignment:
+    """Give `customer` to `manager` from `start`.
+
+    The open assignment, if any, ends the day before `start`; the customer's open follow-ups
+    move to the new manager. The customer row is locked so two reassignments serialise.
+    """
+    from customers.models import Customer
+
+    start = start or timezone.localdate()
+    _check_manager(manager)
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    current = Assignment.objects.select_for_update().open().filter(customer=customer).first()
+    if current is not None:
+        if current.manager_id == manager.pk:
+            raise DomainError(
+                "already_assigned",
+                _("The customer is already assigned to %(manager)s.") % {"manager": manager},
+                field="manager",
+            )
+        if start <= current.start:
+            raise DomainError(
+                "start_too_early",
+                _(
+                    "The new assignment must start after the current one (which started on "
+                    "%(date)s)."
+                )
+                % {"date": current.start.isoformat()},
+                field="start",
+            )
+        current.end = start - dt.timedelta(days=1)
+        current.save(update_fields=["end", "updated_at"])
+    assignment = Assignment.objects.create(
+        customer=customer, manager=manager, start=start, reason=reason, created_by=acting_user
+    )
+    FollowUp.objects.open().filter(customer=customer).exclude(manager=manager).update(
+        manager=manager, updated_at=timezone.now()
+    )
+    return assignment
+
+
+@transaction.atomic
+def handover_portfolio(
+    from_manager: User,
+    *,
+    to_manager: User,
+    effective: dt.date | None = None,
+    reason: str = "",
+    acting_user: User | None = None,
+) -> int:
+    """Move every open assignment and open follow-up of `from_manager` in one step.
+
+    Returns the number of customers moved. All or nothing.
+    """
+    effective = effective or timezone.localdate()
+    if from_manager.pk == to_manager.pk:
+        raise DomainError("same_manager", _("Choose another manager to hand over to."), field="to")
+    _check_manager(to_manager)
+    # Lock the portfolio in a fixed order so a concurrent reassignment waits for us.
+    current = list(
+        Assignment.objects.select_for_update().open().filter(manager=from_manager).order_by("pk")
+    )
+    too_recent = [a for a in current if a.start >= effective]
+    if too_recent:
+        raise DomainError(
+            "start_too_early",
+            _(
+                "%(n)d assignments start on or after %(date)s; choose a later effective date."
+            )
+            % {"n": len(too_recent), "date": effective.isoformat()},
+            field="effective",
+        )
+    end = effective - dt.timedelta(days=1)
+    reason = reason or _("Portfolio handover from %(from)s") % {"from": from_manager}
+    Assignment.objects.filter(pk__in=[a.pk for a in current]).update(
+        end=end, updated_at=timezone.now()
+    )
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                customer_id=a.customer_id,
+                manager=to_manager,
+                start=effective,
+                reason=reason,
+                created_by=acting_user,
+            )
+            for a in current
+        ]
+    )
+    FollowUp.objects.open().filter(manager=from_manager).update(
+        manager=to_manager, updated_at=timezone.now()
+    )
+    return len(current)
+
+
+# --- the work queue --------------------------------------------------------------------------
+
+
+def raise_followup(
+    customer,
+    *,
+    kind: str,
+    source: str,
+    summary: str,
+    due_at: dt.datetime,
+    manager: User | None = None,
+    link: str = "",
+) -> tuple[FollowUp, bool]:
+    """Open a follow-up, or return the open one for the same customer, kind and source.
+
+    The manager defaults to the customer's current account manager.
+    """
+    existing = FollowUp.objects.open().filter(customer=customer, kind=kind, source=source).first()
+    if existing is not None:
+        return existing, False
+    if manager is None:
+        current = current_assignment(customer)
+        manager = current.manager if current else None
+    try:
+        with transaction.atomic():
+            followup = FollowUp.objects.create(
+                customer=customer,
+                manager=manager,
+                kind=kind,
+                source=source,
+                summary=summary[:500],
+                due_at=due_at,
+                link=link,
+            )
+    except IntegrityError:
+        # Raised concurrently by another worker: the constraint kept it single.
+        return FollowUp.objects.open().get(customer=customer, kind=kind, source=source), False
+    return followup, True
+
+
+@transaction.atomic
+def close_followup(
+    followup: FollowUp,
+    *,
+    status: str = FollowUpStatus.DONE,
+    acting_user: User | None = None,
+    note: str = "",
+) -> FollowUp:
+    if status not in (FollowUpStatus.DONE, FollowUpStatus.CANCELLED):
+        raise DomainError("invalid_status", _("A follow-up is closed as done or cancelled."),
+                          field="status")
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    if followup.status != FollowUpStatus.OPEN:
+        if followup.status == status:
+            return followup
+        raise DomainError(
+            "already_closed", _("This follow-up is already closed."), field="status"
+        )
+    followup.status = status
+    followup.closed_at = timezone.now()
+    followup.closed_by = acting_user
+    fields = ["status", "closed_at", "closed_by", "updated_at"]
+    if note:
+        followup.note = note
+        fields.append("note")
+    followup.save(update_fields=fields)
+    return followup
+
+
+def close_followups_for_source(*, source: str, kinds: Iterable[str] | None = None,
+                               status: str = FollowUpStatus.DONE) -> int:
+    """Close the open follow-ups a resolved matter raised (e.g. a kept promise)."""
+    qs = FollowUp.objects.open().filter(source=source)
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    return qs.update(status=status, closed_at=timezone.now(), updated_at=timezone.now())
+
+
+# --- in-app notices --------------------------------------------------------------------------
+
+
+def notify_user(
+    recipient: User, *, key: str, title: str, body: str = "", link: str = ""
+) -> tuple[Notice, bool]:
+    """Post an in-app notice once per recipient and key."""
+    notice, created = Notice.objects.get_or_create(
+        recipient=recipient, key=key[:150], defaults={"title": title[:200], "body": body,
+                                                      "link": link},
+    )
+    return notice, created
+
+
+def supervisor_of(customer) -> User | None:
+    """The supervisor who answers for `customer`: its manager's, else one of its region."""
+    current = Assignment.objects.open().filter(customer=customer).select_related(
+        "manager__supervisor").first()
+    if current and current.manager.supervisor_id and current.manager.supervisor.is_active:
+        return current.manager.supervisor
+    return (
+        User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
+        .filter(region_id=customer.region_id)
+        .order_by("pk")
+        .first()
+    )
+
+
+def mark_notices_read(user: User, *, ids: Iterable[int] | None = None) -> int:
+    qs = Notice.objects.for_user(user).unread()
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

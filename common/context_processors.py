@@ -1,0 +1,42 @@
+"""The navigation of the base layout, by role. Items whose page does not exist are skipped."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from common.roles import Role, role_of
+
+_ALL = frozenset(Role)
+_MANAGERS = frozenset({Role.ACCOUNT_MANAGER})
+_OVERSIGHT = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+
+# (label, url name, icon, roles)
+NAVIGATION = [
+    (_("My day"), "accounts_manager:my_day", "bi-sun", _MANAGERS | _OVERSIGHT),
+    (_("Dashboard"), "accounts_manager:dashboard", "bi-speedometer2", _OVERSIGHT),
+    (_("Customers"), "customers:list", "bi-building", _ALL),
+    (_("Arrears"), "billing:arrears", "bi-cash-coin", _ALL),
+    (_("Risk"), "billing:risk_overview", "bi-exclamation-triangle", _OVERSIGHT | _MANAGERS),
+    (_("Outages"), "outages:list", "bi-lightning", _ALL),
+    (_("Complaints"), "complaints:list", "bi-chat-left-text", _ALL),
+    (_("Visits"), "accounts_manager:visits", "bi-geo-alt", _MANAGERS | _OVERSIGHT),
+    (_("Managers"), "accounts_manager:manager_list", "bi-people", _OVERSIGHT),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    role = role_of(user) if user is not None else None
+    if role is None:
+        return {"nav_items": [], "user_role": None}
+    items = []
+    path = request.path
+    for label, url_name, icon, roles in NAVIGATION:
+        if role not in roles:
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "icon": icon, "active": path.startswith(url)
+                      and url != "/"})
+    return {"nav_items": items, "user_role": role}

@@ -1,0 +1,66 @@
+"""Roles are Django groups; administrators are superusers. One place decides who is what."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    INTEGRATION = "integration", _("Integration client")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+GROUP_ROLES = (Role.ACCOUNT_MANAGER, Role.SUPERVISOR, Role.INTEGRATION, Role.AUDITOR)
+# Roles that see every customer.
+GLOBAL_READ_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION, Role.AUDITOR})
+WRITE_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+
+
+def role_of(user) -> Role | None:
+    """The user's role, cached on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    cached = getattr(user, "_crm_role", "unset")
+    if cached != "unset":
+        return cached
+    role: Role | None = None
+    if user.is_superuser:
+        role = Role.ADMIN
+    else:
+        names = set(user.groups.values_list("name", flat=True))
+        for candidate in GROUP_ROLES:
+            if candidate.value in names:
+                role = candidate
+                break
+    user._crm_role = role
+    return role
+
+
+def has_role(user, *roles: Role) -> bool:
+    return role_of(user) in roles
+
+
+def is_manager(user) -> bool:
+    return role_of(user) == Role.ACCOUNT_MANAGER
+
+
+def is_supervisor(user) -> bool:
+    return role_of(user) == Role.SUPERVISOR
+
+
+def is_admin(user) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def sees_everything(user) -> bool:
+    role = role_of(user)
+    if role in GLOBAL_READ_ROLES:
+        return True
+    # A supervisor without a region oversees all regions.
+    return role == Role.SUPERVISOR and user.region_id is None
+
+
+def can_write(user) -> bool:
+    return role_of(user) in WRITE_ROLES

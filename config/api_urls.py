@@ -1,0 +1,30 @@
+"""The one API router. Each app lists its viewsets in `<app>/api/routes.py` as ROUTES."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from accounts_manager.api import routes as accounts_manager_routes
+from billing.api import routes as billing_routes
+from complaints.api import routes as complaints_routes
+from customers.api import routes as customers_routes
+from outages.api import routes as outages_routes
+
+router = DefaultRouter()
+for module in (
+    customers_routes,
+    accounts_manager_routes,
+    billing_routes,
+    outages_routes,
+    complaints_routes,
+):
+    for prefix, viewset, basename in module.ROUTES:
+        router.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    *accounts_manager_routes.EXTRA_URLS,
+    *customers_routes.EXTRA_URLS,
+    *billing_routes.EXTRA_URLS,
+    *outages_routes.EXTRA_URLS,
+    *complaints_routes.EXTRA_URLS,
+    path("", include(router.urls)),
+]

@@ -1,0 +1,24 @@
+"""The Celery app (`celery -A config worker`) and the one beat schedule.
+
+The schedule below is written into django-celery-beat's tables by `manage.py sync_schedules`
+(run by `make run` and on deploy); administrators can then change times or pause entries in
+the admin, and a later sync keeps their changes to existing entries.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("crm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# name -> (task, schedule). Each app's tasks stay thin; the rules live in their services.
+BEAT_SCHEDULE: dict[str, dict] = {
+}
+app.conf.beat_schedule = BEAT_SCHEDULE
+
+__all__ = ["BEAT_SCHEDULE", "app", "crontab"]

@@ -1,0 +1,121 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from common.api.permissions import ADMIN_ONLY
+from common.roles import Role
+from customers import services
+from customers.api.filters import ContactFilter, CustomerFilter
+from customers.api.serializers import (
+    ContactSerializer,
+    CustomerSerializer,
+    RegionSerializer,
+    TimelineEntrySerializer,
+)
+from customers.models import Contact, Customer, Region
+from customers.timeline import customer_timeline
+
+CUSTOMER_WRITERS = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+
+
+class RegionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Region.objects.all()
+    serializer_class = RegionSerializer
+    write_roles = ADMIN_ONLY | {Role.INTEGRATION}
+    filterset_fields = ["code"]
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+
+
+class CustomerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    search_fields = ["name", "account_no", "credit_code"]
+    ordering_fields = ["account_no", "name", "risk_score", "contract_capacity_kva",
+                       "voltage_kv", "created_at", "updated_at"]
+    ordering = ["account_no"]
+    write_roles = CUSTOMER_WRITERS
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            Customer.objects.visible_to(self.request.user)
+            .with_manager()
+            .select_related("region")
+            .prefetch_related("supply_points__feeder")
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        points = data.pop("supply_points", [])
+        serializer.instance = services.create_customer(
+            acting_user=self.request.user, supply_points=points, **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        points = data.pop("supply_points", None)
+        services.update_customer(
+            serializer.instance, acting_user=self.request.user, supply_points=points, **data
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        instance = self.get_queryset().get(pk=serializer.instance.pk)
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(self.get_serializer(self.get_queryset().get(pk=instance.pk)).data)
+
+    @extend_schema(
+        responses=TimelineEntrySerializer(many=True),
+        parameters=[OpenApiParameter("kind", str, description="Only entries of this kind")],
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def timeline(self, request, pk=None):
+        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
+        kinds = request.query_params.getlist("kind") or None
+        entries = customer_timeline(customer, kinds=kinds)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
+
+
+class ContactViewSet(viewsets.ModelViewSet):
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    search_fields = ["name", "mobile", "email"]
+    ordering_fields = ["name", "customer", "created_at"]
+    ordering = ["customer", "id"]
+    write_roles = CUSTOMER_WRITERS
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return Contact.objects.visible_to(self.request.user).select_related("customer")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.create_contact(acting_user=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_contact(
+            serializer.instance, acting_user=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_contact(instance, acting_user=self.request.user)

@@ -1,0 +1,304 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from common.models import TimeStampedModel
+from customers.querysets import CustomerQuerySet, CustomerScopedQuerySet
+from customers.validators import normalize_credit_code, normalize_mobile
+
+
+class Region(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Segment(models.TextChoices):
+    INDUSTRIAL = "industrial", _("Industrial")
+    COMMERCIAL = "commercial", _("Commercial")
+    GOVERNMENT = "government", _("Government")
+    HOSPITAL = "hospital", _("Hospital")
+    SCHOOL = "school", _("School")
+    TRANSPORT = "transport", _("Transport")
+    DATA_CENTER = "data_center", _("Data centre")
+    OTHER = "other", _("Other")
+
+
+class Importance(models.TextChoices):
+    """重要电力用户 classes (GB/T 29328) plus ordinary customers."""
+
+    SPECIAL = "special", _("Special class")
+    LEVEL1 = "level1", _("Level 1")
+    LEVEL2 = "level2", _("Level 2")
+    TEMPORARY = "temporary", _("Temporary important")
+    NORMAL = "normal", _("Ordinary")
+
+
+IMPORTANT_CLASSES = (
+    Importance.SPECIAL,
+    Importance.LEVEL1,
+    Importance.LEVEL2,
+    Importance.TEMPORARY,
+)
+
+
+class Tariff(models.TextChoices):
+    TWO_PART = "two_part", _("Two-part (large industrial)")
+    SINGLE_PART = "single_part", _("Single-part (general commercial)")
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class Customer(TimeStampedModel):
+    account_no = models.CharField(
+        _("account number"),
+        max_length=32,
+        unique=True,
+        help_text=_("户号 — unique and never changed once created."),
+    )
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
+    credit_code_override = models.CharField(
+        _("credit code check override"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Reason for accepting an old code whose check character does not verify. "
+            "Leave empty for a valid code."
+        ),
+    )
+    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices)
+    importance = models.CharField(
+        _("importance class"), max_length=20, choices=Importance.choices, default="normal"
+    )
+    voltage_kv = models.DecimalField(
+        _("voltage (kV)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.22"))],
+    )
+    contract_capacity_kva = models.DecimalField(
+        _("contracted capacity (kVA)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    typical_daily_load_kw = models.DecimalField(
+        _("typical daily load (kW)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        default=Decimal("0"),
+    )
+    tariff = models.CharField(_("tariff"), max_length=20, choices=Tariff.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="customers"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CustomerStatus.choices,
+        default=CustomerStatus.ACTIVE,
+        db_index=True,
+    )
+    has_backup_generator = models.BooleanField(_("has own emergency generator"), default=False)
+    backup_capacity_kw = models.DecimalField(
+        _("generator capacity (kW)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    # Filled by the arrears-risk scan (billing); null before the first scan.
+    risk_level = models.CharField(
+        _("risk level"), max_length=10, choices=RiskLevel.choices, null=True, blank=True,
+        db_index=True,
+    )
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account_no"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["region", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(has_backup_generator=True) | Q(backup_capacity_kw__isnull=True),
+                name="customer_backup_capacity_needs_generator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_no} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def is_important(self) -> bool:
+        return self.importance in IMPORTANT_CLASSES
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from customers.validators import credit_code_problem
+
+        errors = {}
+        self.credit_code = normalize_credit_code(self.credit_code)
+        problem = credit_code_problem(self.credit_code)
+        if problem:
+            kind, message = problem
+            if kind != "checksum":
+                errors["credit_code"] = message
+            elif not self.credit_code_override.strip():
+                errors["credit_code"] = f"{message} " + str(
+                    _("If this is a genuine old code, record the reason in the override field.")
+                )
+        if self.has_backup_generator and self.backup_capacity_kw is None:
+            errors["backup_capacity_kw"] = _("Give the generator's capacity.")
+        if not self.has_backup_generator and self.backup_capacity_kw is not None:
+            errors["backup_capacity_kw"] = _("Only a customer with a generator has a capacity.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ContactRole(models.TextChoices):
+    LEGAL = "legal", _("Legal representative")
+    ELECTRICAL = "electrical", _("Electrical lead")
+    FINANCE = "finance", _("Finance")
+    EMERGENCY = "emergency", _("Emergency contact")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+
+
+class ContactLanguage(models.TextChoices):
+    ZH_HANS = "zh-hans", _("Simplified Chinese")
+    EN = "en", _("English")
+
+
+class ContactQuerySet(CustomerScopedQuerySet):
+    pass
+
+
+class Contact(TimeStampedModel):
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.SMS
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=ContactLanguage.choices, default="zh-hans"
+    )
+    receives_outage_notices = models.BooleanField(_("receives outage notices"), default=True)
+    receives_billing_notices = models.BooleanField(_("receives billing notices"), default=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer_id", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.mobile:
+            try:
+                self.mobile = normalize_mobile(self.mobile)
+            except ValidationError as exc:
+                errors["mobile"] = exc.messages
+        if self.preferred_channel == Channel.SMS and not self.mobile:
+            errors.setdefault("mobile", []).append(_("SMS is preferred, so give a mobile number."))
+        if self.preferred_channel == Channel.EMAIL and not self.email:
+            errors["email"] = [_("E-mail is preferred, so give an e-mail address.")]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_reachable(self) -> bool:
+        return bool(self.mobile or self.email)
+
+
+class SupplyPointQuerySet(CustomerScopedQuerySet):
+    pass
+
+
+class SupplyPoint(models.Model):
+    """A feeder a customer is supplied from; a dual-supply customer has two or more."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="supply_points",
+    )
+    feeder = models.ForeignKey(
+        "outages.Feeder",
+        verbose_name=_("feeder"),
+        on_delete=models.PROTECT,
+        related_name="supply_points",
+    )
+    is_primary = models.BooleanField(_("primary supply"), default=False)
+
+    history = HistoricalRecords()
+    objects = SupplyPointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer_id", "-is_primary", "id"]
+        verbose_name = _("supply point")
+        verbose_name_plural = _("supply points")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "feeder"], name="supply_point_unique_feeder"
+            ),
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_primary=True),
+                name="supply_point_one_primary",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ← {self.feeder_id}{' *' if self.is_primary else ''}"

@@ -1,0 +1,58 @@
+"""Reusable queries over customers, and the one scoping rule every part uses."""
+
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+
+from common.roles import Role, role_of, sees_everything
+
+
+def customer_scope(user, prefix: str = "") -> Q:
+    """A Q over Customer (or over a model whose `prefix` leads to Customer) for what `user` sees.
+
+    - administrators, integration clients, auditors, supervisors without a region: everything
+    - supervisors: the customers of their region
+    - account managers: the customers whose open assignment is theirs
+    - anyone else: nothing
+    """
+    p = f"{prefix}__" if prefix else ""
+    role = role_of(user)
+    if role is None:
+        return Q(**{f"{p}pk__in": []})
+    if sees_everything(user):
+        return Q()
+    if role == Role.SUPERVISOR:
+        return Q(**{f"{p}region_id": user.region_id})
+    if role == Role.ACCOUNT_MANAGER:
+        # At most one open assignment per customer (a database constraint), so this join
+        # never duplicates rows.
+        return Q(**{f"{p}assignments__manager_id": user.pk, f"{p}assignments__end__isnull": True})
+    return Q(**{f"{p}pk__in": []})
+
+
+class CustomerScopedQuerySet(models.QuerySet):
+    """Base for querysets of rows that hang off one customer through `customer_path`."""
+
+    customer_path = "customer"
+
+    def visible_to(self, user):
+        return self.filter(customer_scope(user, self.customer_path))
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(customer_scope(user))
+
+    def active(self):
+        return self.filter(status="active")
+
+    def with_manager(self):
+        """Annotate `manager_id_open` (user id of the open assignment, or None)."""
+        from accounts_manager.models import Assignment
+
+        open_assignment = Assignment.objects.filter(customer=OuterRef("pk"), end__isnull=True)
+        return self.annotate(
+            manager_id_open=Subquery(open_assignment.values("manager_id")[:1]),
+        )
+
+    def unassigned(self):
+        return self.active().exclude(assignments__end__isnull=True)

@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from outages.models import Feeder, Substation
+
+
+@admin.register(Substation)
+class SubstationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region", "voltage_kv"]
+    list_filter = ["region"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Feeder)
+class FeederAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "substation", "region"]
+    list_filter = ["region", "substation"]
+    search_fields = ["code", "name"]

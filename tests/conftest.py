@@ -1,0 +1,105 @@
+"""The fixed cast every test can use.
+
+Two regions (east, west); supervisor `sup_east` over east and `sup_all` with no region (all);
+managers `mgr_a` and `mgr_b` in east under sup_east, `mgr_c` in west; an administrator, an
+integration client and an auditor. Customers are made per test with `customer_for`.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    AssignmentFactory,
+    CustomerFactory,
+    FeederFactory,
+    RegionFactory,
+    SubstationFactory,
+    SupplyPointFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def east(db):
+    return RegionFactory(code="EAST", name="东区")
+
+
+@pytest.fixture
+def west(db):
+    return RegionFactory(code="WEST", name="西区")
+
+
+@pytest.fixture
+def sup_east(east):
+    return UserFactory(username="sup_east", name="东区主管", region=east, role="supervisor")
+
+
+@pytest.fixture
+def sup_all(db):
+    return UserFactory(username="sup_all", name="总主管", role="supervisor")
+
+
+@pytest.fixture
+def mgr_a(east, sup_east):
+    return UserFactory(username="mgr_a", name="经理甲", region=east, supervisor=sup_east,
+                       employee_no="E001", role="account_manager")
+
+
+@pytest.fixture
+def mgr_b(east, sup_east):
+    return UserFactory(username="mgr_b", name="经理乙", region=east, supervisor=sup_east,
+                       employee_no="E002", role="account_manager")
+
+
+@pytest.fixture
+def mgr_c(west):
+    return UserFactory(username="mgr_c", name="经理丙", region=west, employee_no="W001",
+                       role="account_manager")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", name="管理员", role="admin")
+
+
+@pytest.fixture
+def integration(db):
+    return UserFactory(username="billing_system", name="营销系统", role="integration")
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", name="审计", role="auditor")
+
+
+@pytest.fixture
+def feeder_east(east):
+    return FeederFactory(substation=SubstationFactory(region=east), region=east)
+
+
+@pytest.fixture
+def customer_for(east, feeder_east):
+    """customer_for(manager, **fields): an active customer assigned to `manager` (or nobody)."""
+
+    def make(manager=None, **fields):
+        fields.setdefault("region", manager.region if manager and manager.region else east)
+        customer = CustomerFactory(**fields)
+        SupplyPointFactory(customer=customer, feeder=feeder_east, is_primary=True)
+        if manager is not None:
+            AssignmentFactory(customer=customer, manager=manager)
+        return customer
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """api(user) -> an APIClient authenticated as `user` (None: anonymous)."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
