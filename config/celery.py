@@ -18,6 +18,22 @@ app.autodiscover_tasks()
 
 # name -> (task, schedule). Each app's tasks stay thin; the rules live in their services.
 BEAT_SCHEDULE: dict[str, dict] = {
+    "complaints-check-deadlines": {
+        "task": "complaints.tasks.check_complaint_deadlines",
+        "schedule": crontab(minute="*/5"),
+    },
+    "outages-resume-notifications": {
+        "task": "outages.tasks.resume_outage_notifications",
+        "schedule": crontab(minute="*"),
+    },
+    "outages-escalate-unconfirmed": {
+        "task": "outages.tasks.escalate_unconfirmed_important_customers",
+        "schedule": crontab(minute="*/15"),
+    },
+    "outages-refresh-impacts": {
+        "task": "outages.tasks.refresh_upcoming_outage_impacts",
+        "schedule": crontab(minute="7,22,37,52"),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
 

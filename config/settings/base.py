@@ -249,11 +249,30 @@ SMS_GATEWAY_USERNAME = env("SMS_GATEWAY_USERNAME", "")
 SMS_GATEWAY_PASSWORD = env("SMS_GATEWAY_PASSWORD", "")
 SMS_GATEWAY_TIMEOUT = 10
 SMS_GATEWAY_MAX_RETRIES = 5
+# Signature (【…】) and provider template id, sent with every SMS (see docs/outages.md).
+SMS_GATEWAY_SIGNATURE = env("SMS_GATEWAY_SIGNATURE", "国网供电")
+SMS_GATEWAY_TEMPLATE_ID = env("SMS_GATEWAY_TEMPLATE_ID", "")
+# Sender per channel; with no SMS gateway URL, SMS go to the log and a file (the demo).
+OUTAGE_CHANNEL_SENDERS = {
+    "sms": "outages.channels.sms.HttpSmsSender" if SMS_GATEWAY_URL
+    else "outages.channels.logfile.LogFileSender",
+    "email": "outages.channels.email.EmailSender",
+}
+OUTAGE_NOTICE_LOG_FILE = Path(env("OUTAGE_NOTICE_LOG_FILE", str(VAR_DIR / "outage-notices.log")))
+# A claimed notice not recorded within the lease is claimed again (its worker died).
+OUTAGE_NOTIFY_LEASE = timedelta(minutes=5)
+# How many batch tasks `notify` starts at most, so that several workers share a big batch.
+OUTAGE_NOTIFY_PARALLEL_TASKS = 4
+# Wait before retry n (1-based) of a notice after a transient failure: base * 2**(n-1), capped.
+OUTAGE_NOTIFY_RETRY_BASE = timedelta(seconds=30)
+OUTAGE_NOTIFY_RETRY_MAX = timedelta(minutes=30)
 
 # complaints
 COMPLAINT_REPEAT_WINDOW_DAYS = 90
 COMPLAINT_CLOSE_WITHOUT_CALLBACK_AFTER_ATTEMPTS = 3
 COMPLAINT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# The callback (回访) is made by someone other than the person who resolved the ticket.
+COMPLAINT_CALLBACK_BY_RESOLVER_ALLOWED = env_bool("COMPLAINT_CALLBACK_BY_RESOLVER_ALLOWED", False)
 
 # visits: planned frequency in months by importance class
 VISIT_FREQUENCY_MONTHS = {"special": 1, "level1": 2, "level2": 3, "temporary": 6, "normal": 6}

@@ -13,8 +13,7 @@ class SubstationSerializer(serializers.ModelSerializer):
 
 
 class FeederSerializer(serializers.ModelSerializer):
-    substation = serializers.SlugRelatedField(slug_field="code",
-                                              queryset=Substation.objects.all())
+    substation = serializers.SlugRelatedField(slug_field="code", queryset=Substation.objects.all())
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
 
     class Meta:

@@ -27,7 +27,9 @@ class FeederFilter(django_filters.FilterSet):
 
 
 class SubstationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     queryset = Substation.objects.select_related("region")
@@ -39,7 +41,9 @@ class SubstationViewSet(
 
 
 class FeederViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     queryset = Feeder.objects.select_related("region", "substation")

@@ -1,0 +1,454 @@
+"""Notice batches: plan the notifications of an outage, then claim, send and record them.
+
+Planning inserts one row per (outage, contact, channel, kind, revision) — the idempotency
+key — so planning again adds only what is missing. Workers claim due rows in chunks with a
+conditional UPDATE (a row is taken only if it is still pending and unclaimed, or its claim's
+lease ran out), which works on PostgreSQL and SQLite alike; on PostgreSQL the candidates are
+picked with SELECT … FOR UPDATE SKIP LOCKED so workers do not queue behind each other. A worker
+that dies leaves its rows claimed until the lease (OUTAGE_NOTIFY_LEASE) runs out; then another
+worker takes them. Nothing here runs in a web request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from customers.models import Channel, Contact
+from outages.channels import OutboundMessage, Sender, SendResult, senders
+from outages.models import (
+    REACHED_STATUSES,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    OutageImpact,
+    PlannedOutage,
+)
+from outages.texts import NoticeContext, render
+
+logger = logging.getLogger(__name__)
+
+PENDING = NotificationStatus.PENDING
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
+
+
+def choose_channel(preferred: str, mobile: str, email: str) -> tuple[str, str] | None:
+    """The contact's preferred channel if it has the address for it, else the other one."""
+    options = {Channel.SMS: mobile, Channel.EMAIL: email}
+    if options.get(preferred):
+        return preferred, options[preferred]
+    for channel, address in options.items():
+        if address:
+            return channel, address
+    return None
+
+
+def reachable_contacts(customer_ids=None, *, outage: PlannedOutage | None = None):
+    """Contacts who receive outage notices and have a mobile number or an e-mail address."""
+    qs = Contact.objects.filter(receives_outage_notices=True).filter(~Q(mobile="") | ~Q(email=""))
+    if outage is not None:
+        qs = qs.filter(
+            customer__outage_impacts__outage=outage,
+            customer__outage_impacts__removed_at__isnull=True,
+        )
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=list(customer_ids))
+    return qs
+
+
+def _insert(rows: list[Notification]) -> int:
+    if not rows:
+        return 0
+    outage_id, kind, revision = rows[0].outage_id, rows[0].kind, rows[0].revision
+    existing = Notification.objects.filter(outage_id=outage_id, kind=kind, revision=revision)
+    before = existing.count()
+    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return existing.count() - before
+
+
+def plan_notices(outage: PlannedOutage, *, customer_ids: Iterable[int] | None = None) -> int:
+    """One `notice` per reachable contact of each affected customer; returns the rows added."""
+    now = timezone.now()
+    rows = []
+    contacts = reachable_contacts(customer_ids, outage=outage).values_list(
+        "id", "customer_id", "preferred_channel", "mobile", "email"
+    )
+    for contact_id, customer_id, preferred, mobile, email in contacts.iterator(chunk_size=2000):
+        choice = choose_channel(preferred, mobile, email)
+        if choice is None:
+            continue
+        rows.append(
+            Notification(
+                outage_id=outage.pk,
+                customer_id=customer_id,
+                contact_id=contact_id,
+                channel=choice[0],
+                address=choice[1],
+                kind=NotificationKind.NOTICE,
+                revision=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    return _insert(rows)
+
+
+def plan_follow_on(
+    outage: PlannedOutage,
+    *,
+    kind: str,
+    revision: int = 0,
+    customer_ids: Iterable[int] | None = None,
+) -> int:
+    """A change, cancellation or restoration notice to everyone who was told of the outage.
+
+    "Everyone who was told" is each contact and channel with a notice or change notice that
+    reached them (sent, delivered or confirmed).
+    """
+    now = timezone.now()
+    told = Notification.objects.filter(
+        outage=outage,
+        kind__in=[NotificationKind.NOTICE, NotificationKind.CHANGE],
+        status__in=REACHED_STATUSES,
+    )
+    if customer_ids is not None:
+        told = told.filter(customer_id__in=list(customer_ids))
+    seen: set[tuple[int, str]] = set()
+    rows = []
+    for contact_id, customer_id, channel, address in (
+        told.order_by("-id")
+        .values_list("contact_id", "customer_id", "channel", "address")
+        .iterator(chunk_size=2000)
+    ):
+        if (contact_id, channel) in seen:
+            continue
+        seen.add((contact_id, channel))
+        rows.append(
+            Notification(
+                outage_id=outage.pk,
+                customer_id=customer_id,
+                contact_id=contact_id,
+                channel=channel,
+                address=address,
+                kind=kind,
+                revision=revision,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    return _insert(rows)
+
+
+def drop_pending(
+    outage: PlannedOutage,
+    *,
+    kinds: Iterable[str],
+    reason: str,
+    customer_ids: Iterable[int] | None = None,
+) -> int:
+    """Give up pending notices that no longer make sense (the outage was cancelled, …)."""
+    qs = Notification.objects.filter(outage=outage, status=PENDING, kind__in=list(kinds))
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=list(customer_ids))
+    return qs.update(
+        status=NotificationStatus.FAILED, last_error=reason[:500], claimed_by="", claimed_at=None
+    )
+
+
+# --- claiming -------------------------------------------------------------------------------
+
+
+def claimable(now: datetime, outage_id: int | None = None):
+    lease_cutoff = now - settings.OUTAGE_NOTIFY_LEASE
+    qs = Notification.objects.filter(status=PENDING, next_attempt_at__lte=now).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=lease_cutoff)
+    )
+    if outage_id is not None:
+        qs = qs.filter(outage_id=outage_id)
+    return qs
+
+
+def claim_chunk(*, worker: str, limit: int, outage_id: int | None = None) -> list[int]:
+    """Claim up to `limit` due notices for `worker`; returns the ids it now holds."""
+    now = timezone.now()
+    with transaction.atomic():
+        candidates = claimable(now, outage_id).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        # The conditional UPDATE is what makes the claim safe: a row another worker took in
+        # the meantime no longer matches and is not counted.
+        token = f"{worker}"[:64]
+        taken = claimable(now).filter(id__in=ids).update(claimed_by=token, claimed_at=now)
+    if taken == len(ids):
+        return ids
+    return list(
+        Notification.objects.filter(
+            id__in=ids, claimed_by=token, claimed_at=now, status=PENDING
+        ).values_list("id", flat=True)
+    )
+
+
+def release_stale_claims(*, now: datetime | None = None) -> int:
+    """Free the rows of workers that died holding them (their lease ran out)."""
+    now = now or timezone.now()
+    return Notification.objects.filter(
+        status=PENDING, claimed_at__lt=now - settings.OUTAGE_NOTIFY_LEASE
+    ).update(claimed_by="", claimed_at=None)
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def _contexts(rows: list[Notification]) -> dict[int, NoticeContext]:
+    """What each notice says, built with a fixed number of queries for the whole chunk."""
+    from accounts_manager.models import Assignment
+
+    outage_ids = {r.outage_id for r in rows}
+    outages = {
+        o.pk: o for o in PlannedOutage.objects.filter(pk__in=outage_ids).prefetch_related("feeders")
+    }
+    customer_ids = {r.customer_id for r in rows}
+    managers = {
+        a["customer_id"]: (a["manager__name"] or a["manager__username"], a["manager__phone"])
+        for a in Assignment.objects.filter(customer_id__in=customer_ids, end__isnull=True).values(
+            "customer_id", "manager__name", "manager__username", "manager__phone"
+        )
+    }
+    impacts = {
+        (i["outage_id"], i["customer_id"]): i
+        for i in OutageImpact.objects.filter(
+            outage_id__in=outage_ids, customer_id__in=customer_ids
+        ).values("outage_id", "customer_id", "impact", "removed_at")
+    }
+    feeders = {
+        pk: "、".join(f"{f.name} ({f.code})" for f in o.feeders.all()) for pk, o in outages.items()
+    }
+    contexts = {}
+    for r in rows:
+        impact = impacts.get((r.outage_id, r.customer_id))
+        manager_name, manager_phone = managers.get(r.customer_id, ("", ""))
+        contexts[r.pk] = NoticeContext(
+            outage=outages[r.outage_id],
+            feeders=feeders[r.outage_id],
+            customer_name=r.customer.name,
+            impact=None if impact is None or impact["removed_at"] else impact["impact"],
+            manager_name=manager_name,
+            manager_phone=manager_phone,
+            confirm_url=r.confirm_url,
+        )
+    return contexts
+
+
+def _backoff(attempts: int):
+    delay = settings.OUTAGE_NOTIFY_RETRY_BASE * (2 ** max(attempts - 1, 0))
+    return min(delay, settings.OUTAGE_NOTIFY_RETRY_MAX)
+
+
+def _apply(row: Notification, result: SendResult, sender: Sender, now: datetime) -> None:
+    row.attempts += 1
+    row.claimed_by, row.claimed_at = "", None
+    if result.outcome in ("sent", "delivered"):
+        row.status = (
+            NotificationStatus.DELIVERED
+            if result.outcome == "delivered"
+            else NotificationStatus.SENT
+        )
+        row.sent_at = now
+        row.delivered_at = now if result.outcome == "delivered" else None
+        row.provider_ref = result.provider_ref
+        row.last_error = ""
+    elif result.outcome == "retry" and row.attempts < sender.max_attempts:
+        row.last_error = result.error
+        row.next_attempt_at = now + _backoff(row.attempts)
+    else:
+        row.status = NotificationStatus.FAILED
+        row.last_error = result.error or "failed"
+
+
+RECORDED_FIELDS = [
+    "status",
+    "attempts",
+    "last_error",
+    "claimed_by",
+    "claimed_at",
+    "sent_at",
+    "delivered_at",
+    "provider_ref",
+    "next_attempt_at",
+]
+
+
+def _record(rows: list[Notification], worker: str) -> None:
+    """Write the results of `rows` in one statement, if `worker` still holds them."""
+    if rows:
+        Notification.objects.filter(claimed_by=worker, status=PENDING).bulk_update(
+            rows, RECORDED_FIELDS, batch_size=1000
+        )
+
+
+def _renew_lease(ids: list[int], worker: str) -> None:
+    """Keep holding the rest of a slow chunk (a gateway timing out message after message)."""
+    Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING).update(
+        claimed_at=timezone.now()
+    )
+
+
+@dataclass
+class BatchRun:
+    worker: str
+    chunks: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    outages: set[int] = field(default_factory=set)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+def send_chunk(
+    ids: list[int], *, worker: str, channel_senders: dict[str, Sender], run: BatchRun
+) -> None:
+    rows = list(
+        Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING)
+        .select_related("customer", "contact")
+        .order_by("id")
+    )
+    if not rows:
+        return
+    contexts = _contexts(rows)
+    pending: list[Notification] = []
+    opened: list[Sender] = []
+    renewed = timezone.now()
+    try:
+        for index, row in enumerate(rows):
+            sender = channel_senders.get(row.channel)
+            now = timezone.now()
+            if sender is None:
+                result = SendResult("failed", error=f"no sender for channel {row.channel}")
+                sender = Sender()
+            else:
+                if sender not in opened:
+                    sender.open()
+                    opened.append(sender)
+                subject, body = render(row.kind, contexts[row.pk], language=row.contact.language)
+                result = sender.send(
+                    OutboundMessage(
+                        notification_id=row.pk,
+                        idempotency_key=row.idempotency_key,
+                        channel=row.channel,
+                        address=row.address,
+                        subject=subject,
+                        body=body,
+                    )
+                )
+            _apply(row, result, sender, now)
+            run.outages.add(row.outage_id)
+            if row.status in (NotificationStatus.SENT, NotificationStatus.DELIVERED):
+                run.sent += 1
+            elif row.status == NotificationStatus.FAILED:
+                run.failed += 1
+            else:
+                run.retried += 1
+            pending.append(row)
+            if len(pending) >= sender.record_every:
+                _record(pending, worker)
+                pending = []
+            if now - renewed > settings.OUTAGE_NOTIFY_LEASE / 3:
+                _renew_lease([r.pk for r in rows[index + 1 :]], worker)
+                renewed = now
+    finally:
+        _record(pending, worker)
+        for sender in opened:
+            sender.close()
+
+
+def run_batch(
+    *,
+    outage_id: int | None = None,
+    worker: str | None = None,
+    channel_senders: dict[str, Sender] | None = None,
+    max_chunks: int | None = None,
+) -> BatchRun:
+    """Claim and send due notices chunk by chunk until none is left, then settle the outages.
+
+    Several workers may run this at once for the same outage; each notice is taken by one.
+    """
+    run = BatchRun(worker=worker or worker_id())
+    channel_senders = channel_senders if channel_senders is not None else senders()
+    chunk_size = settings.OUTAGE_NOTIFY_CHUNK_SIZE
+    while max_chunks is None or run.chunks < max_chunks:
+        ids = claim_chunk(worker=run.worker, limit=chunk_size, outage_id=outage_id)
+        if not ids:
+            break
+        run.chunks += 1
+        send_chunk(ids, worker=run.worker, channel_senders=channel_senders, run=run)
+    if outage_id is not None:
+        run.outages.add(outage_id)
+    from outages.services import settle_notices
+
+    for pk in sorted(run.outages):
+        settle_notices(pk)
+    logger.info(
+        "notice batch %s: %d chunks, %d sent, %d to retry, %d failed",
+        run.worker,
+        run.chunks,
+        run.sent,
+        run.retried,
+        run.failed,
+    )
+    return run
+
+
+def due_outage_ids(now: datetime | None = None) -> list[int]:
+    """Outages with notices that are due now (new, to retry, or left by a dead worker)."""
+    now = now or timezone.now()
+    return list(claimable(now).order_by().values_list("outage_id", flat=True).distinct())
+
+
+def progress(outage: PlannedOutage) -> dict[str, dict[str, int]]:
+    """Counts of the outage's notifications by kind and status (for the live progress bar)."""
+    from django.db.models import Count
+
+    result: dict[str, dict[str, int]] = {}
+    for row in (
+        Notification.objects.filter(outage=outage)
+        .order_by()
+        .values("kind", "status")
+        .annotate(n=Count("id"))
+    ):
+        result.setdefault(row["kind"], {})[row["status"]] = row["n"]
+    return result
+
+
+def has_unfinished(outage: PlannedOutage, kinds: Iterable[str]) -> bool:
+    return Notification.objects.filter(outage=outage, status=PENDING, kind__in=list(kinds)).exists()
+
+
+def customers_without_reach(outage: PlannedOutage):
+    """Active impacts whose every notice failed (none pending, none reached)."""
+    notices = Notification.objects.filter(
+        outage=outage, customer_id=OuterRef("customer_id"), kind=NotificationKind.NOTICE
+    )
+    impacts = OutageImpact.objects.filter(outage=outage, removed_at__isnull=True, reachable=True)
+    return impacts.filter(
+        Exists(notices.filter(status=NotificationStatus.FAILED)),
+        ~Exists(notices.exclude(status=NotificationStatus.FAILED)),
+    )
