@@ -1,0 +1,78 @@
+"""Who sees which complaint tickets: the one scoping rule of pages and API alike."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from common.roles import Role, role_of
+from customers.querysets import customer_scope
+
+
+def complaint_scope(user) -> Q:
+    """A Q over Complaint for what `user` sees.
+
+    Everyone sees the tickets of the customers they see (customers.querysets.customer_scope);
+    a manager or supervisor also sees the tickets assigned to them.
+    """
+    role = role_of(user)
+    if role is None:
+        return Q(pk__in=[])
+    if role == Role.ACCOUNT_MANAGER:
+        from customers.models import Customer
+
+        # A subquery, not a join through assignments, so that OR-ing the assignee never
+        # duplicates rows.
+        own_customers = Customer.objects.filter(customer_scope(user)).values("pk")
+        return Q(customer_id__in=own_customers) | Q(assignee_id=user.pk)
+    if role == Role.SUPERVISOR:
+        return customer_scope(user, "customer") | Q(assignee_id=user.pk)
+    return customer_scope(user, "customer")
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(complaint_scope(user))
+
+    def open(self):
+        """Not closed: resolved tickets wait for their callback and still count as open."""
+        return self.exclude(status="closed")
+
+    def working(self):
+        from complaints.models import WORKING_STATUSES
+
+        return self.filter(status__in=WORKING_STATUSES)
+
+    def with_next_due(self):
+        """Annotate `next_due`: the deadline the ticket is working against now (or null)."""
+        from complaints.models import WORKING_STATUSES
+
+        return self.annotate(
+            next_due=Case(
+                When(status__in=WORKING_STATUSES, acknowledged_at__isnull=True, then=F("ack_due")),
+                When(status__in=WORKING_STATUSES, then=F("resolve_due")),
+                default=Value(None),
+            ),
+            overdue=Case(
+                When(
+                    Q(status__in=WORKING_STATUSES)
+                    & (
+                        Q(acknowledged_at__isnull=True, ack_due__lt=timezone.now())
+                        | Q(resolve_due__lt=timezone.now())
+                    ),
+                    then=Value(1),
+                ),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+
+
+class ComplaintRelatedQuerySet(models.QuerySet):
+    """Rows hanging off one ticket (events, attachments, callbacks)."""
+
+    def visible_to(self, user):
+        from complaints.models import Complaint
+
+        return self.filter(complaint_id__in=Complaint.objects.visible_to(user).values("pk"))

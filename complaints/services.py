@@ -1,0 +1,890 @@
+"""What the business does with complaint tickets.
+
+Every write runs in one transaction on the locked ticket, checks the action against the one
+transition map (`check_action`), records a ComplaintEvent, and raises DomainError (400),
+TransitionNotAllowed (409) or a ValidationError with field messages (400) when refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts_manager.models import FollowUp, FollowUpKind
+from accounts_manager.services import (
+    close_followups_for_source,
+    current_assignment,
+    notify_user,
+    raise_followup,
+    supervisor_of,
+)
+from common.errors import DomainError, TransitionNotAllowed
+from common.roles import Role, role_of
+from common.workcalendar import add_working_days
+from complaints import access
+from complaints.attachments import check_upload
+from complaints.deadlines import deadlines_for
+from complaints.models import (
+    SEVERITY_RAISED,
+    CallbackAttempt,
+    Category,
+    Channel,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    EventKind,
+    InformedVia,
+    Responsibility,
+    Severity,
+    Status,
+    TicketCounter,
+)
+
+logger = logging.getLogger(__name__)
+
+# A pushed receipt time may run slightly ahead of our clock.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+RESOLUTION_FIELDS = (
+    "root_cause",
+    "responsibility",
+    "justification",
+    "corrective_action",
+    "customer_informed_at",
+    "customer_informed_via",
+)
+EDITABLE_FIELDS = ("description", "channel", "category", "severity")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _lock(complaint: Complaint) -> Complaint:
+    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+
+
+def check_action(complaint: Complaint, action: str) -> None:
+    """Refuse (409) an action the ticket's status does not allow: the one transition check."""
+    if not complaint.allows(action):
+        raise TransitionNotAllowed(
+            "transition_not_allowed",
+            _("A complaint that is %(status)s does not allow “%(action)s”.")
+            % {"status": complaint.get_status_display(), "action": action},
+        )
+
+
+def _require_role(user, action: str) -> None:
+    if user is not None and not access.may(user, action):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def record_event(
+    complaint: Complaint,
+    kind: str,
+    *,
+    actor=None,
+    at: dt.datetime | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> ComplaintEvent:
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        at=at or timezone.now(),
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+        data=data or {},
+    )
+
+
+def _set_status(complaint: Complaint, to: str) -> str:
+    """Move to `to` after checking the transition map; return the previous status."""
+    if not complaint.can_transition_to(to):  # pragma: no cover - check_action ran first
+        raise TransitionNotAllowed("transition_not_allowed", _("This change is not allowed."))
+    previous = complaint.status
+    complaint.status = to
+    return previous
+
+
+def _choice(value: str, choices, field: str) -> str:
+    if value not in choices.values:
+        raise DomainError(
+            "invalid_choice",
+            _("“%(value)s” is not a valid choice.") % {"value": value},
+            field=field,
+        )
+    return value
+
+
+def check_assignee(user) -> None:
+    """An assignee is an active account manager or supervisor."""
+    if user is None:
+        return
+    if not user.is_active or role_of(user) not in (Role.ACCOUNT_MANAGER, Role.SUPERVISOR):
+        raise DomainError(
+            "invalid_assignee",
+            _("%(user)s is not an active account manager or supervisor.") % {"user": user},
+            field="assignee",
+        )
+
+
+def ticket_link(complaint: Complaint) -> str:
+    return complaint.get_absolute_url()
+
+
+def ticket_label(complaint: Complaint) -> str:
+    return f"{complaint.ticket_no} {complaint.customer.name}"
+
+
+def ticket_source(complaint: Complaint, suffix: str = "") -> str:
+    """The follow-up `source` of a ticket: `complaint:42` or `complaint:42:<suffix>`."""
+    return f"complaint:{complaint.pk}" + (f":{suffix}" if suffix else "")
+
+
+def close_ticket_followups(complaint: Complaint, *suffixes: str) -> None:
+    for suffix in suffixes:
+        close_followups_for_source(source=ticket_source(complaint, suffix))
+
+
+def escalation_suffix(level: int) -> str:
+    return f"escalation:{level}"
+
+
+# --- numbering -------------------------------------------------------------------------------
+
+
+def next_ticket_no(day: dt.date) -> str:
+    """TS + YYYYMMDD + a daily sequence of at least four digits, e.g. TS202610080007.
+
+    The day's counter row is created if missing and locked until the caller's transaction
+    ends, so concurrent registrations take consecutive numbers and never the same one.
+    """
+    TicketCounter.objects.bulk_create([TicketCounter(day=day, last=0)], ignore_conflicts=True)
+    counter = TicketCounter.objects.select_for_update().get(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"TS{day:%Y%m%d}{counter.last:04d}"
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+def find_repeat_of(*, customer, category: str, received_at: dt.datetime) -> Complaint | None:
+    """The latest earlier ticket of the customer in the category within the repeat window.
+
+    The window counts calendar days: a ticket received on day D repeats one received on or
+    after day D − COMPLAINT_REPEAT_WINDOW_DAYS (local dates).
+    """
+    local_day = timezone.localtime(received_at).date()
+    window_start = local_day - dt.timedelta(days=settings.COMPLAINT_REPEAT_WINDOW_DAYS)
+    return (
+        Complaint.objects.filter(
+            customer=customer,
+            category=category,
+            received_at__date__gte=window_start,
+            received_at__lt=received_at,
+        )
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def register_complaint(
+    *,
+    customer,
+    channel: str,
+    category: str,
+    description: str,
+    severity: str = Severity.NORMAL,
+    received_at: dt.datetime | None = None,
+    external_ref: str = "",
+    assignee=None,
+    acting_user=None,
+) -> tuple[Complaint, bool]:
+    """Register a complaint; return (ticket, created).
+
+    The same `external_ref` again returns the existing ticket (created=False). The assignee is
+    the customer's account manager unless given. A repeat (same customer and category within
+    the window) is linked, raised one severity step and reported to the supervisor.
+    """
+    now = timezone.now()
+    received_at = received_at or now
+    external_ref = (external_ref or "").strip()
+    description = (description or "").strip()
+    if external_ref:
+        existing = Complaint.objects.filter(external_ref=external_ref).first()
+        if existing is not None:
+            return existing, False
+    _choice(channel, Channel, "channel")
+    _choice(category, Category, "category")
+    _choice(severity, Severity, "severity")
+    if not description:
+        raise DomainError("required", _("Describe the complaint."), field="description")
+    if received_at > now + CLOCK_SKEW:
+        raise DomainError(
+            "in_future", _("The receipt time cannot be in the future."), field="received_at"
+        )
+    if assignee is None:
+        current = current_assignment(customer)
+        assignee = current.manager if current else None
+    else:
+        check_assignee(assignee)
+    repeat_of = find_repeat_of(customer=customer, category=category, received_at=received_at)
+    if repeat_of is not None:
+        severity = SEVERITY_RAISED[Severity(severity)]
+    deadlines = deadlines_for(category=category, severity=severity, start=received_at)
+    try:
+        with transaction.atomic():
+            complaint = Complaint.objects.create(
+                ticket_no=next_ticket_no(timezone.localtime(received_at).date()),
+                external_ref=external_ref,
+                customer=customer,
+                channel=channel,
+                category=category,
+                severity=severity,
+                description=description,
+                assignee=assignee,
+                received_at=received_at,
+                registered_by=acting_user
+                if getattr(acting_user, "is_authenticated", False)
+                else None,
+                cycle_started_at=received_at,
+                is_repeat=repeat_of is not None,
+                repeat_of=repeat_of,
+                **vars(deadlines),
+            )
+    except IntegrityError:
+        # A concurrent push of the same external ticket won the race.
+        existing = (
+            Complaint.objects.filter(external_ref=external_ref).first() if external_ref else None
+        )
+        if existing is None:
+            raise
+        return existing, False
+    record_event(
+        complaint,
+        EventKind.CREATED,
+        actor=acting_user,
+        at=now,
+        to_status=Status.NEW,
+        data={
+            "channel": channel,
+            "received_at": received_at.isoformat(),
+            "ack_due": complaint.ack_due.isoformat(),
+            "resolve_due": complaint.resolve_due.isoformat(),
+        },
+    )
+    supervisor = supervisor_of(customer)
+    if repeat_of is not None:
+        _report_repeat(complaint, repeat_of=repeat_of, supervisor=supervisor)
+    if assignee is None and supervisor is not None:
+        notify_user(
+            supervisor,
+            key=f"complaint:{complaint.pk}:unassigned",
+            title=_("Complaint %(ticket)s has nobody to handle it")
+            % {"ticket": ticket_label(complaint)},
+            body=_("The customer has no account manager. Assign the complaint."),
+            link=ticket_link(complaint),
+        )
+    if assignee is not None:
+        notify_user(
+            assignee,
+            key=f"complaint:{complaint.pk}:assigned:{assignee.pk}:0",
+            title=_("New complaint %(ticket)s") % {"ticket": ticket_label(complaint)},
+            body=_("Contact the customer by %(due)s.")
+            % {"due": f"{timezone.localtime(complaint.ack_due):%Y-%m-%d %H:%M}"},
+            link=ticket_link(complaint),
+        )
+    return complaint, True
+
+
+def _report_repeat(complaint: Complaint, *, repeat_of: Complaint, supervisor) -> None:
+    message = _("Repeat of %(ticket)s received on %(date)s; severity raised to %(severity)s.") % {
+        "ticket": repeat_of.ticket_no,
+        "date": f"{timezone.localtime(repeat_of.received_at):%Y-%m-%d}",
+        "severity": complaint.get_severity_display(),
+    }
+    record_event(
+        complaint,
+        EventKind.REPEAT,
+        message=message,
+        data={"repeat_of": repeat_of.pk, "severity": complaint.severity},
+    )
+    if supervisor is None:
+        logger.warning("Repeat complaint %s: no supervisor to tell.", complaint.ticket_no)
+        return
+    notify_user(
+        supervisor,
+        key=f"complaint:{complaint.pk}:repeat",
+        title=_("Repeat complaint %(ticket)s") % {"ticket": ticket_label(complaint)},
+        body=message,
+        link=ticket_link(complaint),
+    )
+
+
+# --- changes while the ticket is worked ------------------------------------------------------
+
+
+@transaction.atomic
+def update_complaint(complaint: Complaint, *, acting_user=None, **fields) -> Complaint:
+    """Correct the description, channel, category or severity of a ticket that is not closed.
+
+    A new category or severity recomputes the deadlines of the current cycle from its start.
+    """
+    _require_role(acting_user, "update")
+    complaint = _lock(complaint)
+    check_action(complaint, "update")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(
+            "not_editable", _("This field cannot be changed here."), field=sorted(unknown)[0]
+        )
+    if "description" in fields:
+        fields["description"] = (fields["description"] or "").strip()
+        if not fields["description"]:
+            raise DomainError("required", _("Describe the complaint."), field="description")
+    for name, choices in (("channel", Channel), ("category", Category), ("severity", Severity)):
+        if name in fields:
+            _choice(fields[name], choices, name)
+    changes = {
+        name: [getattr(complaint, name), value]
+        for name, value in fields.items()
+        if getattr(complaint, name) != value
+    }
+    if not changes:
+        return complaint
+    for name, (_old, new) in changes.items():
+        setattr(complaint, name, new)
+    update_fields = [*changes, "updated_at"]
+    if "category" in changes or "severity" in changes:
+        deadlines = deadlines_for(
+            category=complaint.category,
+            severity=complaint.severity,
+            start=complaint.cycle_started_at,
+        )
+        for name, value in vars(deadlines).items():
+            setattr(complaint, name, value)
+        update_fields += list(vars(deadlines))
+        changes["ack_due"] = [None, complaint.ack_due.isoformat()]
+        changes["resolve_due"] = [None, complaint.resolve_due.isoformat()]
+    complaint.save(update_fields=update_fields)
+    record_event(complaint, EventKind.UPDATED, actor=acting_user, data={"changes": changes})
+    return complaint
+
+
+@transaction.atomic
+def assign_complaint(
+    complaint: Complaint, *, assignee, acting_user=None, note: str = ""
+) -> Complaint:
+    """Hand the ticket to another account manager or supervisor (dispatch, 派单)."""
+    _require_role(acting_user, "assign")
+    complaint = _lock(complaint)
+    check_action(complaint, "assign")
+    check_assignee(assignee)
+    if assignee is None:
+        raise DomainError("required", _("Choose who handles the complaint."), field="assignee")
+    if complaint.assignee_id == assignee.pk:
+        raise DomainError(
+            "already_assigned",
+            _("The complaint is already assigned to %(user)s.") % {"user": assignee},
+            field="assignee",
+        )
+    previous = complaint.assignee_id
+    complaint.assignee = assignee
+    complaint.save(update_fields=["assignee", "updated_at"])
+    # The deadline follow-ups of this ticket move with it (escalations stay with the supervisor).
+    FollowUp.objects.open().filter(
+        source__in=[ticket_source(complaint, "ack"), ticket_source(complaint, "resolve")]
+    ).update(manager=assignee, updated_at=timezone.now())
+    event = record_event(
+        complaint,
+        EventKind.ASSIGNED,
+        actor=acting_user,
+        message=note.strip(),
+        data={"from": previous, "to": assignee.pk},
+    )
+    notify_user(
+        assignee,
+        key=f"complaint:{complaint.pk}:assigned:{assignee.pk}:{event.pk}",
+        title=_("Complaint %(ticket)s assigned to you") % {"ticket": ticket_label(complaint)},
+        body=note.strip(),
+        link=ticket_link(complaint),
+    )
+    return complaint
+
+
+@transaction.atomic
+def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
+    """Record that the customer was contacted (受理): the contact deadline is met."""
+    _require_role(acting_user, "acknowledge")
+    complaint = _lock(complaint)
+    check_action(complaint, "acknowledge")
+    now = timezone.now()
+    previous = _set_status(complaint, Status.ACKNOWLEDGED)
+    complaint.acknowledged_at = now
+    complaint.save(update_fields=["status", "acknowledged_at", "updated_at"])
+    record_event(
+        complaint,
+        EventKind.ACKNOWLEDGED,
+        actor=acting_user,
+        at=now,
+        from_status=previous,
+        to_status=complaint.status,
+        message=note.strip(),
+        data={"late": now > complaint.ack_due},
+    )
+    close_ticket_followups(complaint, "ack")
+    if complaint.resolve_due > now and complaint.escalation_level:
+        close_ticket_followups(complaint, escalation_suffix(complaint.escalation_level))
+    return complaint
+
+
+@transaction.atomic
+def start_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
+    _require_role(acting_user, "start")
+    complaint = _lock(complaint)
+    check_action(complaint, "start")
+    now = timezone.now()
+    previous = _set_status(complaint, Status.IN_PROGRESS)
+    complaint.started_at = now
+    complaint.save(update_fields=["status", "started_at", "updated_at"])
+    record_event(
+        complaint,
+        EventKind.STARTED,
+        actor=acting_user,
+        at=now,
+        from_status=previous,
+        to_status=complaint.status,
+        message=note.strip(),
+    )
+    return complaint
+
+
+def _check_resolution(complaint: Complaint, values: dict[str, Any], now: dt.datetime) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in RESOLUTION_FIELDS:
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors[name] = [_("This field is required.")]
+    if (
+        values.get("responsibility")
+        and "responsibility" not in errors
+        and (values["responsibility"] not in Responsibility.values)
+    ):
+        errors["responsibility"] = [_("Choose company, customer, third party or force majeure.")]
+    if (
+        values.get("customer_informed_via")
+        and "customer_informed_via" not in errors
+        and (values["customer_informed_via"] not in InformedVia.values)
+    ):
+        errors["customer_informed_via"] = [_("Choose phone, SMS, visit, letter or e-mail.")]
+    informed_at = values.get("customer_informed_at")
+    if isinstance(informed_at, dt.datetime):
+        if informed_at > now + CLOCK_SKEW:
+            errors["customer_informed_at"] = [_("This time is in the future.")]
+        elif informed_at < complaint.received_at:
+            errors["customer_informed_at"] = [_("This is before the complaint was received.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def resolve_complaint(
+    complaint: Complaint,
+    *,
+    acting_user=None,
+    root_cause: str,
+    responsibility: str,
+    justification: str,
+    corrective_action: str,
+    customer_informed_at: dt.datetime,
+    customer_informed_via: str,
+) -> Complaint:
+    """Record the resolution: root cause, responsibility and why, corrective action, and when
+    and how the customer was told. All are required. The ticket then waits for its callback."""
+    _require_role(acting_user, "resolve")
+    complaint = _lock(complaint)
+    check_action(complaint, "resolve")
+    now = timezone.now()
+    values = {
+        "root_cause": root_cause,
+        "responsibility": responsibility,
+        "justification": justification,
+        "corrective_action": corrective_action,
+        "customer_informed_at": customer_informed_at,
+        "customer_informed_via": customer_informed_via,
+    }
+    _check_resolution(complaint, values, now)
+    for name, value in values.items():
+        setattr(complaint, name, value.strip() if isinstance(value, str) else value)
+    previous = _set_status(complaint, Status.RESOLVED)
+    complaint.resolved_at = now
+    complaint.resolved_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    complaint.failed_callbacks = 0
+    complaint.save(
+        update_fields=[
+            *values,
+            "status",
+            "resolved_at",
+            "resolved_by",
+            "failed_callbacks",
+            "updated_at",
+        ]
+    )
+    record_event(
+        complaint,
+        EventKind.RESOLVED,
+        actor=acting_user,
+        at=now,
+        from_status=previous,
+        to_status=complaint.status,
+        message=complaint.corrective_action,
+        data={**_resolution_snapshot(complaint), "late": now > complaint.resolve_due},
+    )
+    close_ticket_followups(
+        complaint, "ack", "resolve", escalation_suffix(complaint.escalation_level)
+    )
+    return complaint
+
+
+def _resolution_snapshot(complaint: Complaint) -> dict[str, Any]:
+    return {
+        "root_cause": complaint.root_cause,
+        "responsibility": complaint.responsibility,
+        "justification": complaint.justification,
+        "corrective_action": complaint.corrective_action,
+        "customer_informed_at": complaint.customer_informed_at.isoformat()
+        if complaint.customer_informed_at
+        else None,
+        "customer_informed_via": complaint.customer_informed_via,
+    }
+
+
+# --- callback, closure, reopening ------------------------------------------------------------
+
+
+@transaction.atomic
+def record_callback(
+    complaint: Complaint,
+    *,
+    acting_user=None,
+    reached: bool = True,
+    satisfaction: int | None = None,
+    solved: bool | None = None,
+    notes: str = "",
+) -> Complaint:
+    """Record a callback (回访) on a resolved ticket.
+
+    Not reached: counted as a failed attempt. Reached: satisfaction 1–5 and solved are
+    required; solved closes the ticket, not solved reopens it with fresh deadlines; a
+    satisfaction of 1 or 2 opens a follow-up for the customer's account manager.
+    """
+    _require_role(acting_user, "callback")
+    complaint = _lock(complaint)
+    check_action(complaint, "callback")
+    if not access.callback_allowed_for(complaint, acting_user):
+        raise DomainError(
+            "callback_by_resolver",
+            _("The callback must be made by someone other than the person who resolved it."),
+        )
+    now = timezone.now()
+    notes = (notes or "").strip()
+    if not reached:
+        CallbackAttempt.objects.create(
+            complaint=complaint,
+            cycle=complaint.cycle,
+            at=now,
+            by=_user(acting_user),
+            reached=False,
+            notes=notes,
+        )
+        complaint.failed_callbacks += 1
+        complaint.save(update_fields=["failed_callbacks", "updated_at"])
+        record_event(
+            complaint,
+            EventKind.CALLBACK_FAILED,
+            actor=acting_user,
+            at=now,
+            message=notes,
+            data={"attempt": complaint.failed_callbacks},
+        )
+        return complaint
+    errors = {}
+    if satisfaction is None or isinstance(satisfaction, bool) or satisfaction not in range(1, 6):
+        errors["satisfaction"] = [_("Give a satisfaction from 1 to 5.")]
+    if solved is None:
+        errors["solved"] = [_("Say whether the problem is solved.")]
+    if errors:
+        raise ValidationError(errors)
+    CallbackAttempt.objects.create(
+        complaint=complaint,
+        cycle=complaint.cycle,
+        at=now,
+        by=_user(acting_user),
+        reached=True,
+        satisfaction=satisfaction,
+        solved=solved,
+        notes=notes,
+    )
+    complaint.satisfaction = satisfaction
+    complaint.solved = solved
+    data = {"satisfaction": satisfaction, "solved": solved}
+    if solved:
+        previous = _set_status(complaint, Status.CLOSED)
+        complaint.closed_at = now
+        complaint.closed_by = _user(acting_user)
+        complaint.closed_without_callback = False
+        complaint.close_reason = ""
+        complaint.save(
+            update_fields=[
+                "satisfaction",
+                "solved",
+                "status",
+                "closed_at",
+                "closed_by",
+                "closed_without_callback",
+                "close_reason",
+                "updated_at",
+            ]
+        )
+        record_event(
+            complaint,
+            EventKind.CALLBACK,
+            actor=acting_user,
+            at=now,
+            from_status=previous,
+            to_status=complaint.status,
+            message=notes,
+            data=data,
+        )
+    else:
+        complaint.save(update_fields=["satisfaction", "solved", "updated_at"])
+        record_event(
+            complaint, EventKind.CALLBACK, actor=acting_user, at=now, message=notes, data=data
+        )
+        _reopen(
+            complaint,
+            actor=acting_user,
+            now=now,
+            reason=_("The customer says the problem is not solved."),
+        )
+    if satisfaction <= 2:
+        _raise_low_satisfaction(complaint, satisfaction=satisfaction, now=now)
+    return complaint
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _raise_low_satisfaction(complaint: Complaint, *, satisfaction: int, now: dt.datetime) -> None:
+    raise_followup(
+        complaint.customer,
+        kind=FollowUpKind.SATISFACTION,
+        source=ticket_source(complaint),
+        summary=_("Satisfaction %(score)d/5 on complaint %(ticket)s: call or visit the customer.")
+        % {"score": satisfaction, "ticket": complaint.ticket_no},
+        due_at=add_working_days(timezone.localtime(now), 1),
+        link=ticket_link(complaint),
+    )
+
+
+@transaction.atomic
+def close_without_callback(complaint: Complaint, *, acting_user=None, reason: str) -> Complaint:
+    """A supervisor closes a resolved ticket the customer could not be reached about.
+
+    Needs a reason and, by default, COMPLAINT_CLOSE_WITHOUT_CALLBACK_AFTER_ATTEMPTS failed
+    callback attempts in this cycle. Marked `closed_without_callback` and reported.
+    """
+    if acting_user is None or not access.may(acting_user, "close"):
+        raise PermissionDenied(_("Only a supervisor may close a complaint without a callback."))
+    complaint = _lock(complaint)
+    check_action(complaint, "close")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "required", _("Give the reason for closing without a callback."), field="reason"
+        )
+    if not access.close_allowed_after_attempts(complaint):
+        raise DomainError(
+            "callback_not_attempted",
+            _(
+                "Try the callback first: %(needed)d unanswered attempts are needed before "
+                "closing without one (%(done)d so far)."
+            )
+            % {
+                "needed": settings.COMPLAINT_CLOSE_WITHOUT_CALLBACK_AFTER_ATTEMPTS,
+                "done": complaint.failed_callbacks,
+            },
+        )
+    now = timezone.now()
+    previous = _set_status(complaint, Status.CLOSED)
+    complaint.closed_at = now
+    complaint.closed_by = acting_user
+    complaint.closed_without_callback = True
+    complaint.close_reason = reason
+    complaint.save(
+        update_fields=[
+            "status",
+            "closed_at",
+            "closed_by",
+            "closed_without_callback",
+            "close_reason",
+            "updated_at",
+        ]
+    )
+    record_event(
+        complaint,
+        EventKind.CLOSED_WITHOUT_CALLBACK,
+        actor=acting_user,
+        at=now,
+        from_status=previous,
+        to_status=complaint.status,
+        message=reason,
+        data={"failed_callbacks": complaint.failed_callbacks},
+    )
+    return complaint
+
+
+@transaction.atomic
+def reopen_complaint(complaint: Complaint, *, acting_user=None, reason: str = "") -> Complaint:
+    """Reopen a resolved or closed ticket: a new handling cycle with fresh deadlines."""
+    _require_role(acting_user, "reopen")
+    complaint = _lock(complaint)
+    check_action(complaint, "reopen")
+    _reopen(complaint, actor=acting_user, now=timezone.now(), reason=(reason or "").strip())
+    return complaint
+
+
+def _reopen(complaint: Complaint, *, actor, now: dt.datetime, reason: str) -> None:
+    """Start a new cycle: deadlines recomputed from `now` with the current rule, the deadline
+    job's progress and the callback count reset. `breached` and `escalation_level` are kept:
+    a reopened ticket does not lose the record of having missed a deadline."""
+    previous = _set_status(complaint, Status.REOPENED)
+    snapshot = {
+        "resolution": _resolution_snapshot(complaint),
+        "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
+        "closed_without_callback": complaint.closed_without_callback,
+        "close_reason": complaint.close_reason,
+        "previous_ack_due": complaint.ack_due.isoformat(),
+        "previous_resolve_due": complaint.resolve_due.isoformat(),
+    }
+    deadlines = deadlines_for(category=complaint.category, severity=complaint.severity, start=now)
+    for name, value in vars(deadlines).items():
+        setattr(complaint, name, value)
+    complaint.cycle += 1
+    complaint.reopen_count += 1
+    complaint.cycle_started_at = now
+    reset = (
+        "acknowledged_at",
+        "started_at",
+        "ack_warned_at",
+        "ack_breached_at",
+        "resolve_warned_at",
+        "resolve_breached_at",
+        "next_escalation_at",
+        "resolved_at",
+        "resolved_by",
+        "closed_at",
+        "closed_by",
+    )
+    for name in reset:
+        setattr(complaint, name, None)
+    complaint.failed_callbacks = 0
+    complaint.closed_without_callback = False
+    complaint.close_reason = ""
+    complaint.save(
+        update_fields=[
+            *vars(deadlines),
+            *reset,
+            "status",
+            "cycle",
+            "reopen_count",
+            "cycle_started_at",
+            "failed_callbacks",
+            "closed_without_callback",
+            "close_reason",
+            "updated_at",
+        ]
+    )
+    record_event(
+        complaint,
+        EventKind.REOPENED,
+        actor=actor,
+        at=now,
+        from_status=previous,
+        to_status=complaint.status,
+        message=reason,
+        data={
+            **snapshot,
+            "ack_due": complaint.ack_due.isoformat(),
+            "resolve_due": complaint.resolve_due.isoformat(),
+        },
+    )
+    if complaint.assignee_id:
+        notify_user(
+            complaint.assignee,
+            key=f"complaint:{complaint.pk}:reopened:{complaint.cycle}",
+            title=_("Complaint %(ticket)s reopened") % {"ticket": ticket_label(complaint)},
+            body=reason,
+            link=ticket_link(complaint),
+        )
+
+
+# --- comments and attachments ----------------------------------------------------------------
+
+
+@transaction.atomic
+def add_comment(complaint: Complaint, *, acting_user=None, text: str) -> ComplaintEvent:
+    _require_role(acting_user, "comment")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("required", _("Write a comment."), field="text")
+    return record_event(complaint, EventKind.COMMENT, actor=acting_user, message=text)
+
+
+def add_attachment(
+    complaint: Complaint, *, acting_user=None, upload, note: str = ""
+) -> ComplaintAttachment:
+    """Attach a file after checking its size and type; the stored file is removed again if
+    the database write fails, so nothing is half-written."""
+    _require_role(acting_user, "attach")
+    content_type = check_upload(upload)
+    name = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
+    attachment = None
+    try:
+        with transaction.atomic():
+            event = record_event(
+                complaint,
+                EventKind.ATTACHMENT,
+                actor=acting_user,
+                message=(note or "").strip(),
+                data={"name": name, "size": upload.size},
+            )
+            attachment = ComplaintAttachment(
+                complaint=complaint,
+                event=event,
+                original_name=name,
+                content_type=content_type,
+                size=upload.size,
+                uploaded_by=_user(acting_user),
+                uploaded_at=event.at,
+            )
+            attachment.file.save(name, upload, save=False)
+            attachment.save()
+    except Exception:
+        if attachment is not None and attachment.file.name:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment

@@ -1,0 +1,11 @@
+"""Background jobs of the complaints part: thin wrappers around one service each."""
+
+from celery import shared_task
+
+from complaints import sla
+
+
+@shared_task
+def check_complaint_deadlines() -> dict[str, int]:
+    """Warn, mark breaches and escalate (idempotent; see complaints.sla)."""
+    return sla.check_deadlines()
