@@ -1,5 +1,6 @@
 """The confirmation page a customer reaches from the link in a notice (no login)."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -9,6 +10,7 @@ from outages.models import Notification
 from outages.services import confirm_receipt
 
 
+@login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_notice(request: HttpRequest, token: str) -> HttpResponse:

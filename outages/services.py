@@ -131,7 +131,7 @@ def required_lead_time(kind: str) -> dt.timedelta | None:
     return None
 
 
-def _describe(delta: dt.timedelta) -> str:
+def describe_lead_time(delta: dt.timedelta) -> str:
     hours = int(delta.total_seconds() // 3600)
     if hours % 24 == 0:
         return _("%(n)d days") % {"n": hours // 24}
@@ -153,7 +153,7 @@ def check_lead_time(
                 "This outage must be notified at least %(lead)s before it starts. Give the "
                 "reason for the shorter notice to go ahead."
             )
-            % {"lead": _describe(lead)},
+            % {"lead": describe_lead_time(lead)},
             field="override_reason",
         )
     return True

@@ -32,7 +32,7 @@ def render(kind: str, ctx: NoticeContext, *, language: str) -> tuple[str, str]:
     """(subject, body) of a notice of `kind` in `language` (zh-hans or en)."""
     with translation.override(language or "zh-hans"):
         outage = ctx.outage
-        where = ctx.feeders + (f" ({outage.area})" if outage.area else "")
+        where = ctx.feeders + (f" · {outage.area}" if outage.area else "")
         values = {
             "ref": outage.reference,
             "customer": ctx.customer_name,

@@ -1,10 +1,28 @@
 import django_filters
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from common.api.permissions import ADMIN_ONLY
 from common.roles import Role
-from outages.api.serializers import FeederSerializer, SubstationSerializer
-from outages.models import Feeder, Substation
+from outages import selectors, services
+from outages.api.filters import ImpactFilter, NotificationFilter, OutageFilter
+from outages.api.serializers import (
+    ApproveSerializer,
+    CancelSerializer,
+    ConfirmCallSerializer,
+    CoverageSerializer,
+    FeederSerializer,
+    ImpactSerializer,
+    NotificationSerializer,
+    OutageEventSerializer,
+    OutageSerializer,
+    RescheduleSerializer,
+    SubstationSerializer,
+)
+from outages.models import Feeder, Notification, PlannedOutage, Substation
+from outages.permissions import CALL_RECORDERS, OUTAGE_APPROVERS, OUTAGE_WRITERS
 
 GRID_WRITERS = ADMIN_ONLY | {Role.INTEGRATION}
 
@@ -52,3 +70,153 @@ class FeederViewSet(
     filterset_class = FeederFilter
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
+
+
+# --- planned outages ------------------------------------------------------------------------
+
+
+class OutageViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = OutageSerializer
+    filterset_class = OutageFilter
+    search_fields = ["reference", "reason", "area"]
+    ordering_fields = ["start", "end", "reference", "status", "created_at"]
+    ordering = ["-start", "-id"]
+    write_roles = OUTAGE_WRITERS
+    action_roles = {"approve": OUTAGE_APPROVERS, "confirm_call": CALL_RECORDERS}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return PlannedOutage.objects.visible_to(self.request.user).prefetch_related("feeders")
+
+    def _fresh(self, outage, status_code=status.HTTP_200_OK) -> Response:
+        outage = self.get_queryset().get(pk=outage.pk)
+        return Response(self.get_serializer(outage).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outage = services.create_outage(acting_user=request.user, **serializer.validated_data)
+        return self._fresh(outage, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        outage = self.get_object()
+        serializer = self.get_serializer(outage, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        outage = services.update_outage(
+            outage, acting_user=request.user, **serializer.validated_data
+        )
+        return self._fresh(outage)
+
+    def _act(self, request, fn, payload_serializer=None, status_code=status.HTTP_200_OK, **extra):
+        outage = self.get_object()
+        data = {}
+        if payload_serializer is not None:
+            payload = payload_serializer(data=request.data, context={"request": request})
+            payload.is_valid(raise_exception=True)
+            data = payload.validated_data
+        outage = fn(outage, acting_user=request.user, **data, **extra)
+        return self._fresh(outage, status_code)
+
+    @extend_schema(request=None, responses=OutageSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def submit(self, request, pk=None):
+        return self._act(request, services.submit_outage)
+
+    @extend_schema(request=ApproveSerializer, responses=OutageSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def approve(self, request, pk=None):
+        return self._act(request, services.approve_outage, ApproveSerializer)
+
+    @extend_schema(request=None, responses={202: OutageSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def notify(self, request, pk=None):
+        """Start the notice batch in the background (202); running it again adds nothing."""
+        return self._act(request, services.notify_outage, status_code=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=RescheduleSerializer, responses=OutageSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reschedule(self, request, pk=None):
+        return self._act(request, services.reschedule_outage, RescheduleSerializer)
+
+    @extend_schema(request=CancelSerializer, responses=OutageSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def cancel(self, request, pk=None):
+        return self._act(request, services.cancel_outage, CancelSerializer)
+
+    @extend_schema(request=None, responses=OutageSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def start(self, request, pk=None):
+        return self._act(request, services.start_outage)
+
+    @extend_schema(request=None, responses=OutageSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def complete(self, request, pk=None):
+        return self._act(request, services.complete_outage)
+
+    @extend_schema(request=ConfirmCallSerializer, responses=ImpactSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-call", filter_backends=[])
+    def confirm_call(self, request, pk=None):
+        """Record the manager's call in which an affected customer confirmed the outage."""
+        outage = self.get_object()
+        payload = ConfirmCallSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        services.record_confirmed_call(outage, acting_user=request.user, **payload.validated_data)
+        impact = selectors.impacts_with_state(outage, request.user).get(
+            customer=payload.validated_data["customer"]
+        )
+        return Response(ImpactSerializer(impact).data)
+
+    @extend_schema(
+        responses=ImpactSerializer(many=True),
+        filters=False,
+        parameters=[
+            OpenApiParameter("impact", str, enum=["full", "partial"]),
+            *(
+                OpenApiParameter(name, bool)
+                for name in ("important", "reachable", "notified", "confirmed")
+            ),
+            OpenApiParameter("customer", int),
+        ],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def impacts(self, request, pk=None):
+        """The affected customers the caller sees, with how far their notices got."""
+        outage = self.get_object()
+        qs = selectors.impacts_with_state(outage, request.user).order_by("customer_id")
+        qs = ImpactFilter(request.query_params, queryset=qs, request=request).qs
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(ImpactSerializer(page, many=True).data)
+
+    @extend_schema(responses=CoverageSerializer, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def coverage(self, request, pk=None):
+        outage = self.get_object()
+        return Response(CoverageSerializer(selectors.coverage(outage, request.user)).data)
+
+    @extend_schema(responses=OutageEventSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def events(self, request, pk=None):
+        """The outage's history: who did what, when, newest first."""
+        outage = self.get_object()
+        page = self.paginate_queryset(outage.events.select_related("actor"))
+        return self.get_paginated_response(OutageEventSerializer(page, many=True).data)
+
+
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Outage notices of the customers the caller sees."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["created_at", "sent_at", "status", "id"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return Notification.objects.visible_to(self.request.user)
