@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from billing import timeline_entries  # noqa: F401  (registers timeline providers)
+        from customers.tabs import register_tab
+
+        register_tab("arrears", _("Arrears"), "billing:customer_arrears_tab", order=20)

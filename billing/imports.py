@@ -1,0 +1,359 @@
+"""Reading and validating rows of bills and payments, from JSON or from a CSV/Excel file.
+
+Validation here is per row and needs no database; the services resolve account numbers,
+detect duplicates and existing records, and write. Every problem is reported as
+`{"row", "field", "message"}`; JSON rows are numbered from 1, file rows as the spreadsheet
+shows them (the header is row 1, so the first data row is 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from billing.models import PaymentChannel, TariffCategory
+
+MAX_ROWS = 20000
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+# Column names accepted in files: the API field names and the usual Chinese headers.
+BILL_COLUMNS = {
+    "account_no": ("account_no", "户号", "用户编号"),
+    "period": ("period", "账期", "电费年月", "电费月份"),
+    "issue_date": ("issue_date", "发行日期", "出账日期"),
+    "due_date": ("due_date", "缴费截止日期", "到期日期", "截止日期"),
+    "tariff_category": ("tariff_category", "电价类别"),
+    "energy_kwh": ("energy_kwh", "电量", "总电量", "结算电量"),
+    "peak_kwh": ("peak_kwh", "峰电量"),
+    "flat_kwh": ("flat_kwh", "平电量"),
+    "valley_kwh": ("valley_kwh", "谷电量"),
+    "basic_charge": ("basic_charge", "基本电费"),
+    "energy_charge": ("energy_charge", "电度电费"),
+    "power_factor_adjustment": ("power_factor_adjustment", "力调电费", "功率因数调整电费"),
+    "other_charges": ("other_charges", "其他费用", "基金及附加"),
+    "total": ("total", "应收电费", "合计", "总电费"),
+}
+PAYMENT_COLUMNS = {
+    "account_no": ("account_no", "户号", "用户编号"),
+    "amount": ("amount", "金额", "实收金额", "缴费金额"),
+    "paid_at": ("paid_at", "缴费时间", "收费时间"),
+    "channel": ("channel", "渠道", "缴费渠道"),
+    "reference": ("reference", "流水号", "交易流水号"),
+    "note": ("note", "备注"),
+}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    committed: bool = False
+    # Per row: (row number, "create" | "update" | "unchanged" | "error") for previews.
+    outcomes: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+        }
+
+
+def row_error(row: int, field_name: str, message) -> dict[str, Any]:
+    return {"row": row, "field": field_name, "message": str(message)}
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+PERIOD_RE = re.compile(r"^\s*(\d{4})[-/.]?(\d{1,2})\s*$")
+
+
+def parse_period(value) -> dt.date:
+    """`YYYY-MM` (also `YYYYMM`, or a date) as the first day of that month."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    match = PERIOD_RE.match(str(value or ""))
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12 and year >= 1900:
+            return dt.date(year, month, 1)
+    raise forms.ValidationError(
+        _("Enter a billing period as YYYY-MM (e.g. 2025-03)."), code="invalid_period"
+    )
+
+
+class PeriodField(forms.Field):
+    default_error_messages = {"required": gettext_lazy("This field is required.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return parse_period(value)
+
+
+class LenientDateField(forms.DateField):
+    """A date that may also arrive as a spreadsheet date/datetime cell."""
+
+    def to_python(self, value):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return super().to_python(value)
+
+
+class LenientDateTimeField(forms.DateTimeField):
+    def to_python(self, value):
+        if isinstance(value, dt.datetime) and timezone.is_naive(value):
+            return timezone.make_aware(value)
+        return super().to_python(value)
+
+
+def money(required: bool = True, min_value: Decimal | None = Decimal("0")):
+    return forms.DecimalField(
+        required=required, max_digits=14, decimal_places=2, min_value=min_value
+    )
+
+
+def kwh(required: bool = False):
+    return forms.DecimalField(
+        required=required, max_digits=14, decimal_places=2, min_value=Decimal("0")
+    )
+
+
+class BillRowForm(forms.Form):
+    account_no = forms.CharField(max_length=32)
+    period = PeriodField()
+    issue_date = LenientDateField()
+    due_date = LenientDateField()
+    tariff_category = forms.ChoiceField(choices=TariffCategory.choices, required=False)
+    energy_kwh = kwh()
+    peak_kwh = kwh()
+    flat_kwh = kwh()
+    valley_kwh = kwh()
+    basic_charge = money(required=False)
+    energy_charge = money()
+    power_factor_adjustment = money(required=False, min_value=None)
+    other_charges = money(required=False)
+    total = money(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        zero = Decimal("0")
+        for name in ("basic_charge", "power_factor_adjustment", "other_charges"):
+            data[name] = data.get(name) or zero
+        if data["due_date"] < data["issue_date"]:
+            self.add_error("due_date", _("The due date cannot be before the issue date."))
+        if data["period"] > data["issue_date"].replace(day=1):
+            self.add_error(
+                "period", _("A bill cannot be issued before the end of its billing period's month.")
+            )
+        self._clean_energy(data)
+        computed = (
+            data["basic_charge"]
+            + data["energy_charge"]
+            + data["power_factor_adjustment"]
+            + data["other_charges"]
+        )
+        if data.get("total") is None:
+            data["total"] = computed
+        elif data["total"] != computed:
+            self.add_error(
+                "total",
+                _(
+                    "The total %(total)s is not basic charge + energy charge + power factor "
+                    "adjustment + other charges (%(sum)s)."
+                )
+                % {"total": data["total"], "sum": computed},
+            )
+        if data["total"] < 0:
+            self.add_error("total", _("A bill's total cannot be negative."))
+        return data
+
+    def _clean_energy(self, data) -> None:
+        parts = [data.get(name) for name in ("peak_kwh", "flat_kwh", "valley_kwh")]
+        given = [p for p in parts if p is not None]
+        for name in ("peak_kwh", "flat_kwh", "valley_kwh"):
+            data[name] = data.get(name) or Decimal("0")
+        split = data["peak_kwh"] + data["flat_kwh"] + data["valley_kwh"]
+        if data.get("energy_kwh") is None:
+            if not given:
+                self.add_error("energy_kwh", _("This field is required."))
+                return
+            data["energy_kwh"] = split
+        elif given and split != data["energy_kwh"]:
+            self.add_error(
+                "energy_kwh",
+                _(
+                    "Peak + flat + valley energy (%(split)s kWh) must equal the energy "
+                    "(%(total)s kWh)."
+                )
+                % {"split": split, "total": data["energy_kwh"]},
+            )
+
+
+class PaymentRowForm(forms.Form):
+    account_no = forms.CharField(max_length=32)
+    amount = money(min_value=Decimal("0.01"))
+    paid_at = LenientDateTimeField()
+    channel = forms.ChoiceField(choices=PaymentChannel.choices)
+    reference = forms.CharField(max_length=100)
+    note = forms.CharField(max_length=300, required=False)
+
+    def clean_paid_at(self):
+        value = self.cleaned_data["paid_at"]
+        if value > timezone.now() + dt.timedelta(minutes=5):
+            raise forms.ValidationError(_("A payment cannot be in the future."))
+        return value
+
+
+def validate_rows(
+    form_class: type[forms.Form], rows: list, *, numbers: list[int] | None = None
+) -> tuple[list[tuple[int, dict]], list[dict]]:
+    """Validate each row with `form_class`: ([(row number, cleaned data)], [errors]).
+
+    Rows are numbered from 1 unless `numbers` gives each row's number (file rows).
+    """
+    valid: list[tuple[int, dict]] = []
+    errors: list[dict] = []
+    for index, raw in enumerate(rows):
+        row_no = numbers[index] if numbers else index + 1
+        if not isinstance(raw, dict):
+            errors.append(row_error(row_no, "", _("Each row must be an object of fields.")))
+            continue
+        data = {k: _plain(v) for k, v in raw.items()}
+        form = form_class(data=data)
+        if form.is_valid():
+            valid.append((row_no, form.cleaned_data))
+            continue
+        for name, messages in form.errors.items():
+            for message in messages:
+                errors.append(row_error(row_no, "" if name == "__all__" else name, message))
+    return valid, errors
+
+
+def _plain(value):
+    """Spreadsheet and JSON values as the form fields expect them."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        # JSON and Excel numbers: keep the digits a person typed, not the binary fraction.
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+class FileProblem(Exception):
+    """The file cannot be read as a table of the expected columns."""
+
+
+def read_table(upload, columns: dict[str, tuple[str, ...]]) -> list[dict]:
+    """The rows of an uploaded .csv or .xlsx file as dicts keyed by field name."""
+    name = (getattr(upload, "name", "") or "").lower()
+    if getattr(upload, "size", 0) > MAX_FILE_BYTES:
+        raise FileProblem(
+            _("The file is larger than %(mb)d MB; split it.") % {"mb": MAX_FILE_BYTES // 2**20}
+        )
+    content = upload.read()
+    if name.endswith(".xlsx"):
+        table = _xlsx_rows(content)
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        table = _csv_rows(content)
+    else:
+        raise FileProblem(_("Upload a .csv or .xlsx file."))
+    if not table:
+        raise FileProblem(_("The file is empty."))
+    header, *body = table
+    mapping = _map_header(header, columns)
+    rows = []
+    for cells in body:
+        if all(c in (None, "") for c in cells):
+            rows.append(None)  # keep numbering; blank lines are dropped below
+            continue
+        rows.append(
+            {
+                field_name: cells[index] if index < len(cells) else None
+                for field_name, index in mapping.items()
+            }
+        )
+    if len([r for r in rows if r is not None]) > MAX_ROWS:
+        raise FileProblem(_("The file has more than %(n)d rows; split it.") % {"n": MAX_ROWS})
+    return rows
+
+
+def _map_header(header, columns) -> dict[str, int]:
+    normalised = [str(h or "").strip().lower() for h in header]
+    mapping: dict[str, int] = {}
+    for field_name, aliases in columns.items():
+        for alias in aliases:
+            if alias.lower() in normalised:
+                mapping[field_name] = normalised.index(alias.lower())
+                break
+    if "account_no" not in mapping:
+        raise FileProblem(
+            _(
+                "The first row must name the columns; found no account number column "
+                "(account_no or 户号)."
+            )
+        )
+    return mapping
+
+
+def _csv_rows(content: bytes) -> list[list]:
+    # Excel in China saves CSV as GB18030 (GBK); everything else as UTF-8, often with a BOM.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte sequence
+        raise FileProblem(_("The file is not UTF-8 or GBK text."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        raise FileProblem(_("The file cannot be read as an Excel workbook.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def numbered(rows: list) -> tuple[list[dict], list[int]]:
+    """Drop blank rows of a file, keeping each row's spreadsheet number (header = 1)."""
+    kept, numbers = [], []
+    for index, row in enumerate(rows):
+        if row is not None:
+            kept.append(row)
+            numbers.append(index + 2)
+    return kept, numbers

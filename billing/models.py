@@ -1,0 +1,580 @@
+"""Bills, payments and their allocations, collection actions, promises and disconnections.
+
+Money is `Decimal` with two places. A bill's paid amount, outstanding amount and status are
+derived from its allocations (see `BillQuerySet.with_amounts`); `Bill.settled_on` only records
+the day the bill became fully paid, so the open bills of 200k customers can be found through a
+small partial index instead of aggregating every allocation ever made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.querysets import (
+    OPEN_BILL,
+    BillQuerySet,
+    CollectionActionQuerySet,
+    DisconnectionQuerySet,
+    PaymentAllocationQuerySet,
+    PaymentPromiseQuerySet,
+    PaymentQuerySet,
+)
+from common.models import TimeStampedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+KWH = {"max_digits": 14, "decimal_places": 2}
+POSITIVE = [MinValueValidator(Decimal("0.01"))]
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class BillStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
+class TariffCategory(models.TextChoices):
+    """The price category the bill was charged at (电价类别), as the billing system sends it.
+
+    Only `residential` changes a rule here: its late-payment charge rate (see docs/billing.md).
+    """
+
+    LARGE_INDUSTRIAL = "large_industrial", _("Large industrial")
+    GENERAL_COMMERCIAL = "general_commercial", _("General industrial and commercial")
+    RESIDENTIAL = "residential", _("Residential")
+    AGRICULTURAL = "agricultural", _("Agricultural")
+
+
+def period_label(period: dt.date) -> str:
+    return f"{period.year:04d}-{period.month:02d}"
+
+
+class Bill(TimeStampedModel):
+    """One customer's electricity bill for one month, as pushed by the billing system."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="bills",
+    )
+    period = models.DateField(_("billing period"), help_text=_("The first day of the month."))
+    tariff_category = models.CharField(
+        _("tariff category"),
+        max_length=20,
+        choices=TariffCategory.choices,
+        default=TariffCategory.LARGE_INDUSTRIAL,
+    )
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    energy_kwh = models.DecimalField(_("energy (kWh)"), **KWH, validators=NON_NEGATIVE)
+    peak_kwh = models.DecimalField(
+        _("peak energy (kWh)"), **KWH, validators=NON_NEGATIVE, default=Decimal("0")
+    )
+    flat_kwh = models.DecimalField(
+        _("flat energy (kWh)"), **KWH, validators=NON_NEGATIVE, default=Decimal("0")
+    )
+    valley_kwh = models.DecimalField(
+        _("valley energy (kWh)"), **KWH, validators=NON_NEGATIVE, default=Decimal("0")
+    )
+    basic_charge = models.DecimalField(
+        _("basic charge"), **MONEY, validators=NON_NEGATIVE, default=Decimal("0")
+    )
+    energy_charge = models.DecimalField(_("energy charge"), **MONEY, validators=NON_NEGATIVE)
+    power_factor_adjustment = models.DecimalField(
+        _("power factor adjustment"), **MONEY, default=Decimal("0")
+    )
+    other_charges = models.DecimalField(
+        _("other charges"),
+        **MONEY,
+        validators=NON_NEGATIVE,
+        default=Decimal("0"),
+        help_text=_("Government funds and surcharges (政府性基金及附加) and similar items."),
+    )
+    total = models.DecimalField(_("total"), **MONEY, validators=NON_NEGATIVE)
+    # The day the bill became fully paid (the date of the payment that completed it); kept by
+    # the allocation services together with the allocations, under the customer's row lock.
+    settled_on = models.DateField(_("settled on"), null=True, blank=True)
+    written_off_at = models.DateTimeField(_("written off at"), null=True, blank=True)
+    written_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written off by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    write_off_reason = models.CharField(_("write-off reason"), max_length=300, blank=True)
+
+    objects = BillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer_id", "-period"]
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "period"], name="bill_unique_customer_period"
+            ),
+            models.CheckConstraint(condition=Q(period__day=1), name="bill_period_first_day"),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("issue_date")), name="bill_due_after_issue"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="bill_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["period"], name="bill_period_idx"),
+            # The open bills: what arrears, aging and allocation read. Small at any scale.
+            models.Index(
+                fields=["customer", "due_date"], condition=OPEN_BILL, name="bill_open_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    @property
+    def is_residential(self) -> bool:
+        return self.tariff_category == TariffCategory.RESIDENTIAL
+
+
+class PaymentChannel(models.TextChoices):
+    BANK = "bank", _("Bank")
+    COUNTER = "counter", _("Counter")
+    ONLINE = "online", _("Online")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+
+
+class Payment(TimeStampedModel):
+    """Money received from a customer. Unique per channel and external reference."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    amount = models.DecimalField(_("amount"), **MONEY, validators=POSITIVE)
+    paid_at = models.DateTimeField(_("paid at"))
+    channel = models.CharField(_("channel"), max_length=10, choices=PaymentChannel.choices)
+    reference = models.CharField(_("reference"), max_length=100)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reversed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reversal_reason = models.CharField(_("reversal reason"), max_length=300, blank=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-paid_at", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "reference"], name="payment_unique_channel_reference"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["customer", "paid_at"], name="payment_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.reference} ¥{self.amount}"
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_at is not None
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that settles a bill. A reversal deletes its payment's rows."""
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    bill = models.ForeignKey(
+        Bill, verbose_name=_("bill"), on_delete=models.PROTECT, related_name="allocations"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY, validators=POSITIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = PaymentAllocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "bill"], name="allocation_unique_pair"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.bill_id}: {self.amount}"
+
+
+class ActionKind(models.TextChoices):
+    CALL = "call", _("Phone call")
+    VISIT = "visit", _("Visit")
+    SMS = "sms", _("SMS reminder")
+    PAYMENT_REMINDER = "payment_reminder", _("Written payment reminder (催费通知书)")
+    DISCONNECTION_NOTICE = "disconnection_notice", _("Disconnection notice (停电通知书)")
+
+
+# Written notices whose delivery must be recorded.
+WRITTEN_NOTICES = (ActionKind.PAYMENT_REMINDER, ActionKind.DISCONNECTION_NOTICE)
+# Actions that urge the customer to pay (a prerequisite of a disconnection).
+URGING_ACTIONS = (ActionKind.CALL, ActionKind.VISIT, ActionKind.SMS, ActionKind.PAYMENT_REMINDER)
+# Actions that count as the second reminder shortly before a cut.
+LAST_REMINDER_ACTIONS = (ActionKind.CALL, ActionKind.SMS, ActionKind.VISIT)
+
+
+class DeliveryMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("Handed over in person")
+    REGISTERED_MAIL = "registered_mail", _("Registered mail")
+    POSTED = "posted", _("Posted at the premises")
+    ELECTRONIC = "electronic", _("Electronic delivery")
+
+
+class CollectionAction(TimeStampedModel):
+    """A step taken to collect arrears: a call, visit, SMS, written reminder or notice."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="collection_actions",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=ActionKind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    outcome = models.TextField(_("outcome"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_method = models.CharField(
+        _("delivery method"), max_length=20, choices=DeliveryMethod.choices, blank=True
+    )
+    delivered_to = models.CharField(_("received by"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = CollectionActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("collection action")
+        verbose_name_plural = _("collection actions")
+        indexes = [models.Index(fields=["customer", "kind", "at"], name="action_customer_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivered_at__isnull=True) | Q(delivered_at__gte=models.F("at")),
+                name="action_delivered_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+class PromiseStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    KEPT = "kept", _("Kept")
+    BROKEN = "broken", _("Broken")
+
+
+class PaymentPromise(TimeStampedModel):
+    """A customer's promise to pay `amount` by `due_date`, checked automatically."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="payment_promises",
+    )
+    amount = models.DecimalField(_("amount"), **MONEY, validators=POSITIVE)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.PENDING
+    )
+    promised_by = models.CharField(_("promised by"), max_length=100, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What had been paid towards it when it was marked kept or broken.
+    paid_amount = models.DecimalField(_("paid towards it"), **MONEY, null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    objects = PaymentPromiseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-due_date", "-id"]
+        verbose_name = _("payment promise")
+        verbose_name_plural = _("payment promises")
+        indexes = [models.Index(fields=["status", "due_date"], name="promise_status_due_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"¥{self.amount} by {self.due_date}"
+
+
+class DisconnectionStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    EXECUTED = "executed", _("Executed")
+    CANCELLED = "cancelled", _("Cancelled")
+    RECONNECTED = "reconnected", _("Reconnected")
+
+
+# The one map of allowed transitions (checked by billing.services._transition).
+DISCONNECTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    DisconnectionStatus.REQUESTED: frozenset(
+        {DisconnectionStatus.APPROVED, DisconnectionStatus.CANCELLED}
+    ),
+    DisconnectionStatus.APPROVED: frozenset(
+        {DisconnectionStatus.EXECUTED, DisconnectionStatus.CANCELLED}
+    ),
+    DisconnectionStatus.EXECUTED: frozenset({DisconnectionStatus.RECONNECTED}),
+    DisconnectionStatus.CANCELLED: frozenset(),
+    DisconnectionStatus.RECONNECTED: frozenset(),
+}
+ACTIVE_DISCONNECTION = (
+    DisconnectionStatus.REQUESTED,
+    DisconnectionStatus.APPROVED,
+    DisconnectionStatus.EXECUTED,
+)
+
+
+class Disconnection(TimeStampedModel):
+    """A disconnection for arrears (欠费停电) and its evidence."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="disconnections",
+    )
+    scheduled_for = models.DateField(_("scheduled for"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=DisconnectionStatus.choices,
+        default=DisconnectionStatus.REQUESTED,
+        db_index=True,
+    )
+    notice = models.ForeignKey(
+        CollectionAction,
+        verbose_name=_("disconnection notice"),
+        on_delete=models.PROTECT,
+        related_name="disconnections",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    # The arrears when it was requested, kept as evidence.
+    arrears_amount = models.DecimalField(_("arrears when requested"), **MONEY)
+    oldest_due_date = models.DateField(_("oldest unpaid due date when requested"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    authority_informed_at = models.DateTimeField(
+        _("power authority informed at"), null=True, blank=True
+    )
+    last_reminder = models.ForeignKey(
+        CollectionAction,
+        verbose_name=_("last reminder before the cut"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
+    executed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("executed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    arrears_cleared_at = models.DateTimeField(_("arrears paid at"), null=True, blank=True)
+    reconnect_due = models.DateTimeField(_("reconnection due"), null=True, blank=True)
+    reconnected_at = models.DateTimeField(_("reconnected at"), null=True, blank=True)
+    reconnected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reconnected by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = DisconnectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        verbose_name = _("disconnection")
+        verbose_name_plural = _("disconnections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status__in=["requested", "approved", "executed"]),
+                name="disconnection_one_active_per_customer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.scheduled_for} ({self.status})"
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in DISCONNECTION_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def reconnection_overdue(self) -> bool:
+        if self.reconnect_due is None:
+            return False
+        end = self.reconnected_at or timezone.now()
+        return end > self.reconnect_due
+
+
+class DisconnectionEvent(models.Model):
+    """One state change of a disconnection: the audit trail printed in its evidence."""
+
+    disconnection = models.ForeignKey(
+        Disconnection,
+        verbose_name=_("disconnection"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=DisconnectionStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=DisconnectionStatus.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("disconnection event")
+        verbose_name_plural = _("disconnection events")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class BlockedDate(models.Model):
+    """A date on which no disconnection may be carried out, set by an administrator."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("blocked date")
+        verbose_name_plural = _("blocked dates")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"
+
+
+class ImportKind(models.TextChoices):
+    BILLS = "bills", _("Bills")
+    PAYMENTS = "payments", _("Payments")
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Previewed")
+    COMMITTED = "committed", _("Committed")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class ImportBatch(TimeStampedModel):
+    """An uploaded CSV/Excel file of bills or payments: parsed, previewed, then committed."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    file_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    rows = models.JSONField(_("rows"), default=list)
+    errors = models.JSONField(_("errors"), default=list)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"

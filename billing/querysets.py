@@ -1,0 +1,142 @@
+"""Reusable queries over bills, payments and collection, each scoped with `visible_to(user)`.
+
+Amounts are SQL expressions so that lists and aggregates run a fixed number of queries:
+a bill's paid amount is the sum of its allocations (a correlated subquery on the allocation's
+bill index), its outstanding amount the total less that, and a customer's outstanding amount
+the sum over its open bills (the partial index `bill_open_idx`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from customers.querysets import CustomerScopedQuerySet
+
+OPEN_BILL = Q(settled_on__isnull=True, written_off_at__isnull=True)
+
+
+def money_field() -> models.DecimalField:
+    return models.DecimalField(max_digits=14, decimal_places=2)
+
+
+def zero() -> Value:
+    return Value(Decimal("0.00"), output_field=money_field())
+
+
+def allocated_to_bill(bill_ref: str = "pk") -> Coalesce:
+    """The amount allocated to the bill `bill_ref` (an OuterRef name) — its paid amount."""
+    from billing.models import PaymentAllocation
+
+    total = (
+        PaymentAllocation.objects.filter(bill_id=OuterRef(bill_ref))
+        .order_by()
+        .values("bill_id")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return Coalesce(Subquery(total, output_field=money_field()), zero())
+
+
+def bill_outstanding_expression():
+    """total − allocations of the bill in the current row (0 for a written-off bill)."""
+    return Case(
+        When(written_off_at__isnull=False, then=zero()),
+        default=F("total") - allocated_to_bill(),
+        output_field=money_field(),
+    )
+
+
+def customer_outstanding(customer_ref: str = "pk") -> Coalesce:
+    """The outstanding amount of the customer `customer_ref` (an OuterRef name), or 0."""
+    from billing.models import Bill
+
+    total = (
+        Bill.objects.filter(OPEN_BILL, customer_id=OuterRef(customer_ref))
+        .order_by()
+        .values("customer_id")
+        .annotate(s=Sum(bill_outstanding_expression()))
+        .values("s")
+    )
+    return Coalesce(Subquery(total, output_field=money_field()), zero())
+
+
+class BillQuerySet(CustomerScopedQuerySet):
+    def open(self):
+        """Bills neither fully paid nor written off."""
+        return self.filter(OPEN_BILL)
+
+    def overdue(self, as_of: dt.date | None = None):
+        """Open bills whose due date has passed on `as_of` (today by default)."""
+        return self.open().filter(due_date__lt=as_of or timezone.localdate())
+
+    def with_amounts(self):
+        """Annotate `paid_amount`, `outstanding_amount` and `bill_status` (BillStatus value)."""
+        return self.annotate(paid_amount=allocated_to_bill()).annotate(
+            outstanding_amount=Case(
+                When(written_off_at__isnull=False, then=zero()),
+                default=F("total") - F("paid_amount"),
+                output_field=money_field(),
+            ),
+            bill_status=Case(
+                When(written_off_at__isnull=False, then=Value("written_off")),
+                When(paid_amount__gte=F("total"), then=Value("paid")),
+                When(paid_amount__gt=0, then=Value("partially_paid")),
+                default=Value("open"),
+                output_field=models.CharField(),
+            ),
+        )
+
+
+class PaymentQuerySet(CustomerScopedQuerySet):
+    def active(self):
+        """Payments that were not reversed."""
+        return self.filter(reversed_at__isnull=True)
+
+    def with_allocated(self):
+        """Annotate `allocated_amount` and `unallocated_amount` (the customer's credit)."""
+        from billing.models import PaymentAllocation
+
+        total = (
+            PaymentAllocation.objects.filter(payment_id=OuterRef("pk"))
+            .order_by()
+            .values("payment_id")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
+        return self.annotate(
+            allocated_amount=Coalesce(Subquery(total, output_field=money_field()), zero())
+        ).annotate(
+            unallocated_amount=models.ExpressionWrapper(
+                F("amount") - F("allocated_amount"), output_field=money_field()
+            )
+        )
+
+
+class PaymentAllocationQuerySet(CustomerScopedQuerySet):
+    customer_path = "bill__customer"
+
+
+class CollectionActionQuerySet(CustomerScopedQuerySet):
+    pass
+
+
+class PaymentPromiseQuerySet(CustomerScopedQuerySet):
+    def pending(self):
+        return self.filter(status="pending")
+
+
+class DisconnectionQuerySet(CustomerScopedQuerySet):
+    def active(self):
+        return self.filter(status__in=["requested", "approved", "executed"])
+
+    def reconnection_overdue(self, now: dt.datetime | None = None):
+        """Executed disconnections whose reconnection deadline has passed."""
+        return self.filter(
+            status="executed", reconnect_due__isnull=False, reconnect_due__lt=now or timezone.now()
+        )

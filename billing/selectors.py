@@ -1,0 +1,278 @@
+"""Read-side queries of billing: arrears per customer, aging, late fees, a customer's account.
+
+Each function runs a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, Sum
+from django.utils import timezone
+
+from billing.latefees import LateFeeRates, late_fee
+from billing.models import (
+    Bill,
+    CollectionAction,
+    Disconnection,
+    Payment,
+    PaymentAllocation,
+    PaymentPromise,
+    TariffCategory,
+)
+from billing.querysets import bill_outstanding_expression, customer_outstanding
+from common.money import ZERO
+
+# (key, first day past due, last day past due or None)
+AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
+
+
+def outstanding_annotation(customer_ref: str = "pk"):
+    """For `Customer` querysets: `.annotate(outstanding_amount=outstanding_annotation())`."""
+    return customer_outstanding(customer_ref)
+
+
+def _bucket_filter(as_of: dt.date, first: int, last: int | None) -> Q:
+    q = Q(due_date__lte=as_of - dt.timedelta(days=first))
+    if last is not None:
+        q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
+    return q
+
+
+def aging_annotations(as_of: dt.date) -> dict:
+    """Aggregates over open bills: outstanding per aging bucket, as `aging_<key>`."""
+    outstanding = bill_outstanding_expression()
+    return {
+        f"aging_{key}": Sum(outstanding, filter=_bucket_filter(as_of, first, last), default=ZERO)
+        for key, first, last in AGING_BUCKETS
+    }
+
+
+def arrears_queryset(user, *, as_of: dt.date | None = None):
+    """One row (a dict) per visible customer with overdue bills, grouped in SQL.
+
+    Keys: customer_id, account_no, customer_name, region_code, region_name, importance,
+    outstanding, overdue, oldest_due_date, open_bills, aging_<bucket>.
+    """
+    as_of = as_of or timezone.localdate()
+    outstanding = bill_outstanding_expression()
+    return (
+        Bill.objects.visible_to(user)
+        .open()
+        .values("customer_id")
+        .annotate(
+            account_no=Min("customer__account_no"),
+            customer_name=Min("customer__name"),
+            region_code=Min("customer__region__code"),
+            region_name=Min("customer__region__name"),
+            importance=Min("customer__importance"),
+            outstanding=Sum(outstanding),
+            overdue=Sum(outstanding, filter=Q(due_date__lt=as_of), default=ZERO),
+            oldest_due_date=Min("due_date", filter=Q(due_date__lt=as_of)),
+            open_bills=Count("id"),
+            **aging_annotations(as_of),
+        )
+        .filter(overdue__gt=0)
+    )
+
+
+@dataclass
+class ArrearsRow:
+    customer_id: int
+    account_no: str
+    customer_name: str
+    region_code: str
+    region_name: str
+    importance: str
+    outstanding: Decimal
+    overdue: Decimal
+    oldest_due_date: dt.date
+    days_past_due: int
+    open_bills: int
+    aging: dict[str, Decimal]
+    late_fee: Decimal
+    manager_id: int | None
+    manager_name: str
+
+
+def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[ArrearsRow]:
+    """Complete a page of `arrears_queryset` rows: days past due, late fee, manager (2 queries)."""
+    from accounts_manager.models import Assignment
+
+    as_of = as_of or timezone.localdate()
+    rows = list(rows)
+    ids = [r["customer_id"] for r in rows]
+    fees = customer_late_fees(ids, as_of=as_of)
+    managers = {
+        a["customer_id"]: (a["manager_id"], a["manager__name"] or a["manager__username"])
+        for a in Assignment.objects.filter(customer_id__in=ids, end__isnull=True).values(
+            "customer_id", "manager_id", "manager__name", "manager__username"
+        )
+    }
+    result = []
+    for r in rows:
+        manager_id, manager_name = managers.get(r["customer_id"], (None, ""))
+        result.append(
+            ArrearsRow(
+                customer_id=r["customer_id"],
+                account_no=r["account_no"],
+                customer_name=r["customer_name"],
+                region_code=r["region_code"],
+                region_name=r["region_name"],
+                importance=r["importance"],
+                outstanding=r["outstanding"],
+                overdue=r["overdue"],
+                oldest_due_date=r["oldest_due_date"],
+                days_past_due=(as_of - r["oldest_due_date"]).days,
+                open_bills=r["open_bills"],
+                aging={key: r[f"aging_{key}"] for key, _, _ in AGING_BUCKETS},
+                late_fee=fees.get(r["customer_id"], ZERO),
+                manager_id=manager_id,
+                manager_name=manager_name,
+            )
+        )
+    return result
+
+
+# --- late fees -------------------------------------------------------------------------------
+
+
+def _payments_by_bill(bill_ids: Sequence[int]) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """(payment day, amount) of each bill's allocations, in one query."""
+    found: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    if not bill_ids:
+        return found
+    for bill_id, paid_at, amount in PaymentAllocation.objects.filter(
+        bill_id__in=bill_ids
+    ).values_list("bill_id", "payment__paid_at", "amount"):
+        found[bill_id].append((timezone.localdate(paid_at), amount))
+    return found
+
+
+def bill_late_fees(bills: Sequence[Bill], *, as_of: dt.date | None = None) -> dict[int, Decimal]:
+    """The late fee of each bill on `as_of` (one query for the allocations)."""
+    as_of = as_of or timezone.localdate()
+    late = [b for b in bills if b.due_date < as_of and b.written_off_at is None]
+    payments = _payments_by_bill([b.pk for b in late])
+    rates = LateFeeRates.from_settings()
+    fees = {b.pk: ZERO for b in bills}
+    for bill in late:
+        fees[bill.pk] = late_fee(
+            total=bill.total,
+            due_date=bill.due_date,
+            as_of=as_of,
+            payments=payments.get(bill.pk, ()),
+            rates=rates,
+            residential=bill.tariff_category == TariffCategory.RESIDENTIAL,
+        )
+    return fees
+
+
+def customer_late_fees(
+    customer_ids: Sequence[int], *, as_of: dt.date | None = None
+) -> dict[int, Decimal]:
+    """The late fees owed on each customer's open overdue bills (two queries)."""
+    as_of = as_of or timezone.localdate()
+    if not customer_ids:
+        return {}
+    bills = list(
+        Bill.objects.filter(customer_id__in=customer_ids)
+        .overdue(as_of)
+        .only("pk", "customer_id", "total", "due_date", "tariff_category", "written_off_at")
+    )
+    fees = bill_late_fees(bills, as_of=as_of)
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for bill in bills:
+        totals[bill.customer_id] += fees[bill.pk]
+    return dict(totals)
+
+
+# --- one customer's account ------------------------------------------------------------------
+
+
+@dataclass
+class CustomerAccount:
+    bills: list[Bill]
+    late_fees: dict[int, Decimal]
+    payments: list[Payment]
+    actions: list[CollectionAction]
+    promises: list[PaymentPromise]
+    disconnections: list[Disconnection]
+    outstanding: Decimal
+    overdue: Decimal
+    credit: Decimal
+    aging: dict[str, Decimal]
+    late_fee_total: Decimal
+    oldest_due_date: dt.date | None
+    days_past_due: int
+
+
+def customer_account(
+    customer, *, as_of: dt.date | None = None, months: int = 24, rows: int = 50
+) -> CustomerAccount:
+    """Everything the arrears tab shows for one customer, in a fixed number of queries."""
+    from django.db.models import Prefetch
+
+    from billing.services import customer_credit
+
+    as_of = as_of or timezone.localdate()
+    bills = list(Bill.objects.filter(customer=customer).with_amounts().order_by("-period")[:months])
+    late_fees = bill_late_fees(bills, as_of=as_of)
+    open_bills = [b for b in bills if b.written_off_at is None and b.settled_on is None]
+    summary = (
+        Bill.objects.filter(customer=customer)
+        .open()
+        .aggregate(
+            outstanding=Sum(bill_outstanding_expression(), default=ZERO),
+            overdue=Sum(bill_outstanding_expression(), filter=Q(due_date__lt=as_of), default=ZERO),
+            oldest=Min("due_date", filter=Q(due_date__lt=as_of)),
+            **aging_annotations(as_of),
+        )
+    )
+    payments = list(
+        Payment.objects.filter(customer=customer)
+        .select_related("recorded_by")
+        .prefetch_related(
+            Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("bill"))
+        )
+        .order_by("-paid_at", "-pk")[:rows]
+    )
+    oldest = summary["oldest"]
+    return CustomerAccount(
+        bills=bills,
+        late_fees=late_fees,
+        payments=payments,
+        actions=list(
+            CollectionAction.objects.filter(customer=customer)
+            .select_related("recorded_by")
+            .order_by("-at", "-pk")[:rows]
+        ),
+        promises=list(
+            PaymentPromise.objects.filter(customer=customer).order_by("-due_date", "-pk")[:rows]
+        ),
+        disconnections=list(
+            Disconnection.objects.filter(customer=customer)
+            .select_related("approved_by", "requested_by")
+            .order_by("-created_at")[:rows]
+        ),
+        outstanding=summary["outstanding"],
+        overdue=summary["overdue"],
+        credit=customer_credit(customer.pk),
+        aging={key: summary[f"aging_{key}"] for key, _, _ in AGING_BUCKETS},
+        late_fee_total=sum((late_fees[b.pk] for b in open_bills), ZERO)
+        + _older_open_late_fees(customer, bills, as_of),
+        oldest_due_date=oldest,
+        days_past_due=(as_of - oldest).days if oldest else 0,
+    )
+
+
+def _older_open_late_fees(customer, shown: Sequence[Bill], as_of: dt.date) -> Decimal:
+    """Late fees of open bills older than the bills shown (rare; usually no rows)."""
+    if not shown:
+        return ZERO
+    older = list(Bill.objects.filter(customer=customer, period__lt=shown[-1].period).overdue(as_of))
+    return sum(bill_late_fees(older, as_of=as_of).values(), ZERO)

@@ -1,0 +1,740 @@
+"""What the business does with bills, payments and collection.
+
+Every change to a customer's balance (a payment, a reversal, a new or corrected bill, a
+write-off) runs in one transaction that first locks the customer's row, so concurrent payments
+for one customer serialise and the allocations always add up. Disconnections are in
+`billing.disconnections`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.allocation import plan_allocation
+from billing.imports import (
+    BillRowForm,
+    ImportResult,
+    PaymentRowForm,
+    row_error,
+    validate_rows,
+)
+from billing.models import (
+    WRITTEN_NOTICES,
+    ActionKind,
+    Bill,
+    CollectionAction,
+    Payment,
+    PaymentAllocation,
+    PaymentPromise,
+    PromiseStatus,
+    TariffCategory,
+)
+from billing.querysets import money_field, zero
+from common.errors import DomainError, TransitionNotAllowed
+from common.money import ZERO
+from customers.models import Customer, Tariff
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+BILL_FIELDS = (
+    "tariff_category",
+    "issue_date",
+    "due_date",
+    "energy_kwh",
+    "peak_kwh",
+    "flat_kwh",
+    "valley_kwh",
+    "basic_charge",
+    "energy_charge",
+    "power_factor_adjustment",
+    "other_charges",
+    "total",
+)
+
+
+def lock_customers(customer_ids: Iterable[int]) -> None:
+    """Lock the customers' rows, in id order so that two writers never deadlock."""
+    ids = sorted(set(customer_ids))
+    if ids:
+        list(
+            Customer.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def _not_in_future(value: dt.datetime, field: str) -> None:
+    if value > timezone.now() + FUTURE_TOLERANCE:
+        raise DomainError("in_future", _("This time is in the future."), field=field)
+
+
+# --- allocation ------------------------------------------------------------------------------
+
+
+def _open_bills(customer_id: int) -> list[Bill]:
+    """The customer's open bills, oldest due first, with amounts and their last payment time."""
+    last_paid = (
+        PaymentAllocation.objects.filter(bill_id=OuterRef("pk"))
+        .order_by()
+        .values("bill_id")
+        .annotate(m=Max("payment__paid_at"))
+        .values("m")
+    )
+    return list(
+        Bill.objects.filter(customer_id=customer_id)
+        .open()
+        .with_amounts()
+        .annotate(last_paid_at=Subquery(last_paid))
+        .order_by("due_date", "period", "pk")
+    )
+
+
+def _allocate(payment: Payment, unallocated: Decimal) -> list[PaymentAllocation]:
+    """Spread `unallocated` of `payment` over its customer's open bills (customer locked)."""
+    if unallocated <= ZERO:
+        return []
+    bills = _open_bills(payment.customer_id)
+    pieces, _left = plan_allocation(unallocated, [(b, b.outstanding_amount) for b in bills])
+    if not pieces:
+        return []
+    existing = {
+        a.bill_id: a
+        for a in PaymentAllocation.objects.filter(
+            payment=payment, bill_id__in=[b.pk for b, _ in pieces]
+        )
+    }
+    created, pay_day, settled = [], _local_day(payment.paid_at), []
+    for bill, amount in pieces:
+        if bill.pk in existing:
+            PaymentAllocation.objects.filter(pk=existing[bill.pk].pk).update(
+                amount=F("amount") + amount
+            )
+        else:
+            created.append(PaymentAllocation(payment=payment, bill=bill, amount=amount))
+        if amount == bill.outstanding_amount:
+            last = _local_day(bill.last_paid_at) if bill.last_paid_at else pay_day
+            bill.settled_on = max(pay_day, last)
+            settled.append(bill)
+    PaymentAllocation.objects.bulk_create(created)
+    if settled:
+        Bill.objects.bulk_update(settled, ["settled_on"])
+    return created
+
+
+@transaction.atomic
+def allocate_payment(payment: Payment) -> list[PaymentAllocation]:
+    """Allocate what is left of `payment` to its customer's open bills, oldest due first.
+
+    What remains is the customer's credit, consumed by the next bill. Locks the customer.
+    """
+    lock_customers([payment.customer_id])
+    current = Payment.objects.with_allocated().get(pk=payment.pk)
+    if current.reversed_at is not None:
+        return []
+    return _allocate(current, current.unallocated_amount)
+
+
+def apply_customer_credit(customer_id: int) -> int:
+    """Allocate every unallocated payment amount of the customer (oldest payment first).
+
+    Call with the customer locked. Returns the number of allocation rows created.
+    """
+    payments = (
+        Payment.objects.filter(customer_id=customer_id)
+        .active()
+        .with_allocated()
+        .filter(unallocated_amount__gt=0)
+        .order_by("paid_at", "pk")
+    )
+    count = 0
+    for payment in payments:
+        count += len(_allocate(payment, payment.unallocated_amount))
+    return count
+
+
+def customer_credit(customer_id: int) -> Decimal:
+    """Money received and not yet allocated to a bill."""
+    value = (
+        Payment.objects.filter(customer_id=customer_id)
+        .active()
+        .with_allocated()
+        .aggregate(s=Coalesce(Sum("unallocated_amount"), zero()))["s"]
+    )
+    return value or ZERO
+
+
+def _trim_allocations(bill: Bill) -> None:
+    """Give back the allocations above a bill's (lowered) total, newest payment first."""
+    allocations = list(
+        PaymentAllocation.objects.filter(bill=bill).order_by("-payment__paid_at", "-pk")
+    )
+    excess = sum((a.amount for a in allocations), ZERO) - bill.total
+    for allocation in allocations:
+        if excess <= ZERO:
+            break
+        if allocation.amount <= excess:
+            excess -= allocation.amount
+            allocation.delete()
+        else:
+            allocation.amount -= excess
+            allocation.save(update_fields=["amount"])
+            excess = ZERO
+
+
+def _refresh_settlement(bill_ids: Sequence[int]) -> None:
+    """Set or clear `settled_on` of the bills from their allocations."""
+    last_paid = (
+        PaymentAllocation.objects.filter(bill_id=OuterRef("pk"))
+        .order_by()
+        .values("bill_id")
+        .annotate(m=Max("payment__paid_at"))
+        .values("m")
+    )
+    bills = (
+        Bill.objects.filter(pk__in=bill_ids, written_off_at__isnull=True)
+        .with_amounts()
+        .annotate(last_paid_at=Subquery(last_paid))
+    )
+    changed = []
+    for bill in bills:
+        if bill.paid_amount >= bill.total:
+            day = _local_day(bill.last_paid_at) if bill.last_paid_at else bill.issue_date
+            if bill.settled_on != day:
+                bill.settled_on = day
+                changed.append(bill)
+        elif bill.settled_on is not None:
+            bill.settled_on = None
+            changed.append(bill)
+    if changed:
+        Bill.objects.bulk_update(changed, ["settled_on"])
+
+
+def after_balance_change(customer_id: int, *, at: dt.datetime | None = None) -> None:
+    """Consequences of a changed balance: kept promises, disconnections no longer due."""
+    from billing.disconnections import on_arrears_cleared
+
+    at = at or timezone.now()
+    mark_kept_promises(customer_id)
+    if not Bill.objects.filter(customer_id=customer_id).overdue(_local_day(at)).exists():
+        on_arrears_cleared(customer_id, at=at)
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+def _same_payment(payment: Payment, customer: Customer, amount: Decimal) -> bool:
+    return payment.customer_id == customer.pk and payment.amount == amount
+
+
+@transaction.atomic
+def record_payment(
+    customer: Customer,
+    *,
+    amount: Decimal,
+    paid_at: dt.datetime,
+    channel: str,
+    reference: str,
+    note: str = "",
+    acting_user=None,
+) -> tuple[Payment, bool]:
+    """Record a payment and allocate it; idempotent on (channel, reference).
+
+    Returns (payment, created). The same channel and reference again returns the payment
+    already recorded; with another customer or amount it is refused.
+    """
+    reference = (reference or "").strip()
+    if not reference:
+        raise DomainError("required", _("Give the payment's reference."), field="reference")
+    if amount is None or amount <= ZERO:
+        raise DomainError("not_positive", _("The amount must be more than zero."), field="amount")
+    _not_in_future(paid_at, "paid_at")
+    lock_customers([customer.pk])
+    existing = Payment.objects.filter(channel=channel, reference=reference).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    customer=customer,
+                    amount=amount,
+                    paid_at=paid_at,
+                    channel=channel,
+                    reference=reference,
+                    note=note,
+                    recorded_by=acting_user,
+                )
+        except IntegrityError:
+            # The same reference for another customer, committed meanwhile.
+            existing = Payment.objects.get(channel=channel, reference=reference)
+        else:
+            _allocate(payment, payment.amount)
+            after_balance_change(customer.pk, at=timezone.now())
+            return payment, True
+    if not _same_payment(existing, customer, amount):
+        raise DomainError(
+            "reference_taken",
+            _("Reference %(ref)s on this channel is already recorded for a different payment.")
+            % {"ref": reference},
+            field="reference",
+        )
+    return existing, False
+
+
+@transaction.atomic
+def reverse_payment(payment: Payment, *, reason: str = "", acting_user=None) -> Payment:
+    """Reverse a payment: its allocations are undone and the customer's credit re-applied."""
+    lock_customers([payment.customer_id])
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reversed_at is not None:
+        raise TransitionNotAllowed("already_reversed", _("This payment is already reversed."))
+    bill_ids = list(payment.allocations.values_list("bill_id", flat=True))
+    payment.allocations.all().delete()
+    payment.reversed_at = timezone.now()
+    payment.reversed_by = acting_user
+    payment.reversal_reason = reason[:300]
+    payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason", "updated_at"])
+    _refresh_settlement(bill_ids)
+    apply_customer_credit(payment.customer_id)
+    after_balance_change(payment.customer_id)
+    return payment
+
+
+# --- bills -----------------------------------------------------------------------------------
+
+
+def default_tariff_category(customer: Customer) -> str:
+    if customer.tariff == Tariff.SINGLE_PART:
+        return TariffCategory.GENERAL_COMMERCIAL
+    return TariffCategory.LARGE_INDUSTRIAL
+
+
+def _plan_bill_rows(valid, customers_qs, result: ImportResult):
+    """Resolve customers and existing bills: (creates, updates) of validated rows."""
+    accounts = {data["account_no"] for _, data in valid}
+    customers = {c.account_no: c for c in customers_qs.filter(account_no__in=accounts)}
+    existing = {
+        (b.customer_id, b.period): b
+        for b in Bill.objects.filter(
+            customer__in=list(customers.values()), period__in={d["period"] for _, d in valid}
+        )
+    }
+    seen: dict[tuple[str, dt.date], int] = {}
+    creates, updates = [], []
+    for row_no, data in valid:
+        customer = customers.get(data["account_no"])
+        key = (data["account_no"], data["period"])
+        bill = existing.get((customer.pk, data["period"])) if customer else None
+        changed: list[str] = []
+        if customer is not None:
+            data["tariff_category"] = data["tariff_category"] or default_tariff_category(customer)
+            changed = [f for f in BILL_FIELDS if getattr(bill, f) != data[f]] if bill else []
+        error = None
+        if customer is None:
+            error = (
+                "account_no",
+                _("No customer with account number %(no)s.") % {"no": data["account_no"]},
+            )
+        elif key in seen:
+            error = (
+                "period",
+                _("The same account number and period as row %(row)d.") % {"row": seen[key]},
+            )
+        elif changed and bill.written_off_at is not None:
+            error = ("period", _("This bill was written off and can no longer be changed."))
+        if error:
+            result.errors.append(row_error(row_no, *error))
+            result.outcomes.append((row_no, "error"))
+            continue
+        seen[key] = row_no
+        if bill is None:
+            creates.append((row_no, customer, data))
+        elif changed:
+            updates.append((row_no, bill, data, changed))
+        else:
+            result.unchanged += 1
+            result.outcomes.append((row_no, "unchanged"))
+    return creates, updates
+
+
+def import_bills(
+    rows: list,
+    *,
+    partial: bool = False,
+    dry_run: bool = False,
+    acting_user=None,
+    customers=None,
+    numbers: list[int] | None = None,
+) -> ImportResult:
+    """Upsert bills by account number and period.
+
+    Rows with problems are reported with their number; with any problem nothing is written
+    unless `partial`, which writes the good rows. `customers` limits the accounts a row may
+    name (the uploader's scope). `dry_run` validates and classifies without writing.
+    """
+    result = ImportResult()
+    valid, result.errors = validate_rows(BillRowForm, rows, numbers=numbers)
+    result.outcomes = [(e["row"], "error") for e in result.errors]
+    customers_qs = customers if customers is not None else Customer.objects.all()
+    creates, updates = _plan_bill_rows(valid, customers_qs, result)
+    result.errors.sort(key=lambda e: e["row"])
+    result.outcomes += [(n, "create") for n, _, _ in creates]
+    result.outcomes += [(n, "update") for n, _, _, _ in updates]
+    result.outcomes = sorted(dict(result.outcomes).items())
+    if dry_run or (result.errors and not partial):
+        result.created = len(creates) if dry_run else 0
+        result.updated = len(updates) if dry_run else 0
+        return result
+    with transaction.atomic():
+        _write_bills(creates, updates)
+    result.created, result.updated, result.committed = len(creates), len(updates), True
+    return result
+
+
+def _write_bills(creates, updates) -> None:
+    lock_customers([c.pk for _, c, _ in creates] + [b.customer_id for _, b, _, _ in updates])
+    new_bills = Bill.objects.bulk_create(
+        [
+            Bill(
+                customer=customer,
+                period=data["period"],
+                settled_on=data["issue_date"] if data["total"] == ZERO else None,
+                **{f: data[f] for f in BILL_FIELDS},
+            )
+            for _, customer, data in creates
+        ]
+    )
+    touched_customers = {b.customer_id for b in new_bills}
+    changed_bill_ids = []
+    for _row, bill, data, changed in updates:
+        lowered = "total" in changed and data["total"] < bill.total
+        for name in changed:
+            setattr(bill, name, data[name])
+        bill.save(update_fields=[*changed, "updated_at"])
+        if lowered:
+            _trim_allocations(bill)
+        changed_bill_ids.append(bill.pk)
+        touched_customers.add(bill.customer_id)
+    _refresh_settlement(changed_bill_ids)
+    with_credit = set(
+        Payment.objects.filter(customer_id__in=touched_customers)
+        .active()
+        .with_allocated()
+        .filter(unallocated_amount__gt=0)
+        .values_list("customer_id", flat=True)
+    )
+    for customer_id in sorted(with_credit):
+        apply_customer_credit(customer_id)
+    for customer_id in sorted({b.customer_id for _r, b, _d, _c in updates} | with_credit):
+        after_balance_change(customer_id)
+
+
+@transaction.atomic
+def write_off_bill(bill: Bill, *, reason: str, acting_user=None) -> Bill:
+    """Write a bill off as uncollectable (核销): it leaves the arrears; allocations stay."""
+    if not (reason or "").strip():
+        raise DomainError("required", _("Give the reason for the write-off."), field="reason")
+    lock_customers([bill.customer_id])
+    bill = Bill.objects.select_for_update().get(pk=bill.pk)
+    if bill.written_off_at is not None:
+        raise TransitionNotAllowed("already_written_off", _("This bill is already written off."))
+    if bill.settled_on is not None:
+        raise TransitionNotAllowed("paid", _("A paid bill cannot be written off."))
+    bill.written_off_at = timezone.now()
+    bill.written_off_by = acting_user
+    bill.write_off_reason = reason.strip()[:300]
+    bill.save(update_fields=["written_off_at", "written_off_by", "write_off_reason", "updated_at"])
+    after_balance_change(bill.customer_id)
+    return bill
+
+
+def import_payments(
+    rows: list,
+    *,
+    partial: bool = False,
+    dry_run: bool = False,
+    acting_user=None,
+    customers=None,
+    numbers: list[int] | None = None,
+) -> ImportResult:
+    """Record payments from rows; a (channel, reference) already recorded is unchanged.
+
+    All or nothing unless `partial`, like `import_bills`.
+    """
+    result = ImportResult()
+    valid, result.errors = validate_rows(PaymentRowForm, rows, numbers=numbers)
+    result.outcomes = [(e["row"], "error") for e in result.errors]
+    customers_qs = customers if customers is not None else Customer.objects.all()
+    accounts = {d["account_no"] for _, d in valid}
+    by_account = {c.account_no: c for c in customers_qs.filter(account_no__in=accounts)}
+    existing = {
+        (p.channel, p.reference): p
+        for p in Payment.objects.filter(reference__in={d["reference"] for _, d in valid})
+    }
+    seen: dict[tuple[str, str], int] = {}
+    todo = []
+    for row_no, data in valid:
+        customer = by_account.get(data["account_no"])
+        key = (data["channel"], data["reference"])
+        error = None
+        if customer is None:
+            error = (
+                "account_no",
+                _("No customer with account number %(no)s.") % {"no": data["account_no"]},
+            )
+        elif key in seen:
+            error = (
+                "reference",
+                _("The same channel and reference as row %(row)d.") % {"row": seen[key]},
+            )
+        elif key in existing and not _same_payment(existing[key], customer, data["amount"]):
+            error = ("reference", _("This reference is already recorded for a different payment."))
+        if error:
+            result.errors.append(row_error(row_no, *error))
+            result.outcomes.append((row_no, "error"))
+            continue
+        seen[key] = row_no
+        if key in existing:
+            result.unchanged += 1
+            result.outcomes.append((row_no, "unchanged"))
+        else:
+            todo.append((row_no, customer, data))
+            result.outcomes.append((row_no, "create"))
+    result.errors.sort(key=lambda e: e["row"])
+    result.outcomes = sorted(dict(result.outcomes).items())
+    if dry_run or (result.errors and not partial):
+        result.created = len(todo) if dry_run else 0
+        return result
+    with transaction.atomic():
+        lock_customers([c.pk for _, c, _ in todo])
+        for _row, customer, data in sorted(todo, key=lambda t: (t[1].pk, t[2]["paid_at"])):
+            record_payment(
+                customer,
+                amount=data["amount"],
+                paid_at=data["paid_at"],
+                channel=data["channel"],
+                reference=data["reference"],
+                note=data.get("note") or "",
+                acting_user=acting_user,
+            )
+    result.created, result.committed = len(todo), True
+    return result
+
+
+# --- collection actions and promises ---------------------------------------------------------
+
+
+def _check_delivery(kind: str, at: dt.datetime, delivered_at: dt.datetime | None) -> None:
+    if delivered_at is None:
+        return
+    if kind not in (*WRITTEN_NOTICES, ActionKind.SMS):
+        raise DomainError(
+            "no_delivery",
+            _("Only written notices and SMS have a delivery time."),
+            field="delivered_at",
+        )
+    if delivered_at < at:
+        raise DomainError(
+            "delivered_before_sent",
+            _("A notice cannot be delivered before it was issued."),
+            field="delivered_at",
+        )
+    _not_in_future(delivered_at, "delivered_at")
+
+
+@transaction.atomic
+def record_collection_action(
+    customer: Customer,
+    *,
+    kind: str,
+    at: dt.datetime | None = None,
+    outcome: str = "",
+    delivered_at: dt.datetime | None = None,
+    delivery_method: str = "",
+    delivered_to: str = "",
+    acting_user=None,
+) -> CollectionAction:
+    """Record a call, visit, SMS, written payment reminder or disconnection notice."""
+    at = at or timezone.now()
+    if kind not in ActionKind.values:
+        raise DomainError("invalid_kind", _("Unknown kind of action."), field="kind")
+    _not_in_future(at, "at")
+    _check_delivery(kind, at, delivered_at)
+    return CollectionAction.objects.create(
+        customer=customer,
+        kind=kind,
+        at=at,
+        outcome=outcome,
+        delivered_at=delivered_at,
+        delivery_method=delivery_method if delivered_at else "",
+        delivered_to=delivered_to if delivered_at else "",
+        recorded_by=acting_user,
+    )
+
+
+@transaction.atomic
+def record_notice_delivery(
+    action: CollectionAction,
+    *,
+    delivered_at: dt.datetime,
+    delivery_method: str = "",
+    delivered_to: str = "",
+    outcome: str | None = None,
+    acting_user=None,
+) -> CollectionAction:
+    """Record when and how a notice reached the customer (or correct it before it is used)."""
+    action = CollectionAction.objects.select_for_update().get(pk=action.pk)
+    if action.delivered_at != delivered_at and action.disconnections.exists():
+        raise DomainError(
+            "used_as_evidence",
+            _("This notice is the evidence of a disconnection; its delivery cannot change."),
+            field="delivered_at",
+        )
+    _check_delivery(action.kind, action.at, delivered_at)
+    action.delivered_at = delivered_at
+    action.delivery_method = delivery_method
+    action.delivered_to = delivered_to
+    fields = ["delivered_at", "delivery_method", "delivered_to", "updated_at"]
+    if outcome is not None:
+        action.outcome = outcome
+        fields.append("outcome")
+    action.save(update_fields=fields)
+    return action
+
+
+def _promise_source(promise: PaymentPromise) -> str:
+    return f"promise:{promise.pk}"
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59)))
+
+
+@transaction.atomic
+def record_promise(
+    customer: Customer,
+    *,
+    amount: Decimal,
+    due_date: dt.date,
+    promised_by: str = "",
+    note: str = "",
+    acting_user=None,
+) -> PaymentPromise:
+    """Record a promise to pay; it appears in the manager's queue on its due date."""
+    from accounts_manager.services import raise_followup
+
+    if amount is None or amount <= ZERO:
+        raise DomainError("not_positive", _("The amount must be more than zero."), field="amount")
+    if due_date < timezone.localdate():
+        raise DomainError(
+            "in_past", _("The promised date cannot be in the past."), field="due_date"
+        )
+    if not Bill.objects.filter(customer=customer).open().exists():
+        raise DomainError(
+            "nothing_owed", _("The customer owes nothing to promise."), field="amount"
+        )
+    promise = PaymentPromise.objects.create(
+        customer=customer,
+        amount=amount,
+        due_date=due_date,
+        promised_by=promised_by,
+        note=note,
+        recorded_by=acting_user,
+    )
+    raise_followup(
+        customer,
+        kind="promise",
+        source=_promise_source(promise),
+        due_at=_end_of_day(due_date),
+        summary=_("Payment promise of ¥%(amount)s due on %(date)s")
+        % {"amount": amount, "date": due_date.isoformat()},
+    )
+    return promise
+
+
+def _promises_with_paid(qs):
+    """Annotate `paid_towards` (active payments from the promise's day to its due date)."""
+    paid = (
+        Payment.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            reversed_at__isnull=True,
+            paid_at__date__gte=OuterRef("created_at__date"),
+            paid_at__date__lte=OuterRef("due_date"),
+        )
+        .order_by()
+        .values("customer_id")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return qs.annotate(paid_towards=Coalesce(Subquery(paid, output_field=money_field()), zero()))
+
+
+def _resolve_promises(promises: Iterable[PaymentPromise], status: str, now) -> None:
+    from accounts_manager.services import close_followups_for_source, raise_followup
+
+    for promise in promises:
+        promise.status = status
+        promise.paid_amount = promise.paid_towards
+        promise.resolved_at = now
+        promise.save(update_fields=["status", "paid_amount", "resolved_at", "updated_at"])
+        if status == PromiseStatus.KEPT:
+            close_followups_for_source(source=_promise_source(promise), kinds=["promise"])
+            continue
+        close_followups_for_source(
+            source=_promise_source(promise), kinds=["promise"], status="cancelled"
+        )
+        raise_followup(
+            promise.customer,
+            kind="promise",
+            source=_promise_source(promise),
+            due_at=now + dt.timedelta(days=1),
+            summary=_("Broken payment promise: ¥%(amount)s due on %(date)s, ¥%(paid)s paid")
+            % {
+                "amount": promise.amount,
+                "date": promise.due_date.isoformat(),
+                "paid": promise.paid_towards,
+            },
+        )
+
+
+def mark_kept_promises(customer_id: int) -> int:
+    """Mark the customer's pending promises that the payments now cover as kept."""
+    pending = _promises_with_paid(
+        PaymentPromise.objects.filter(customer_id=customer_id).pending()
+    ).filter(paid_towards__gte=F("amount"))
+    promises = list(pending)
+    _resolve_promises(promises, PromiseStatus.KEPT, timezone.now())
+    return len(promises)
+
+
+@transaction.atomic
+def check_promises(*, as_of: dt.date | None = None) -> dict[str, int]:
+    """The daily check: pending promises past their date become kept or broken.
+
+    A broken promise opens a follow-up in the manager's queue. Claims the rows with
+    `skip_locked` so two runs never resolve the same promise.
+    """
+    as_of = as_of or timezone.localdate()
+    due = list(
+        _promises_with_paid(
+            PaymentPromise.objects.pending()
+            .filter(due_date__lt=as_of)
+            .select_for_update(skip_locked=True, of=("self",))
+        ).select_related("customer")
+    )
+    kept = [p for p in due if p.paid_towards >= p.amount]
+    broken = [p for p in due if p.paid_towards < p.amount]
+    now = timezone.now()
+    _resolve_promises(kept, PromiseStatus.KEPT, now)
+    _resolve_promises(broken, PromiseStatus.BROKEN, now)
+    return {"kept": len(kept), "broken": len(broken)}
