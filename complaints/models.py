@@ -15,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from common.models import TimeStampedModel
 from complaints.querysets import ComplaintQuerySet, ComplaintRelatedQuerySet
 
+# Longest free text accepted from a form or the API.
+DESCRIPTION_MAX = 5000
+TEXT_MAX = 5000
+
 
 class Channel(models.TextChoices):
     HOTLINE_95598 = "hotline_95598", _("95598 hotline")

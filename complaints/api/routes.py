@@ -1,4 +1,6 @@
 """This app's API routes: (prefix, viewset, basename) for the router, and extra paths."""
 
-ROUTES: list = []
+from complaints.api.views import ComplaintViewSet
+
+ROUTES: list = [("complaints", ComplaintViewSet, "complaint")]
 EXTRA_URLS: list = []

@@ -1,0 +1,217 @@
+"""The complaints API (API.md, Complaints): parse, call one service, return the ticket."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from common.api.mixins import created_or_existing
+from complaints import services
+from complaints.access import ACTION_ROLES
+from complaints.api.filters import ComplaintFilter
+from complaints.api.serializers import (
+    AssignSerializer,
+    AttachmentUploadSerializer,
+    CallbackSerializer,
+    CloseSerializer,
+    CommentSerializer,
+    ComplaintCreateSerializer,
+    ComplaintSerializer,
+    ComplaintUpdateSerializer,
+    EventSerializer,
+    NoteSerializer,
+    ReopenSerializer,
+    ResolveSerializer,
+)
+from complaints.models import Complaint, ComplaintEvent
+
+CONFLICT = OpenApiResponse(description="Not allowed in the ticket's current status.")
+
+
+class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Complaint tickets, scoped to what the caller sees; actions change their status."""
+
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilter
+    search_fields = [
+        "ticket_no",
+        "external_ref",
+        "description",
+        "customer__name",
+        "customer__account_no",
+    ]
+    ordering_fields = [
+        "received_at",
+        "ack_due",
+        "resolve_due",
+        "ticket_no",
+        "severity",
+        "status",
+        "escalation_level",
+        "created_at",
+        "updated_at",
+    ]
+    ordering = ["-received_at", "-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_roles = {
+        "create": ACTION_ROLES["create"],
+        "partial_update": ACTION_ROLES["update"],
+        "acknowledge": ACTION_ROLES["acknowledge"],
+        "assign": ACTION_ROLES["assign"],
+        "start": ACTION_ROLES["start"],
+        "resolve": ACTION_ROLES["resolve"],
+        "callback": ACTION_ROLES["callback"],
+        "close": ACTION_ROLES["close"],
+        "reopen": ACTION_ROLES["reopen"],
+        "comment": ACTION_ROLES["comment"],
+        "attachments": ACTION_ROLES["attach"],
+    }
+
+    def get_queryset(self):
+        return Complaint.objects.visible_to(self.request.user).select_related("customer")
+
+    def _respond(self, complaint: Complaint, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=complaint.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def _validated(self, serializer_class, complaint: Complaint | None = None, action_name=None):
+        """404 for a ticket outside the scope, 409 for a refused action, then 400 for input."""
+        if complaint is not None and action_name is not None:
+            services.check_action(complaint, action_name)
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        request=ComplaintCreateSerializer,
+        responses={201: ComplaintSerializer, 200: ComplaintSerializer},
+        description="Register a complaint. The same `external_ref` again returns the existing "
+        "ticket with 200.",
+    )
+    def create(self, request, *args, **kwargs):
+        data = self._validated(ComplaintCreateSerializer)
+        complaint, created = services.register_complaint(acting_user=request.user, **data)
+        if not created and not self.get_queryset().filter(pk=complaint.pk).exists():
+            raise serializers.ValidationError(
+                {"external_ref": [_("This external ticket number is already used.")]}
+            )
+        fresh = self.get_queryset().get(pk=complaint.pk)
+        return created_or_existing(self.get_serializer(fresh).data, created)
+
+    @extend_schema(
+        request=ComplaintUpdateSerializer, responses={200: ComplaintSerializer, 409: CONFLICT}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        complaint = self.get_object()
+        data = self._validated(ComplaintUpdateSerializer, complaint, "update")
+        services.update_complaint(complaint, acting_user=request.user, **data)
+        return self._respond(complaint)
+
+    @extend_schema(request=NoteSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def acknowledge(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(NoteSerializer, complaint, "acknowledge")
+        services.acknowledge_complaint(complaint, acting_user=request.user, note=data["note"])
+        return self._respond(complaint)
+
+    @extend_schema(request=AssignSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def assign(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(AssignSerializer, complaint, "assign")
+        services.assign_complaint(
+            complaint, assignee=data["assignee"], acting_user=request.user, note=data["note"]
+        )
+        return self._respond(complaint)
+
+    @extend_schema(request=NoteSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def start(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(NoteSerializer, complaint, "start")
+        services.start_complaint(complaint, acting_user=request.user, note=data["note"])
+        return self._respond(complaint)
+
+    @extend_schema(request=ResolveSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def resolve(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(ResolveSerializer, complaint, "resolve")
+        services.resolve_complaint(complaint, acting_user=request.user, **data)
+        return self._respond(complaint)
+
+    @extend_schema(request=CallbackSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def callback(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(CallbackSerializer, complaint, "callback")
+        services.record_callback(complaint, acting_user=request.user, **data)
+        return self._respond(complaint)
+
+    @extend_schema(request=CloseSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def close(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(CloseSerializer, complaint, "close")
+        services.close_without_callback(complaint, acting_user=request.user, reason=data["reason"])
+        return self._respond(complaint)
+
+    @extend_schema(request=ReopenSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reopen(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(ReopenSerializer, complaint, "reopen")
+        services.reopen_complaint(complaint, acting_user=request.user, reason=data["reason"])
+        return self._respond(complaint)
+
+    @extend_schema(request=CommentSerializer, responses={201: EventSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def comment(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(CommentSerializer)
+        event = services.add_comment(complaint, acting_user=request.user, text=data["text"])
+        return Response(
+            EventSerializer(event, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: EventSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=[],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def attachments(self, request, pk=None):
+        complaint = self.get_object()
+        data = self._validated(AttachmentUploadSerializer)
+        attachment = services.add_attachment(
+            complaint, acting_user=request.user, upload=data["file"], note=data["note"]
+        )
+        event = ComplaintEvent.objects.select_related("actor", "attachment").get(
+            pk=attachment.event_id
+        )
+        return Response(
+            EventSerializer(event, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(responses={200: EventSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def events(self, request, pk=None):
+        """The ticket's timeline, oldest first: every change, comment and attachment."""
+        complaint = self.get_object()
+        events = ComplaintEvent.objects.filter(complaint=complaint).select_related(
+            "actor", "attachment"
+        )
+        return Response(
+            EventSerializer(events, many=True, context=self.get_serializer_context()).data
+        )
