@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+import factory
 from django.utils import timezone
 
 from outages import services
+from outages.models import PlannedOutage
 from tests.factories import ContactFactory, CustomerFactory, SupplyPointFactory
 
 
@@ -40,3 +42,24 @@ def supplied_customer(*feeders, region=None, contacts=1, manager=None, **fields)
     if manager is not None:
         AssignmentFactory(customer=customer, manager=manager)
     return customer
+
+
+class OutageFactory(factory.django.DjangoModelFactory):
+    """An outage in any status, for tests that start mid-workflow (no events, no impacts)."""
+
+    class Meta:
+        model = PlannedOutage
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"TD2099-{n + 1:04d}")
+    kind = "planned"
+    reason = "变压器检修"
+    area = "高新区"
+    start = factory.LazyFunction(lambda: later(days=10))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=8))
+    status = "draft"
+
+    @factory.post_generation
+    def feeders(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.feeders.set(extracted)
