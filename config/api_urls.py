@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts_manager.api import routes as accounts_manager_routes
 from billing.api import routes as billing_routes
+from billing.risk_api import routes as risk_routes
 from complaints.api import routes as complaints_routes
 from customers.api import routes as customers_routes
 from outages.api import routes as outages_routes
@@ -14,6 +15,7 @@ for module in (
     customers_routes,
     accounts_manager_routes,
     billing_routes,
+    risk_routes,
     outages_routes,
     complaints_routes,
 ):
@@ -24,6 +26,7 @@ urlpatterns = [
     *accounts_manager_routes.EXTRA_URLS,
     *customers_routes.EXTRA_URLS,
     *billing_routes.EXTRA_URLS,
+    *risk_routes.EXTRA_URLS,
     *outages_routes.EXTRA_URLS,
     *complaints_routes.EXTRA_URLS,
     path("", include(router.urls)),

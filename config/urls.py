@@ -1,19 +1,32 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts_manager.views import home
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
+    # The language switch also works on the login page.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", home, name="home"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("", include("accounts_manager.urls")),
     path("customers/", include("customers.urls")),
     path("billing/", include("billing.urls")),
+    path("risk/", include("billing.risk_urls")),
     path("outages/", include("outages.urls")),
     path("complaints/", include("complaints.urls")),
     # Customers confirm outage notices without logging in (see outages.urls).
