@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accounts_manager import views
 
 app_name = "accounts_manager"
-urlpatterns: list = []
+urlpatterns = [
+    path("my-day/", views.my_day, name="my_day"),
+    path("my-day/<int:pk>/close/", views.followup_close, name="followup_close"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/read/", views.notices_mark_read, name="notices_mark_read"),
+    path("notices/<int:pk>/open/", views.notice_open, name="notice_open"),
+    path("managers/", views.manager_list, name="manager_list"),
+    path("managers/<int:pk>/", views.manager_detail, name="manager_detail"),
+    path("managers/<int:pk>/handover/", views.handover, name="handover"),
+    path("assign/<int:customer_pk>/", views.assign, name="assign"),
+]
