@@ -55,4 +55,10 @@ class CustomerQuerySet(models.QuerySet):
         )
 
     def unassigned(self):
-        return self.active().exclude(assignments__end__isnull=True)
+        """Active customers without an open assignment (never assigned ones included)."""
+        from accounts_manager.models import Assignment
+
+        # Not `exclude(assignments__end__isnull=True)`: its LEFT JOIN also matches customers
+        # with no assignment at all, which are then wrongly left out.
+        open_assignments = Assignment.objects.filter(end__isnull=True).values("customer_id")
+        return self.active().exclude(pk__in=open_assignments)
