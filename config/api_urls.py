@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts_manager.api import routes as accounts_manager_routes
+from accounts_manager.dashboard_api import routes as dashboard_routes
 from billing.api import routes as billing_routes
 from billing.risk_api import routes as risk_routes
 from complaints.api import routes as complaints_routes
@@ -14,6 +15,7 @@ router = DefaultRouter()
 for module in (
     customers_routes,
     accounts_manager_routes,
+    dashboard_routes,
     billing_routes,
     risk_routes,
     outages_routes,
@@ -24,6 +26,7 @@ for module in (
 
 urlpatterns = [
     *accounts_manager_routes.EXTRA_URLS,
+    *dashboard_routes.EXTRA_URLS,
     *customers_routes.EXTRA_URLS,
     *billing_routes.EXTRA_URLS,
     *risk_routes.EXTRA_URLS,

@@ -27,6 +27,8 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("billing/", include("billing.urls")),
     path("risk/", include("billing.risk_urls")),
+    path("dashboard/", include("accounts_manager.dashboard_urls")),
+    path("visits/", include("accounts_manager.visit_urls")),
     path("outages/", include("outages.urls")),
     path("complaints/", include("complaints.urls")),
     # Customers confirm outage notices without logging in (see outages.urls).

@@ -1,0 +1,4 @@
+"""Supervisors' dashboard and managers' performance pages, under /dashboard/."""
+
+app_name = "dashboard"
+urlpatterns: list = []

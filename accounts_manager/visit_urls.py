@@ -1,0 +1,4 @@
+"""Visit plans and visits, under /visits/."""
+
+app_name = "visits"
+urlpatterns: list = []
