@@ -24,7 +24,7 @@ class SmsGateway:
         self.requests: list[dict] = []
         self.received: Counter = Counter()
         self.delivered: dict[str, dict] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.release = threading.Event()
         self.reached = threading.Event()
         self.gate_after = gate_after
@@ -52,6 +52,7 @@ class SmsGateway:
                 if status == 200:
                     with gateway.lock:
                         gateway.delivered.setdefault(body["client_ref"], body)
+                        gateway.lock.notify_all()
                     payload = payload or {"id": f"msg-{n}", "status": "accepted"}
                 data = json.dumps(payload or {}).encode()
                 self.send_response(status)
@@ -68,6 +69,11 @@ class SmsGateway:
     def __enter__(self):
         self.thread.start()
         return self
+
+    def wait_delivered(self, count: int, timeout: float) -> bool:
+        """Block until `count` distinct messages were delivered (or the timeout)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: len(self.delivered) >= count, timeout)
 
     def __exit__(self, *exc):
         self.release.set()
