@@ -49,6 +49,28 @@ def impacts_with_state(
     ).select_related("customer", "call_confirmed_by")
 
 
+def _told():
+    return Notification.objects.filter(
+        outage_id=OuterRef("outage_id"), customer_id=OuterRef("customer_id"),
+        kind__in=TOLD_KINDS,
+    )
+
+
+def _coverage_counts() -> dict:
+    told = _told()
+    return {
+        "affected": Count("id"),
+        "notified": Count("id", filter=Q(Exists(told.filter(status__in=REACHED_STATUSES)))),
+        "delivered": Count("id", filter=Q(Exists(told.filter(status__in=DELIVERED_STATUSES)))),
+        "confirmed": Count("id", filter=Q(confirmed_at__isnull=False)
+                           | Q(call_confirmed_at__isnull=False)),
+        "unreachable": Count("id", filter=Q(reachable=False)),
+        "important_unconfirmed": Count(
+            "id", filter=Q(important=True, call_confirmed_at__isnull=True)
+        ),
+    }
+
+
 def coverage(outage: PlannedOutage, user=None) -> dict[str, int]:
     """How far the notices got, counted in customers (API.md coverage), in one query.
 
@@ -56,15 +78,10 @@ def coverage(outage: PlannedOutage, user=None) -> dict[str, int]:
     `important_unconfirmed` counts important customers without a recorded call, which is
     what the rules ask before the start.
     """
-    qs = impacts_with_state(outage, user)
-    counts = qs.aggregate(
-        affected=Count("id"),
-        notified=Count("id", filter=Q(notified=True)),
-        delivered=Count("id", filter=Q(delivered=True)),
-        confirmed=Count("id", filter=Q(confirmed=True)),
-        unreachable=Count("id", filter=Q(reachable=False)),
-        important_unconfirmed=Count("id", filter=Q(important=True, call_confirmed_at__isnull=True)),
-    )
+    qs = OutageImpact.objects.filter(outage=outage, removed_at__isnull=True)
+    if user is not None:
+        qs = qs.visible_to(user)
+    counts = qs.aggregate(**_coverage_counts())
     return {key: value or 0 for key, value in counts.items()}
 
 
@@ -73,50 +90,13 @@ def coverage_by_outage(outages: list[PlannedOutage], user=None) -> dict[int, dic
     ids = [o.pk for o in outages]
     if not ids:
         return {}
-    told = Notification.objects.filter(
-        outage_id=OuterRef("outage_id"),
-        customer_id=OuterRef("customer_id"),
-        kind__in=TOLD_KINDS,
-    )
     qs = OutageImpact.objects.filter(outage_id__in=ids, removed_at__isnull=True)
     if user is not None:
         qs = qs.visible_to(user)
-    rows = (
-        qs.annotate(
-            notified=Exists(told.filter(status__in=REACHED_STATUSES)),
-            delivered=Exists(told.filter(status__in=DELIVERED_STATUSES)),
-        )
-        .order_by()
-        .values("outage_id")
-        .annotate(
-            affected=Count("id"),
-            notified_n=Count("id", filter=Q(notified=True)),
-            delivered_n=Count("id", filter=Q(delivered=True)),
-            confirmed=Count(
-                "id", filter=Q(confirmed_at__isnull=False) | Q(call_confirmed_at__isnull=False)
-            ),
-            unreachable=Count("id", filter=Q(reachable=False)),
-            important_unconfirmed=Count(
-                "id", filter=Q(important=True, call_confirmed_at__isnull=True)
-            ),
-        )
-    )
-    empty = {
-        "affected": 0,
-        "notified": 0,
-        "delivered": 0,
-        "confirmed": 0,
-        "unreachable": 0,
-        "important_unconfirmed": 0,
-    }
-    result = {pk: dict(empty) for pk in ids}
+    counts = _coverage_counts()
+    # Annotation names may not clash with model fields (`reachable`), hence the prefix.
+    rows = qs.order_by().values("outage_id").annotate(**{f"n_{k}": v for k, v in counts.items()})
+    result = {pk: dict.fromkeys(counts, 0) for pk in ids}
     for row in rows:
-        result[row["outage_id"]] = {
-            "affected": row["affected"],
-            "notified": row["notified_n"],
-            "delivered": row["delivered_n"],
-            "confirmed": row["confirmed"],
-            "unreachable": row["unreachable"],
-            "important_unconfirmed": row["important_unconfirmed"],
-        }
+        result[row["outage_id"]] = {k: row[f"n_{k}"] for k in counts}
     return result
