@@ -29,7 +29,9 @@ USER_FIELDS = ("name", "email", "employee_no", "region", "supervisor", "phone")
 def set_user_role(user: User, *, role: str) -> None:
     """Make `user` hold exactly `role` (a group name, or `admin` for a superuser)."""
     if role not in {r.value for r in Role}:
-        raise DomainError("invalid_role", _("Unknown role %(role)s.") % {"role": role}, field="role")
+        raise DomainError(
+            "invalid_role", _("Unknown role %(role)s.") % {"role": role}, field="role"
+        )
     groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in GROUP_ROLES])}
     for name in [r.value for r in GROUP_ROLES]:
         groups.setdefault(name, Group.objects.get_or_create(name=name)[0])
@@ -57,8 +59,11 @@ def create_user(
     **fields,
 ) -> User:
     """Create a user with a role; an account manager also gets a manager profile."""
-    user = User(username=username, is_active=is_active, **{k: v for k, v in fields.items()
-                                                           if k in USER_FIELDS})
+    user = User(
+        username=username,
+        is_active=is_active,
+        **{k: v for k, v in fields.items() if k in USER_FIELDS},
+    )
     if password:
         user.set_password(password)
     else:
@@ -107,9 +112,10 @@ def update_user(
         user.full_clean(exclude=["password"])
         user.save(update_fields=changed)
     if role is not None and role != role_of(user):
-        if role_of(user) == Role.ACCOUNT_MANAGER and Assignment.objects.open().filter(
-            manager=user
-        ).exists():
+        if (
+            role_of(user) == Role.ACCOUNT_MANAGER
+            and Assignment.objects.open().filter(manager=user).exists()
+        ):
             raise DomainError(
                 "manager_has_portfolio",
                 _("Hand this manager's portfolio over before changing the role."),
@@ -208,9 +214,7 @@ def handover_portfolio(
     if too_recent:
         raise DomainError(
             "start_too_early",
-            _(
-                "%(n)d assignments start on or after %(date)s; choose a later effective date."
-            )
+            _("%(n)d assignments start on or after %(date)s; choose a later effective date.")
             % {"n": len(too_recent), "date": effective.isoformat()},
             field="effective",
         )
@@ -286,15 +290,14 @@ def close_followup(
     note: str = "",
 ) -> FollowUp:
     if status not in (FollowUpStatus.DONE, FollowUpStatus.CANCELLED):
-        raise DomainError("invalid_status", _("A follow-up is closed as done or cancelled."),
-                          field="status")
+        raise DomainError(
+            "invalid_status", _("A follow-up is closed as done or cancelled."), field="status"
+        )
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     if followup.status != FollowUpStatus.OPEN:
         if followup.status == status:
             return followup
-        raise DomainError(
-            "already_closed", _("This follow-up is already closed."), field="status"
-        )
+        raise DomainError("already_closed", _("This follow-up is already closed."), field="status")
     followup.status = status
     followup.closed_at = timezone.now()
     followup.closed_by = acting_user
@@ -306,8 +309,44 @@ def close_followup(
     return followup
 
 
-def close_followups_for_source(*, source: str, kinds: Iterable[str] | None = None,
-                               status: str = FollowUpStatus.DONE) -> int:
+FOLLOWUP_EDITABLE_FIELDS = ("due_at", "summary", "note")
+
+
+@transaction.atomic
+def update_followup(
+    followup: FollowUp,
+    *,
+    acting_user: User | None = None,
+    status: str | None = None,
+    **fields,
+) -> FollowUp:
+    """Edit a follow-up's due time, summary or note, and close it when `status` says so.
+
+    A closed follow-up is never reopened; closing one that is already closed the same way is
+    a no-op.
+    """
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    unknown = set(fields) - set(FOLLOWUP_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    if status == FollowUpStatus.OPEN and followup.status != FollowUpStatus.OPEN:
+        raise DomainError(
+            "cannot_reopen", _("A closed follow-up cannot be reopened."), field="status"
+        )
+    changed = [name for name, value in fields.items() if getattr(followup, name) != value]
+    for name in changed:
+        setattr(followup, name, fields[name])
+    if changed:
+        followup.full_clean(exclude=["customer", "manager", "closed_by"])
+        followup.save(update_fields=[*changed, "updated_at"])
+    if status is not None and status != FollowUpStatus.OPEN:
+        followup = close_followup(followup, status=status, acting_user=acting_user)
+    return followup
+
+
+def close_followups_for_source(
+    *, source: str, kinds: Iterable[str] | None = None, status: str = FollowUpStatus.DONE
+) -> int:
     """Close the open follow-ups a resolved matter raised (e.g. a kept promise)."""
     qs = FollowUp.objects.open().filter(source=source)
     if kinds is not None:
@@ -323,16 +362,21 @@ def notify_user(
 ) -> tuple[Notice, bool]:
     """Post an in-app notice once per recipient and key."""
     notice, created = Notice.objects.get_or_create(
-        recipient=recipient, key=key[:150], defaults={"title": title[:200], "body": body,
-                                                      "link": link},
+        recipient=recipient,
+        key=key[:150],
+        defaults={"title": title[:200], "body": body, "link": link},
     )
     return notice, created
 
 
 def supervisor_of(customer) -> User | None:
     """The supervisor who answers for `customer`: its manager's, else one of its region."""
-    current = Assignment.objects.open().filter(customer=customer).select_related(
-        "manager__supervisor").first()
+    current = (
+        Assignment.objects.open()
+        .filter(customer=customer)
+        .select_related("manager__supervisor")
+        .first()
+    )
     if current and current.manager.supervisor_id and current.manager.supervisor.is_active:
         return current.manager.supervisor
     return (

@@ -1,12 +1,13 @@
 """The one API router. Each app lists its viewsets in `<app>/api/routes.py` as ROUTES."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from accounts_manager.api import routes as accounts_manager_routes
 from accounts_manager.dashboard_api import routes as dashboard_routes
 from billing.api import routes as billing_routes
 from billing.risk_api import routes as risk_routes
+from common.api.views import api_not_found
 from complaints.api import routes as complaints_routes
 from customers.api import routes as customers_routes
 from outages.api import routes as outages_routes
@@ -33,4 +34,6 @@ urlpatterns = [
     *outages_routes.EXTRA_URLS,
     *complaints_routes.EXTRA_URLS,
     path("", include(router.urls)),
+    # Anything else under /api/v1/ is a JSON 404, not the HTML page of the site.
+    re_path(r"^.*$", api_not_found),
 ]

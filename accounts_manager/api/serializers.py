@@ -1,25 +1,57 @@
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts_manager.models import Assignment, FollowUp, FollowUpStatus, Notice, User
-from common.roles import Role, role_of
+from accounts_manager.querysets import visible_managers
+from common.roles import Role, stored_role
 from customers.models import Customer, Region
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        max_length=128, style={"input_type": "password"}, trim_whitespace=False
+    )
 
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": [role.value for role in Role],
+        "nullable": True,
+        "description": "One of the roles; null for a user without any (made in the admin).",
+    }
+)
+class RoleField(serializers.ChoiceField):
+    """The user's role, read from their groups and written through the service."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Role.choices, source="*", **kwargs)
+
+    def to_representation(self, value):
+        role = stored_role(value)
+        return role.value if role else None
+
+    def to_internal_value(self, data):
+        return {"role": super().to_internal_value(data)}
+
+
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(
-        write_only=True, required=False, allow_blank=False, style={"input_type": "password"}
+        write_only=True,
+        required=False,
+        allow_blank=False,
+        max_length=128,
+        style={"input_type": "password"},
+        trim_whitespace=False,
     )
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = RoleField()
     region = serializers.SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
     )
@@ -31,14 +63,19 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "password", "name", "email", "role", "region",
-                  "employee_no", "supervisor", "phone", "is_active"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        role = role_of(instance) if instance.is_active else _stored_role(instance)
-        data["role"] = role.value if role else None
-        return data
+        fields = [
+            "id",
+            "username",
+            "password",
+            "name",
+            "email",
+            "role",
+            "region",
+            "employee_no",
+            "supervisor",
+            "phone",
+            "is_active",
+        ]
 
     def validate_password(self, value: str) -> str:
         validate_password(value, self.instance)
@@ -46,15 +83,12 @@ class UserSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("password"):
-            raise serializers.ValidationError({"password": ["A new user needs a password."]})
+            raise serializers.ValidationError({"password": [_("A new user needs a password.")]})
+        if self.instance is not None and attrs.get("supervisor") == self.instance:
+            raise serializers.ValidationError(
+                {"supervisor": [_("A user cannot be their own supervisor.")]}
+            )
         return attrs
-
-
-def _stored_role(user) -> Role | None:
-    if user.is_superuser:
-        return Role.ADMIN
-    names = {g.name for g in user.groups.all()}
-    return next((r for r in Role if r.value in names), None)
 
 
 class ManagerSerializer(serializers.ModelSerializer):
@@ -63,30 +97,53 @@ class ManagerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "name", "employee_no", "region", "supervisor",
-                  "customer_count", "email", "phone", "is_active"]
+        fields = [
+            "id",
+            "username",
+            "name",
+            "employee_no",
+            "region",
+            "supervisor",
+            "customer_count",
+            "email",
+            "phone",
+            "is_active",
+        ]
+
+
+class _VisibleManagerField(serializers.PrimaryKeyRelatedField):
+    """An active account manager the caller may see (others read as missing)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return User.objects.none()
+        return visible_managers(request.user).filter(is_active=True)
 
 
 class HandoverSerializer(serializers.Serializer):
-    to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(groups__name=Role.ACCOUNT_MANAGER, is_active=True)
+    to = _VisibleManagerField(help_text=_("User id of the manager who takes the portfolio."))
+    effective = serializers.DateField(
+        required=False,
+        help_text=_(
+            "First day of the new manager (default today); the old assignments end the day before."
+        ),
     )
-    effective = serializers.DateField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
 class HandoverResultSerializer(serializers.Serializer):
-    moved = serializers.IntegerField()
+    moved = serializers.IntegerField(help_text=_("Customers moved."))
     to = serializers.IntegerField()
     effective = serializers.DateField()
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
-    manager = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(groups__name=Role.ACCOUNT_MANAGER)
+    manager = _VisibleManagerField()
+    start = serializers.DateField(
+        required=False, help_text=_("Default today. The open assignment ends the day before.")
     )
-    start = serializers.DateField(required=False)
 
     class Meta:
         model = Assignment
@@ -97,22 +154,45 @@ class AssignmentSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
+            # Only customers the caller sees can be chosen (a foreign id reads as missing).
             self.fields["customer"].queryset = Customer.objects.visible_to(request.user)
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
     class Meta:
         model = FollowUp
-        fields = ["id", "customer", "manager", "kind", "due_at", "status", "summary", "source",
-                  "link", "note", "closed_at", "created_at"]
-        read_only_fields = ["id", "customer", "manager", "kind", "source", "link", "closed_at",
-                            "created_at"]
+        fields = [
+            "id",
+            "customer",
+            "manager",
+            "kind",
+            "due_at",
+            "status",
+            "summary",
+            "source",
+            "link",
+            "note",
+            "closed_at",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "customer",
+            "manager",
+            "kind",
+            "source",
+            "link",
+            "closed_at",
+            "created_at",
+        ]
 
     def validate_status(self, value):
-        if self.instance is not None and value == FollowUpStatus.OPEN and (
-            self.instance.status != FollowUpStatus.OPEN
+        if (
+            self.instance is not None
+            and value == FollowUpStatus.OPEN
+            and (self.instance.status != FollowUpStatus.OPEN)
         ):
-            raise serializers.ValidationError("A closed follow-up cannot be reopened.")
+            raise serializers.ValidationError(_("A closed follow-up cannot be reopened."))
         return value
 
 
@@ -121,3 +201,7 @@ class NoticeSerializer(serializers.ModelSerializer):
         model = Notice
         fields = ["id", "title", "body", "link", "created_at", "read_at"]
         read_only_fields = fields
+
+
+class MarkReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()

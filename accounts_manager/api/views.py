@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -10,19 +10,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts_manager import services
-from accounts_manager.api.filters import AssignmentFilter, FollowUpFilter
+from accounts_manager.api.filters import (
+    AssignmentFilter,
+    FollowUpFilter,
+    ManagerFilter,
+    UserFilter,
+)
 from accounts_manager.api.serializers import (
     AssignmentSerializer,
     FollowUpSerializer,
     HandoverResultSerializer,
     HandoverSerializer,
     ManagerSerializer,
+    MarkReadResultSerializer,
     NoticeSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UserSerializer,
 )
-from accounts_manager.models import Assignment, FollowUp, FollowUpStatus, Notice, User
+from accounts_manager.models import Assignment, FollowUp, Notice, User
 from accounts_manager.querysets import visible_managers, with_customer_count
 from common.api.permissions import ADMIN_ONLY, SUPERVISORS
 from common.roles import Role
@@ -33,8 +39,9 @@ class TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema_error_codes = ("429",)
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer}, auth=[])
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -46,33 +53,36 @@ class TokenView(APIView):
         )
         if getattr(request._request, "axes_locked_out", False):
             return Response(
-                {"detail": "Too many failed attempts; this account is locked for a while."},
+                {"detail": _("Too many failed attempts; this account is locked for a while.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if user is None or not user.is_active:
             return Response(
-                {"non_field_errors": ["Unable to log in with the given credentials."]},
+                {"non_field_errors": [_("Unable to log in with the given credentials.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _ = Token.objects.get_or_create(user=user)
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
 class UserViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = UserSerializer
     read_roles = ADMIN_ONLY
     write_roles = ADMIN_ONLY
-    filterset_fields = ["is_active", "username", "employee_no"]
+    filterset_class = UserFilter
     search_fields = ["username", "name", "email", "employee_no"]
     ordering_fields = ["username", "name", "date_joined"]
     ordering = ["username"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return User.objects.select_related("region").prefetch_related("groups")
+        return User.objects.select_related("region").prefetch_related("groups").order_by("username")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -92,7 +102,7 @@ class UserViewSet(
 
 class ManagerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ManagerSerializer
-    filterset_fields = ["is_active", "supervisor", "employee_no"]
+    filterset_class = ManagerFilter
     search_fields = ["username", "name", "employee_no"]
     ordering_fields = ["username", "name", "employee_no", "customer_count"]
     ordering = ["username"]
@@ -105,7 +115,7 @@ class ManagerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"], filter_backends=[])
     def handover(self, request, pk=None):
         from_manager = self.get_object()
-        serializer = HandoverSerializer(data=request.data)
+        serializer = HandoverSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         effective = serializer.validated_data.get("effective") or timezone.localdate()
         moved = services.handover_portfolio(
@@ -121,7 +131,9 @@ class ManagerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class AssignmentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = AssignmentSerializer
@@ -145,7 +157,9 @@ class AssignmentViewSet(
 
 
 class FollowUpViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     serializer_class = FollowUpSerializer
@@ -158,21 +172,10 @@ class FollowUpViewSet(
     def get_queryset(self):
         return FollowUp.objects.visible_to(self.request.user)
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        followup = serializer.instance
-        new_status = data.pop("status", None)
-        changed = [name for name, value in data.items() if getattr(followup, name) != value]
-        for name in changed:
-            setattr(followup, name, data[name])
-        if changed:
-            followup.save(update_fields=[*changed, "updated_at"])
-        if new_status and new_status != FollowUpStatus.OPEN:
-            serializer.instance = services.close_followup(
-                followup, status=new_status, acting_user=self.request.user, note=data.get(
-                    "note", "")
-            )
+        serializer.instance = services.update_followup(
+            serializer.instance, acting_user=self.request.user, **serializer.validated_data
+        )
 
 
 class NoticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -186,7 +189,7 @@ class NoticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return Notice.objects.for_user(self.request.user)
 
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(request=None, responses={200: MarkReadResultSerializer})
     @action(detail=False, methods=["post"], url_path="mark-read", filter_backends=[])
     def mark_read(self, request):
         count = services.mark_notices_read(request.user)

@@ -16,4 +16,6 @@ class ScopedQuerysetMixin:
 
 def created_or_existing(serializer_data, created: bool) -> Response:
     """201 for a new object, 200 for the existing one an idempotent POST found."""
-    return Response(serializer_data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return Response(
+        serializer_data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    )

@@ -1,8 +1,9 @@
-from drf_spectacular.types import OpenApiTypes
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.api.fields import MoneyField
+from common.roles import Role, role_of
 from customers.models import Contact, Customer, Region, SupplyPoint
 from customers.services import SupplyPointInput
 from customers.validators import normalize_credit_code, normalize_mobile
@@ -33,20 +34,46 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "account_no", "name", "credit_code", "credit_code_override", "segment",
-            "importance", "voltage_kv", "contract_capacity_kva", "typical_daily_load_kw",
-            "tariff", "region", "status", "has_backup_generator", "backup_capacity_kw",
-            "address", "manager", "risk_level", "risk_score", "outstanding", "supply_points",
-            "created_at", "updated_at",
+            "id",
+            "account_no",
+            "name",
+            "credit_code",
+            "credit_code_override",
+            "segment",
+            "importance",
+            "voltage_kv",
+            "contract_capacity_kva",
+            "typical_daily_load_kw",
+            "tariff",
+            "region",
+            "status",
+            "has_backup_generator",
+            "backup_capacity_kw",
+            "address",
+            "manager",
+            "risk_level",
+            "risk_score",
+            "outstanding",
+            "supply_points",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["risk_level", "risk_score", "created_at", "updated_at"]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(
+        {
+            "type": "integer",
+            "nullable": True,
+            "readOnly": True,
+            "description": "User id of the account manager of the open assignment.",
+        }
+    )
     def get_manager(self, obj) -> int | None:
         return getattr(obj, "manager_id_open", None)
 
-    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True,
-                          "pattern": r"^-?\d+\.\d{2}$"})
+    @extend_schema_field(
+        {"type": "string", "format": "decimal", "nullable": True, "pattern": r"^-?\d+\.\d{2}$"}
+    )
     def get_outstanding(self, obj) -> str | None:
         value = getattr(obj, "outstanding_amount", None)
         return None if value is None else MoneyField().to_representation(value)
@@ -54,10 +81,20 @@ class CustomerSerializer(serializers.ModelSerializer):
     def validate_credit_code(self, value: str) -> str:
         return normalize_credit_code(value)
 
+    def validate_region(self, region: Region) -> Region:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if role_of(user) == Role.SUPERVISOR and user.region_id and region.pk != user.region_id:
+            raise serializers.ValidationError(
+                _("You can only register customers of your own region.")
+            )
+        return region
+
     def validate_supply_points(self, value):
-        return [SupplyPointInput(feeder_id=sp["feeder"].pk, is_primary=sp.get("is_primary",
-                                                                              False))
-                for sp in value]
+        return [
+            SupplyPointInput(feeder_id=sp["feeder"].pk, is_primary=sp.get("is_primary", False))
+            for sp in value
+        ]
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -66,8 +103,18 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "customer", "name", "role", "mobile", "email", "preferred_channel", "language",
-            "receives_outage_notices", "receives_billing_notices", "created_at", "updated_at",
+            "id",
+            "customer",
+            "name",
+            "role",
+            "mobile",
+            "email",
+            "preferred_channel",
+            "language",
+            "receives_outage_notices",
+            "receives_billing_notices",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 

@@ -21,7 +21,9 @@ CUSTOMER_WRITERS = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Rol
 
 
 class RegionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
     queryset = Region.objects.all()
@@ -33,25 +35,41 @@ class RegionViewSet(
 
 
 class CustomerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     search_fields = ["name", "account_no", "credit_code"]
-    ordering_fields = ["account_no", "name", "risk_score", "contract_capacity_kva",
-                       "voltage_kv", "created_at", "updated_at"]
+    ordering_fields = [
+        "account_no",
+        "name",
+        "risk_score",
+        "contract_capacity_kva",
+        "voltage_kv",
+        "created_at",
+        "updated_at",
+    ]
     ordering = ["account_no"]
     write_roles = CUSTOMER_WRITERS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        # Later parts annotate here what the serializer reads (billing: `outstanding_amount`).
         return (
             Customer.objects.visible_to(self.request.user)
             .with_manager()
             .select_related("region")
             .prefetch_related("supply_points__feeder")
         )
+
+    def _reloaded(self, pk: int) -> Customer:
+        """The saved customer as the list shows it. The caller still sees it: a supervisor
+        writes only in their region and a manager's new customer is assigned to them."""
+        return self.get_queryset().get(pk=pk)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -71,7 +89,7 @@ class CustomerViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer)
-        instance = self.get_queryset().get(pk=serializer.instance.pk)
+        instance = self._reloaded(serializer.instance.pk)
         return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -80,7 +98,7 @@ class CustomerViewSet(
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
-        return Response(self.get_serializer(self.get_queryset().get(pk=instance.pk)).data)
+        return Response(self.get_serializer(self._reloaded(instance.pk)).data)
 
     @extend_schema(
         responses=TimelineEntrySerializer(many=True),

@@ -1,0 +1,77 @@
+"""The OpenAPI schema generator: drf-spectacular's, plus the error answers every operation has.
+
+drf-spectacular documents only the success answer of an operation. Clients (and the schema
+fuzzing in the test suite) need the errors too, and they are the same everywhere because one
+exception handler (`common.api.exceptions`) produces them:
+
+- 400 bad input: `{"field": ["message", ...]}` or `{"detail": "...", "code": "..."}`
+- 401 no credentials, 403 not allowed, 404 missing or outside the caller's scope
+- 409 a write refused in the object's current state or conflicting with existing data
+"""
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import ResolvedComponent
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": (
+        "An error: `detail` (and a stable `code`) for the request as a whole, or one list of "
+        "messages per input field."
+    ),
+    "properties": {
+        "detail": {"type": "string"},
+        # `code` is the stable code of a refused action, or the messages of a field named code.
+        "code": {"oneOf": [{"type": "string"}, {"type": "array", "items": {}}]},
+    },
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {}},
+            {"type": "object"},
+            {"type": "string"},
+        ]
+    },
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "Bad input: field-level messages, or `detail`.",
+    "401": "No or invalid credentials.",
+    "403": "Authenticated, but the role may not do this.",
+    "404": "Not found, or outside the caller's scope.",
+    "409": "Not allowed in the object's current state, or conflicts with existing data.",
+    "429": "Too many failed attempts; locked out for a while.",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Adds the shared error answers to every operation (unless the view documents its own)."""
+
+    def _error_component(self) -> dict:
+        component = ResolvedComponent(
+            name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=ERROR_SCHEMA
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def error_codes(self) -> list[str]:
+        codes = ["400", "401", "403", "404"]
+        if self.method not in SAFE_METHODS:
+            codes.append("409")
+        # A view lists the extra codes it answers with, e.g. `schema_error_codes = ("429",)`.
+        codes.extend(getattr(self.view, "schema_error_codes", ()))
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        ref = self._error_component()
+        for code in self.error_codes():
+            responses.setdefault(
+                code,
+                {
+                    "content": {"application/json": {"schema": ref}},
+                    "description": ERROR_DESCRIPTIONS[code],
+                },
+            )
+        return responses
