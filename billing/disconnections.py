@@ -293,8 +293,8 @@ def execute_problems(disconnection: Disconnection, *, now: dt.datetime) -> list[
             DomainError(
                 "no_second_reminder",
                 _(
-                    "Remind the customer once more (call, SMS or visit) at least %(minutes)d minutes "
-                    "before the cut, today, and record it."
+                    "Remind the customer once more (call, SMS or visit) at least %(minutes)d "
+                    "minutes before the cut, today, and record it."
                 )
                 % {"minutes": settings.BILLING_DISCONNECTION_SECOND_REMINDER_MINUTES},
             )

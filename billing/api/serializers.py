@@ -1,0 +1,408 @@
+"""Billing API serializers: they parse and present; the services decide."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from billing.imports import parse_period
+from billing.models import (
+    ActionKind,
+    Bill,
+    CollectionAction,
+    DeliveryMethod,
+    Disconnection,
+    DisconnectionEvent,
+    Payment,
+    PaymentAllocation,
+    PaymentChannel,
+    PaymentPromise,
+    TariffCategory,
+    period_label,
+)
+from common.api.fields import MoneyField
+from customers.models import Customer
+
+
+class PeriodField(serializers.Field):
+    """A billing period as `YYYY-MM`."""
+
+    default_error_messages = {"invalid": _("Enter a billing period as YYYY-MM (e.g. 2025-03).")}
+
+    def to_representation(self, value: dt.date) -> str:
+        return period_label(value)
+
+    def to_internal_value(self, data) -> dt.date:
+        from django import forms
+
+        try:
+            return parse_period(data if isinstance(data, str) else "")
+        except forms.ValidationError:
+            self.fail("invalid")
+
+
+extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})(
+    PeriodField
+)
+
+
+class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
+    """A customer the caller sees; any other id reads as missing."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return Customer.objects.none()
+        return Customer.objects.visible_to(request.user)
+
+
+def days_past_due(due_date: dt.date, outstanding, as_of: dt.date) -> int:
+    if not outstanding or outstanding <= 0 or as_of <= due_date:
+        return 0
+    return (as_of - due_date).days
+
+
+class BillSerializer(serializers.ModelSerializer):
+    """A bill with its paid and outstanding amounts, status, days past due and late fee.
+
+    The view annotates the amounts and puts the page's late fees in the context.
+    """
+
+    account_no = serializers.CharField(source="customer.account_no", read_only=True)
+    period = PeriodField()
+    paid = MoneyField(source="paid_amount", read_only=True)
+    outstanding = MoneyField(source="outstanding_amount", read_only=True)
+    status = serializers.CharField(source="bill_status", read_only=True)
+    days_past_due = serializers.SerializerMethodField()
+    late_fee = serializers.SerializerMethodField()
+    basic_charge = MoneyField()
+    energy_charge = MoneyField()
+    power_factor_adjustment = MoneyField()
+    other_charges = MoneyField()
+    total = MoneyField()
+
+    class Meta:
+        model = Bill
+        fields = [
+            "id",
+            "customer",
+            "account_no",
+            "period",
+            "tariff_category",
+            "issue_date",
+            "due_date",
+            "energy_kwh",
+            "peak_kwh",
+            "flat_kwh",
+            "valley_kwh",
+            "basic_charge",
+            "energy_charge",
+            "power_factor_adjustment",
+            "other_charges",
+            "total",
+            "paid",
+            "outstanding",
+            "status",
+            "days_past_due",
+            "late_fee",
+            "settled_on",
+            "written_off_at",
+        ]
+        read_only_fields = fields
+
+    def _as_of(self) -> dt.date:
+        return self.context.get("as_of") or timezone.localdate()
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_days_past_due(self, bill) -> int:
+        return days_past_due(bill.due_date, getattr(bill, "outstanding_amount", 0), self._as_of())
+
+    @extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+\.\d{2}$"})
+    def get_late_fee(self, bill) -> str:
+        fee = self.context.get("late_fees", {}).get(bill.pk)
+        return MoneyField().to_representation(fee if fee is not None else 0)
+
+
+class BillInputSerializer(serializers.Serializer):
+    """One bill as the billing system sends it (also one row of `bills/import/`)."""
+
+    account_no = serializers.CharField(max_length=32, required=False)
+    customer = serializers.IntegerField(
+        required=False, help_text="The customer's id, instead of account_no."
+    )
+    period = PeriodField()
+    tariff_category = serializers.ChoiceField(choices=TariffCategory.choices, required=False)
+    issue_date = serializers.DateField()
+    due_date = serializers.DateField()
+    energy_kwh = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    peak_kwh = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    flat_kwh = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    valley_kwh = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    basic_charge = MoneyField(required=False)
+    energy_charge = MoneyField()
+    power_factor_adjustment = MoneyField(required=False)
+    other_charges = MoneyField(required=False)
+    total = MoneyField(required=False)
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = ImportErrorSerializer(many=True)
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    period = PeriodField(source="bill.period", read_only=True)
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = PaymentAllocation
+        fields = ["bill", "period", "amount"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    customer = VisibleCustomerField(required=False)
+    account_no = serializers.CharField(
+        max_length=32,
+        required=False,
+        write_only=True,
+        help_text="The customer's account number, instead of customer (also in answers).",
+    )
+    amount = MoneyField(min_value=Decimal("0.01"))
+    paid_at = serializers.DateTimeField(required=False)
+    channel = serializers.ChoiceField(choices=PaymentChannel.choices)
+    reference = serializers.CharField(max_length=100)
+    allocations = AllocationSerializer(many=True, read_only=True)
+    reversed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "customer",
+            "account_no",
+            "amount",
+            "paid_at",
+            "channel",
+            "reference",
+            "note",
+            "allocations",
+            "reversed",
+            "reversed_at",
+            "reversal_reason",
+            "created_at",
+        ]
+        read_only_fields = ["reversed_at", "reversal_reason", "created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["account_no"] = instance.customer.account_no
+        return data
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_reversed(self, payment) -> bool:
+        return payment.reversed_at is not None
+
+    def validate(self, attrs):
+        account_no = attrs.pop("account_no", None)
+        if attrs.get("customer") is None:
+            if not account_no:
+                raise serializers.ValidationError(
+                    {"customer": [_("Give the customer (id) or its account_no.")]}
+                )
+            customer = self.fields["customer"].get_queryset().filter(account_no=account_no).first()
+            if customer is None:
+                raise serializers.ValidationError(
+                    {"account_no": [_("No customer with this account number.")]}
+                )
+            attrs["customer"] = customer
+        attrs.setdefault("paid_at", timezone.now())
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ArrearsSerializer(serializers.Serializer):
+    """One customer with arrears (a `billing.selectors.ArrearsRow`)."""
+
+    customer = serializers.IntegerField(source="customer_id")
+    account_no = serializers.CharField()
+    customer_name = serializers.CharField()
+    region = serializers.CharField(source="region_code")
+    manager = serializers.IntegerField(source="manager_id", allow_null=True)
+    manager_name = serializers.CharField()
+    outstanding = MoneyField()
+    overdue = MoneyField()
+    oldest_due_date = serializers.DateField()
+    days_past_due = serializers.IntegerField()
+    aging = serializers.SerializerMethodField()
+    late_fee = MoneyField()
+    open_bills = serializers.IntegerField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                key: {"type": "string", "format": "decimal"}
+                for key in ("1_30", "31_60", "61_90", "over_90")
+            },
+        }
+    )
+    def get_aging(self, row) -> dict:
+        field = MoneyField()
+        return {key: field.to_representation(value) for key, value in row.aging.items()}
+
+
+class CollectionActionSerializer(serializers.ModelSerializer):
+    customer = VisibleCustomerField()
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    at = serializers.DateTimeField(required=False)
+    delivery_method = serializers.ChoiceField(
+        choices=DeliveryMethod.choices, required=False, allow_blank=True
+    )
+    recorded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = CollectionAction
+        fields = [
+            "id",
+            "customer",
+            "kind",
+            "at",
+            "outcome",
+            "delivered_at",
+            "delivery_method",
+            "delivered_to",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = ["recorded_by", "created_at"]
+
+
+class DeliverySerializer(serializers.Serializer):
+    """PATCH of a collection action: its delivery (and outcome) only."""
+
+    delivered_at = serializers.DateTimeField()
+    delivery_method = serializers.ChoiceField(
+        choices=DeliveryMethod.choices, required=False, allow_blank=True, default=""
+    )
+    delivered_to = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    outcome = serializers.CharField(required=False, allow_blank=True)
+
+
+class PromiseSerializer(serializers.ModelSerializer):
+    customer = VisibleCustomerField()
+    amount = MoneyField(min_value=Decimal("0.01"))
+    paid_amount = MoneyField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PaymentPromise
+        fields = [
+            "id",
+            "customer",
+            "amount",
+            "due_date",
+            "status",
+            "promised_by",
+            "note",
+            "paid_amount",
+            "resolved_at",
+            "created_at",
+        ]
+        read_only_fields = ["status", "paid_amount", "resolved_at", "created_at"]
+
+
+class DisconnectionEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DisconnectionEvent
+        fields = ["from_status", "to_status", "at", "by", "note"]
+        read_only_fields = fields
+
+
+class VisibleNoticeField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return CollectionAction.objects.none()
+        return CollectionAction.objects.visible_to(request.user)
+
+
+class DisconnectionSerializer(serializers.ModelSerializer):
+    customer = VisibleCustomerField()
+    notice = VisibleNoticeField(
+        required=False,
+        allow_null=True,
+        help_text="The delivered disconnection notice; the latest usable one when omitted.",
+    )
+    arrears_amount = MoneyField(read_only=True)
+    reconnection_overdue = serializers.BooleanField(read_only=True)
+    events = DisconnectionEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Disconnection
+        fields = [
+            "id",
+            "customer",
+            "scheduled_for",
+            "status",
+            "notice",
+            "reason",
+            "arrears_amount",
+            "oldest_due_date",
+            "requested_by",
+            "approved_by",
+            "approved_at",
+            "authority_informed_at",
+            "last_reminder",
+            "executed_at",
+            "cancelled_at",
+            "cancel_reason",
+            "arrears_cleared_at",
+            "reconnect_due",
+            "reconnected_at",
+            "reconnection_overdue",
+            "events",
+            "created_at",
+        ]
+        read_only_fields = [
+            "status",
+            "arrears_amount",
+            "oldest_due_date",
+            "requested_by",
+            "approved_by",
+            "approved_at",
+            "authority_informed_at",
+            "last_reminder",
+            "executed_at",
+            "cancelled_at",
+            "cancel_reason",
+            "arrears_cleared_at",
+            "reconnect_due",
+            "reconnected_at",
+            "created_at",
+        ]
+
+
+class ApproveSerializer(serializers.Serializer):
+    authority_informed_at = serializers.DateTimeField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

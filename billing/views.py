@@ -1,0 +1,687 @@
+"""Billing pages: the arrears list, a customer's account (and its 360 tab), the collection
+forms, the disconnection procedure with its evidence, and the CSV/Excel imports.
+
+Views parse input, call one service and render; every customer is looked up through
+`visible_to(user)`, so another manager's customer is a 404.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Count, Prefetch, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from billing import disconnections, services
+from billing.exports import arrears_export, import_template
+from billing.forms import (
+    ActionForm,
+    ApproveForm,
+    ArrearsFilterForm,
+    DeliveryForm,
+    DisconnectionRequestForm,
+    ImportForm,
+    NoteForm,
+    PaymentForm,
+    PromiseForm,
+    ReasonForm,
+    ReverseForm,
+    attach_error,
+)
+from billing.imports import (
+    BILL_COLUMNS,
+    PAYMENT_COLUMNS,
+    FileProblem,
+    numbered,
+    read_table,
+)
+from billing.models import (
+    ActionKind,
+    CollectionAction,
+    Disconnection,
+    DisconnectionEvent,
+    DisconnectionStatus,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    Payment,
+)
+from billing.selectors import (
+    AGING_BUCKETS,
+    arrears_queryset,
+    arrears_rows,
+    customer_account,
+)
+from common.errors import DomainError
+from common.roles import Role, role_of
+from customers.models import Customer
+
+PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
+COLLECT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+APPROVE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+IMPORT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+PAGE_SIZE = 25
+EXPORT_CHUNK = 2000
+CONFLICT = gettext_lazy(
+    "This change conflicts with another one made at the same time. Please try again."
+)
+AGING_LABELS = {
+    "1_30": gettext_lazy("1–30 days"),
+    "31_60": gettext_lazy("31–60 days"),
+    "61_90": gettext_lazy("61–90 days"),
+    "over_90": gettext_lazy("Over 90 days"),
+}
+
+
+def roles_required(roles):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if role_of(request.user) not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def visible_customer(request, pk: int) -> Customer:
+    return get_object_or_404(
+        Customer.objects.visible_to(request.user).select_related("region"), pk=pk
+    )
+
+
+def _customer_page(customer: Customer) -> str:
+    return reverse("billing:customer", args=[customer.pk])
+
+
+def _customer_360(customer: Customer) -> str | None:
+    try:
+        return customer.get_absolute_url()
+    except NoReverseMatch:
+        return None
+
+
+def _call(form, fn, *args, **kwargs):
+    """Run a service; on a refusal put its message on the form and return None."""
+    try:
+        return fn(*args, **kwargs)
+    except DomainError as exc:
+        attach_error(form, exc)
+    except IntegrityError:
+        form.add_error(None, CONFLICT)
+    return None
+
+
+# --- arrears list ----------------------------------------------------------------------------
+
+
+@roles_required(PAGE_ROLES)
+def arrears_list(request):
+    today = timezone.localdate()
+    form = ArrearsFilterForm(request.GET or None, user=request.user)
+    rows = form.apply(arrears_queryset(request.user, as_of=today))
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        return arrears_export(_all_rows(rows, today), export)
+    sums = rows.order_by().aggregate(
+        n=Count("customer_id"),
+        sum_outstanding=Sum("outstanding"),
+        sum_overdue=Sum("overdue"),
+        **{f"sum_{k}": Sum(f"aging_{k}") for k, _a, _b in AGING_BUCKETS},
+    )
+    totals = {
+        "customers": sums["n"],
+        "outstanding": sums["sum_outstanding"],
+        "overdue": sums["sum_overdue"],
+        **{f"aging_{k}": sums[f"sum_{k}"] for k, _a, _b in AGING_BUCKETS},
+    }
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = arrears_rows(page.object_list, as_of=today)
+    return render(
+        request,
+        "billing/arrears_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "rows": page.object_list,
+            "totals": totals,
+            "aging_labels": AGING_LABELS,
+            "sort": (form.cleaned_data.get("o") if form.is_valid() else "") or "-amount",
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "o")),
+        },
+    )
+
+
+def _all_rows(rows, today):
+    """Every filtered row for an export, completed in chunks (a fixed query count per chunk)."""
+    result = []
+    for start in range(0, rows.count(), EXPORT_CHUNK):
+        result.extend(arrears_rows(rows[start : start + EXPORT_CHUNK], as_of=today))
+    return result
+
+
+# --- a customer's account --------------------------------------------------------------------
+
+
+def _account_context(request, customer: Customer) -> dict:
+    role = role_of(request.user)
+    account = customer_account(customer)
+    return {
+        "customer": customer,
+        "account": account,
+        "aging_rows": [(AGING_LABELS[k], account.aging[k]) for k, _a, _b in AGING_BUCKETS],
+        "can_collect": role in COLLECT_ROLES,
+        "can_reverse": role in APPROVE_ROLES,
+        "customer_url": _customer_360(customer),
+        "today": timezone.localdate(),
+    }
+
+
+@roles_required(PAGE_ROLES)
+def customer_billing(request, pk: int):
+    customer = visible_customer(request, pk)
+    return render(request, "billing/customer_billing.html", _account_context(request, customer))
+
+
+@roles_required(PAGE_ROLES)
+def customer_arrears_tab(request, pk: int):
+    """The arrears tab of the customer 360 page (an HTML fragment)."""
+    customer = visible_customer(request, pk)
+    return render(request, "billing/partials/account.html", _account_context(request, customer))
+
+
+def _form_page(request, customer, form, title, template="billing/form.html", **extra):
+    return render(
+        request,
+        template,
+        {
+            "customer": customer,
+            "form": form,
+            "title": title,
+            "back_url": _customer_page(customer),
+            **extra,
+        },
+    )
+
+
+@roles_required(COLLECT_ROLES)
+@require_http_methods(["GET", "POST"])
+def payment_create(request, pk: int):
+    customer = visible_customer(request, pk)
+    form = PaymentForm(request.POST or None, initial={"paid_at": timezone.localtime()})
+    if request.method == "POST" and form.is_valid():
+        result = _call(
+            form, services.record_payment, customer, acting_user=request.user, **form.cleaned_data
+        )
+        if result is not None:
+            payment, created = result
+            if created:
+                messages.success(
+                    request,
+                    _("Payment of ¥%(amount)s recorded and allocated.")
+                    % {"amount": payment.amount},
+                )
+            else:
+                messages.info(request, _("This payment was already recorded."))
+            return redirect(_customer_page(customer))
+    return _form_page(request, customer, form, _("Record a payment"))
+
+
+@roles_required(APPROVE_ROLES)
+@require_http_methods(["GET", "POST"])
+def payment_reverse(request, pk: int):
+    payment = get_object_or_404(
+        Payment.objects.visible_to(request.user).select_related("customer"), pk=pk
+    )
+    form = ReverseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _call(
+            form,
+            services.reverse_payment,
+            payment,
+            acting_user=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("Payment reversed; its allocations were undone."))
+            return redirect(_customer_page(payment.customer))
+    return _form_page(
+        request, payment.customer, form, _("Reverse a payment"), subject=payment, danger=True
+    )
+
+
+@roles_required(COLLECT_ROLES)
+@require_http_methods(["GET", "POST"])
+def action_create(request, pk: int):
+    customer = visible_customer(request, pk)
+    initial = {"at": timezone.localtime(), "kind": request.GET.get("kind", ActionKind.CALL)}
+    form = ActionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        action = _call(
+            form,
+            services.record_collection_action,
+            customer,
+            acting_user=request.user,
+            **form.cleaned_data,
+        )
+        if action is not None:
+            messages.success(request, _("%(kind)s recorded.") % {"kind": action.get_kind_display()})
+            return redirect(_customer_page(customer))
+    return _form_page(request, customer, form, _("Record a collection action"))
+
+
+@roles_required(COLLECT_ROLES)
+@require_http_methods(["GET", "POST"])
+def action_delivery(request, pk: int):
+    action = get_object_or_404(
+        CollectionAction.objects.visible_to(request.user).select_related("customer"), pk=pk
+    )
+    form = DeliveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _call(
+            form,
+            services.record_notice_delivery,
+            action,
+            acting_user=request.user,
+            **form.cleaned_data,
+        )
+        if done is not None:
+            messages.success(request, _("Delivery recorded."))
+            return redirect(_customer_page(action.customer))
+    return _form_page(
+        request, action.customer, form, _("Record the delivery of a notice"), subject=action
+    )
+
+
+@roles_required(COLLECT_ROLES)
+@require_http_methods(["GET", "POST"])
+def promise_create(request, pk: int):
+    customer = visible_customer(request, pk)
+    form = PromiseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        promise = _call(
+            form, services.record_promise, customer, acting_user=request.user, **form.cleaned_data
+        )
+        if promise is not None:
+            messages.success(request, _("Promise recorded; it is checked automatically."))
+            return redirect(_customer_page(customer))
+    return _form_page(request, customer, form, _("Record a payment promise"))
+
+
+# --- disconnections --------------------------------------------------------------------------
+
+
+@roles_required(COLLECT_ROLES)
+@require_http_methods(["GET", "POST"])
+def disconnection_request(request, pk: int):
+    customer = visible_customer(request, pk)
+    form = DisconnectionRequestForm(request.POST or None, customer=customer)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        notice = data["notice"] or disconnections.latest_usable_notice(
+            customer, data["scheduled_for"]
+        )
+        problems = disconnections.request_problems(
+            customer, scheduled_for=data["scheduled_for"], notice=notice
+        )
+        if not problems:
+            disconnection = _call(
+                form,
+                disconnections.request_disconnection,
+                customer,
+                scheduled_for=data["scheduled_for"],
+                notice=notice,
+                reason=data["reason"],
+                acting_user=request.user,
+            )
+            if disconnection is not None:
+                messages.success(
+                    request, _("Disconnection requested; a supervisor must approve it.")
+                )
+                return redirect("billing:disconnection_detail", pk=disconnection.pk)
+        for problem in problems:
+            attach_error(form, problem)
+    return _form_page(
+        request, customer, form, _("Request a disconnection for arrears"), danger=True
+    )
+
+
+@roles_required(PAGE_ROLES)
+def disconnection_list(request):
+    status = request.GET.get("status", "")
+    qs = Disconnection.objects.visible_to(request.user).select_related(
+        "customer", "requested_by", "approved_by"
+    )
+    if status in DisconnectionStatus.values:
+        qs = qs.filter(status=status)
+    if request.GET.get("overdue"):
+        qs = qs.reconnection_overdue()
+    page = Paginator(qs.order_by("-scheduled_for", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "billing/disconnection_list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "statuses": DisconnectionStatus.choices,
+            "overdue": bool(request.GET.get("overdue")),
+        },
+    )
+
+
+def _visible_disconnection(request, pk: int) -> Disconnection:
+    return get_object_or_404(
+        Disconnection.objects.visible_to(request.user)
+        .select_related(
+            "customer__region",
+            "notice",
+            "requested_by",
+            "approved_by",
+            "executed_by",
+            "reconnected_by",
+            "last_reminder",
+        )
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=DisconnectionEvent.objects.select_related("by").order_by("at", "pk"),
+            )
+        ),
+        pk=pk,
+    )
+
+
+ACTIONS = {
+    "approve": (
+        APPROVE_ROLES,
+        ApproveForm,
+        disconnections.approve_disconnection,
+        gettext_lazy("Disconnection approved."),
+    ),
+    "execute": (
+        COLLECT_ROLES,
+        NoteForm,
+        disconnections.execute_disconnection,
+        gettext_lazy("Disconnection recorded as carried out."),
+    ),
+    "cancel": (
+        COLLECT_ROLES,
+        ReasonForm,
+        disconnections.cancel_disconnection,
+        gettext_lazy("Disconnection cancelled."),
+    ),
+    "reconnect": (
+        COLLECT_ROLES,
+        NoteForm,
+        disconnections.reconnect_disconnection,
+        gettext_lazy("Reconnection recorded."),
+    ),
+}
+
+
+@roles_required(PAGE_ROLES)
+@require_http_methods(["GET", "POST"])
+def disconnection_detail(request, pk: int):
+    disconnection = _visible_disconnection(request, pk)
+    role = role_of(request.user)
+    forms = {}
+    for name, (roles, form_class, _service, _message) in ACTIONS.items():
+        target = {
+            "approve": "approved",
+            "execute": "executed",
+            "cancel": "cancelled",
+            "reconnect": "reconnected",
+        }[name]
+        if role in roles and disconnection.can_transition_to(target):
+            forms[name] = form_class(prefix=name)
+    if request.method == "POST":
+        name = request.POST.get("action", "")
+        if name not in ACTIONS:
+            raise Http404
+        roles, form_class, service, message = ACTIONS[name]
+        if role not in roles:
+            raise PermissionDenied
+        form = form_class(request.POST, prefix=name)
+        forms[name] = form
+        if (
+            form.is_valid()
+            and _call(form, service, disconnection, acting_user=request.user, **form.cleaned_data)
+            is not None
+        ):
+            messages.success(request, message)
+            return redirect("billing:disconnection_detail", pk=disconnection.pk)
+    return render(
+        request,
+        "billing/disconnection_detail.html",
+        {
+            "d": disconnection,
+            "forms": forms,
+            "customer": disconnection.customer,
+            "important": disconnection.customer.is_important,
+        },
+    )
+
+
+@roles_required(PAGE_ROLES)
+def disconnection_evidence(request, pk: int):
+    """The printable evidence pack: arrears, reminders, notice and delivery, approvals."""
+    d = _visible_disconnection(request, pk)
+    reminders = list(
+        CollectionAction.objects.filter(customer=d.customer, at__date__gt=d.oldest_due_date)
+        .filter(at__lte=d.executed_at or timezone.now())
+        .select_related("recorded_by")
+        .order_by("at", "pk")
+    )
+    bills = list(
+        d.customer.bills.with_amounts()
+        .filter(due_date__lte=d.created_at.date())
+        .filter(due_date__gte=d.oldest_due_date)
+        .order_by("period")
+    )
+    return render(
+        request,
+        "billing/disconnection_evidence.html",
+        {
+            "d": d,
+            "customer": d.customer,
+            "reminders": reminders,
+            "bills": bills,
+            "printed_at": timezone.localtime(),
+            "printed_by": request.user,
+        },
+    )
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+def _import_scope(request):
+    return Customer.objects.visible_to(request.user)
+
+
+def _run_import(batch: ImportBatch, request, *, dry_run: bool, partial: bool):
+    fn = services.import_bills if batch.kind == ImportKind.BILLS else services.import_payments
+    rows = [row for row, _n in batch.rows]
+    numbers = [n for _row, n in batch.rows]
+    return fn(
+        rows,
+        partial=partial,
+        dry_run=dry_run,
+        acting_user=request.user,
+        customers=_import_scope(request),
+        numbers=numbers,
+    )
+
+
+@roles_required(IMPORT_ROLES)
+@require_http_methods(["GET", "POST"])
+def import_upload(request, kind: str):
+    if kind not in ImportKind.values:
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            table = read_table(upload, BILL_COLUMNS if kind == "bills" else PAYMENT_COLUMNS)
+        except FileProblem as exc:
+            form.add_error("file", str(exc))
+        else:
+            rows, numbers = numbered(table)
+            if not rows:
+                form.add_error("file", _("The file has no rows below its header."))
+            else:
+                batch = ImportBatch.objects.create(
+                    kind=kind,
+                    file_name=upload.name[:200],
+                    uploaded_by=request.user,
+                    rows=[[_jsonable(r), n] for r, n in zip(rows, numbers, strict=True)],
+                )
+                url = reverse("billing:import_preview", args=[batch.pk])
+                if form.cleaned_data["partial"]:
+                    url += "?partial=1"
+                return redirect(url)
+    recent = ImportBatch.objects.filter(kind=kind, uploaded_by=request.user)[:10]
+    return render(
+        request,
+        "billing/import_upload.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": ImportKind(kind).label,
+            "recent": recent,
+            "columns": list(BILL_COLUMNS if kind == "bills" else PAYMENT_COLUMNS),
+        },
+    )
+
+
+def _jsonable(row: dict) -> dict:
+    """Spreadsheet cells as JSON values (dates and times as ISO text, numbers as text)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, dt.datetime | dt.date | dt.time):
+            out[key] = value.isoformat()
+        elif isinstance(value, Decimal):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
+
+
+@roles_required(IMPORT_ROLES)
+@require_http_methods(["GET", "POST"])
+def import_preview(request, pk: int):
+    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
+    partial = bool(request.GET.get("partial") or request.POST.get("partial"))
+    if request.method == "POST" and batch.status == ImportStatus.PREVIEWED:
+        if request.POST.get("discard"):
+            batch.status = ImportStatus.DISCARDED
+            batch.save(update_fields=["status", "updated_at"])
+            messages.info(request, _("Import discarded; nothing was written."))
+            return redirect("billing:import_upload", kind=batch.kind)
+        return _commit_import(request, batch, partial)
+    result = _run_import(batch, request, dry_run=True, partial=partial)
+    return render(request, "billing/import_preview.html", _preview_context(batch, result, partial))
+
+
+def _preview_context(batch, result, partial):
+    errors: dict[int, list[dict]] = {}
+    for error in result.errors:
+        errors.setdefault(error["row"], []).append(error)
+    outcomes = dict(result.outcomes)
+    preview = [
+        {
+            "number": number,
+            "row": row,
+            "outcome": outcomes.get(number, "error"),
+            "errors": errors.get(number, []),
+        }
+        for row, number in batch.rows
+    ]
+    columns = list(BILL_COLUMNS if batch.kind == "bills" else PAYMENT_COLUMNS)
+    return {
+        "batch": batch,
+        "result": result,
+        "preview": preview[:1000],
+        "more": max(0, len(preview) - 1000),
+        "partial": partial,
+        "columns": columns,
+        "can_commit": batch.status == ImportStatus.PREVIEWED
+        and (not result.errors or partial)
+        and (result.created or result.updated),
+    }
+
+
+def _commit_import(request, batch, partial):
+    try:
+        result = _run_import(batch, request, dry_run=False, partial=partial)
+    except IntegrityError:
+        messages.error(request, CONFLICT)
+        return redirect("billing:import_preview", pk=batch.pk)
+    if not result.committed:
+        messages.error(
+            request,
+            _("Nothing was imported: %(n)d rows have problems.")
+            % {"n": len({e["row"] for e in result.errors})},
+        )
+        return render(
+            request, "billing/import_preview.html", _preview_context(batch, result, partial)
+        )
+    batch.status = ImportStatus.COMMITTED
+    batch.errors = result.errors
+    batch.created_count, batch.updated_count = result.created, result.updated
+    batch.unchanged_count = result.unchanged
+    batch.committed_at = timezone.now()
+    batch.save(
+        update_fields=[
+            "status",
+            "errors",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "committed_at",
+            "updated_at",
+        ]
+    )
+    messages.success(
+        request,
+        _(
+            "Imported: %(created)d new, %(updated)d updated, %(unchanged)d "
+            "unchanged, %(skipped)d rows skipped."
+        )
+        % {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "skipped": len({e["row"] for e in result.errors}),
+        },
+    )
+    return redirect("billing:import_upload", kind=batch.kind)
+
+
+@roles_required(IMPORT_ROLES)
+def import_template_download(request, kind: str, fmt: str):
+    if kind not in ImportKind.values or fmt not in ("csv", "xlsx"):
+        raise Http404
+    return import_template(kind, fmt)
