@@ -493,7 +493,8 @@ def _check_resolution(complaint: Complaint, values: dict[str, Any], now: dt.date
     if isinstance(informed_at, dt.datetime):
         if informed_at > now + CLOCK_SKEW:
             errors["customer_informed_at"] = [_("This time is in the future.")]
-        elif informed_at < complaint.received_at:
+        # Forms give minutes: the minute of receipt itself is accepted.
+        elif informed_at < complaint.received_at.replace(second=0, microsecond=0):
             errors["customer_informed_at"] = [_("This is before the complaint was received.")]
     if errors:
         raise ValidationError(errors)
