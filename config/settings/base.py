@@ -244,6 +244,39 @@ BILLING_RECONNECTION_DEADLINE_HOURS = 24
 
 # billing: arrears-risk scan (weights in docs/risk.md)
 RISK_LEVEL_THRESHOLDS = {"medium": 30, "high": 60, "critical": 80}
+# Points per factor as bands (threshold, points): a value at or above a threshold gives its
+# points, the highest band reached counts; a factor's top band is its weight. The score is
+# the sum of the points, at most 100.
+RISK_FACTOR_BANDS = {
+    # past-due amount / average monthly bill of the last 12 months
+    "arrears_ratio": [("0.5", 10), ("1", 18), ("2", 25), ("3", 30)],
+    # days past due of the oldest unpaid bill
+    "days_past_due": [(1, 5), (15, 10), (31, 15), (61, 20), (91, 25)],
+    # bills due in the last 12 months not paid in full by their due date
+    "late_payments": [(1, 3), (2, 6), (4, 10), (6, 15)],
+    # payment promises broken in the last 6 months
+    "broken_promises": [(1, 10), (2, 15), (3, 20)],
+    # fall of the average monthly kWh of the last 3 months against the 3 before (0.3 = 30 %)
+    "consumption_drop": [("0.3", 5), ("0.5", 10), ("0.7", 15)],
+    # disconnections for arrears carried out in the last 12 months
+    "disconnections": [(1, 10)],
+}
+# Points for an important customer (重要电力用户) with past-due arrears: disconnection, the last
+# resort of collection, is restricted for them.
+RISK_IMPORTANCE_POINTS = {"special": 5, "level1": 5, "level2": 3, "temporary": 3}
+# The scan runs over this many slices of the customer id range (progress is reported per slice).
+RISK_SCAN_SLICES = 10
+# A running scan without a sign of life for this long is taken to be dead; a queued one never
+# picked up for this long is given up. Either may then be replaced by a new scan.
+RISK_SCAN_STALE_AFTER = timedelta(minutes=15)
+RISK_SCAN_QUEUE_TIMEOUT = timedelta(hours=1)
+# Assessments of scans older than this are deleted by the scan (None keeps them all).
+RISK_HISTORY_RETENTION_DAYS = 400
+# When the follow-up raised by a rise to high or critical is due.
+RISK_FOLLOWUP_DUE = timedelta(days=2)
+# Overrides: default and longest validity.
+RISK_OVERRIDE_DEFAULT_DAYS = 30
+RISK_OVERRIDE_MAX_DAYS = 180
 
 # outages
 OUTAGE_LEAD_TIME_PLANNED = timedelta(days=7)
