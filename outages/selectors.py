@@ -51,7 +51,8 @@ def impacts_with_state(
 
 def _told():
     return Notification.objects.filter(
-        outage_id=OuterRef("outage_id"), customer_id=OuterRef("customer_id"),
+        outage_id=OuterRef("outage_id"),
+        customer_id=OuterRef("customer_id"),
         kind__in=TOLD_KINDS,
     )
 
@@ -62,8 +63,9 @@ def _coverage_counts() -> dict:
         "affected": Count("id"),
         "notified": Count("id", filter=Q(Exists(told.filter(status__in=REACHED_STATUSES)))),
         "delivered": Count("id", filter=Q(Exists(told.filter(status__in=DELIVERED_STATUSES)))),
-        "confirmed": Count("id", filter=Q(confirmed_at__isnull=False)
-                           | Q(call_confirmed_at__isnull=False)),
+        "confirmed": Count(
+            "id", filter=Q(confirmed_at__isnull=False) | Q(call_confirmed_at__isnull=False)
+        ),
         "unreachable": Count("id", filter=Q(reachable=False)),
         "important_unconfirmed": Count(
             "id", filter=Q(important=True, call_confirmed_at__isnull=True)

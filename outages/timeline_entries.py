@@ -1,11 +1,27 @@
 """Timeline providers of the outages part: outages that hit a customer, and notices sent."""
 
-from django.db.models import CharField, F
+from django.db.models import Case, CharField, F, When
 from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import Channel
 from customers.timeline import ref, register, text
-from outages.models import Notification, OutageImpact
+from outages.models import (
+    ImpactLevel,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    OutageImpact,
+)
+
+
+def label(field: str, choices) -> Case:
+    """The translated label of a choice field, in SQL."""
+    return Case(
+        *(When(**{field: value}, then=text(name)) for value, name in choices),
+        default=F(field),
+        output_field=CharField(),
+    )
 
 
 @register("outage", _("Outages"))
@@ -19,7 +35,7 @@ def outage_impacts(customer):
             text(" · "),
             F("outage__reason"),
             text(" · "),
-            F("impact"),
+            label("impact", ImpactLevel.choices),
             output_field=CharField(),
         ),
         tl_ref=ref("outage", "outage_id"),
@@ -32,16 +48,15 @@ def outage_notices(customer):
         tl_at=Coalesce("confirmed_at", "sent_at", "created_at"),
         tl_kind=text("outage_notice"),
         tl_summary=Concat(
-            text(_("Outage notice ")),
             F("outage__reference"),
             text(" · "),
-            F("kind"),
+            label("kind", NotificationKind.choices),
             text(" → "),
             F("contact__name"),
             text(" ("),
-            F("channel"),
+            label("channel", Channel.choices),
             text(") · "),
-            F("status"),
+            label("status", NotificationStatus.choices),
             output_field=CharField(),
         ),
         tl_ref=ref("outage-notice"),

@@ -264,7 +264,7 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coverage": selectors.coverage(outage, request.user),
             "impacts": list(impacts[:PAGE_SIZE]),
             "more_impacts": impacts.count() > PAGE_SIZE,
-            "events": list(outage.events.select_related("actor")[:100]),
+            "events": _events(outage),
             "actions": [{"name": a, "label": ACTION_LABELS[a]} for a in actions],
             "can_edit": may(request.user, "edit") and outage.can("edit"),
             "can_record_calls": may(request.user, "confirm_call")
@@ -286,6 +286,21 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **_progress_context(outage),
         },
     )
+
+
+def _events(outage: PlannedOutage) -> list[dict]:
+    labels = dict(OutageStatus.choices)
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor,
+            "message": e.message,
+            "moved": e.from_status != e.to_status,
+            "from_label": labels.get(e.from_status, e.from_status),
+            "to_label": labels.get(e.to_status, e.to_status),
+        }
+        for e in outage.events.select_related("actor")[:100]
+    ]
 
 
 def outage_progress(request: HttpRequest, pk: int) -> HttpResponse:
