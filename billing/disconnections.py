@@ -208,7 +208,6 @@ def request_problems(
         _complaint_problem(customer.pk),
         _overdue_problem(oldest),
         _urged_problem(customer, oldest),
-        _notice_problem(customer, notice, scheduled_for, oldest),
     ]
     if scheduled_for < today:
         problems.append(
@@ -218,6 +217,7 @@ def request_problems(
         )
     else:
         problems.append(day_problem(scheduled_for))
+    problems.append(_notice_problem(customer, notice, scheduled_for, oldest))
     if Disconnection.objects.filter(customer=customer).active().exists():
         problems.append(
             DomainError(

@@ -159,7 +159,7 @@ class BillRowForm(forms.Form):
             data[name] = data.get(name) or zero
         if data["due_date"] < data["issue_date"]:
             self.add_error("due_date", _("The due date cannot be before the issue date."))
-        if data["period"] > data["issue_date"].replace(day=1):
+        elif data["period"] > data["issue_date"].replace(day=1):
             self.add_error(
                 "period", _("A bill cannot be issued before the end of its billing period's month.")
             )
@@ -170,18 +170,19 @@ class BillRowForm(forms.Form):
             + data["power_factor_adjustment"]
             + data["other_charges"]
         )
-        if data.get("total") is None:
-            data["total"] = computed
-        elif data["total"] != computed:
+        total = data.get("total")
+        if total is None:
+            total = data["total"] = computed
+        if total != computed:
             self.add_error(
                 "total",
                 _(
                     "The total %(total)s is not basic charge + energy charge + power factor "
                     "adjustment + other charges (%(sum)s)."
                 )
-                % {"total": data["total"], "sum": computed},
+                % {"total": total, "sum": computed},
             )
-        if data["total"] < 0:
+        elif total < 0:
             self.add_error("total", _("A bill's total cannot be negative."))
         return data
 

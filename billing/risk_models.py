@@ -72,9 +72,7 @@ class RiskScan(models.Model):
         default=RiskScanStatus.QUEUED,
         db_index=True,
     )
-    trigger = models.CharField(
-        _("started by"), max_length=10, choices=RiskScanTrigger.choices
-    )
+    trigger = models.CharField(_("started by"), max_length=10, choices=RiskScanTrigger.choices)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),

@@ -205,6 +205,8 @@ class PaymentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["reversed_at", "reversal_reason", "created_at"]
+        # The same channel and reference is an idempotent repeat, decided by the service.
+        validators: list = []
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
