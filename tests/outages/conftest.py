@@ -25,4 +25,3 @@ def sent_log(settings, tmp_path):
     }
     settings.OUTAGE_NOTICE_LOG_FILE = tmp_path / "notices.log"
     return tmp_path / "notices.log"
-

@@ -14,12 +14,27 @@ def later(**delta) -> dt.datetime:
     return timezone.now() + dt.timedelta(**delta)
 
 
-def make_outage(actor, feeders, *, kind="planned", start=None, hours=8, reason="10kV线路检修",
-                area="开发区北片", override_reason=""):
+def make_outage(
+    actor,
+    feeders,
+    *,
+    kind="planned",
+    start=None,
+    hours=8,
+    reason="10kV线路检修",
+    area="开发区北片",
+    override_reason="",
+):
     start = start or later(days=10)
     return services.create_outage(
-        acting_user=actor, kind=kind, reason=reason, feeders=list(feeders), start=start,
-        end=start + dt.timedelta(hours=hours), area=area, override_reason=override_reason,
+        acting_user=actor,
+        kind=kind,
+        reason=reason,
+        feeders=list(feeders),
+        start=start,
+        end=start + dt.timedelta(hours=hours),
+        area=area,
+        override_reason=override_reason,
     )
 
 

@@ -99,8 +99,9 @@ class RecordingSmtpHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append({"to": list(envelope.rcpt_tos),
-                              "content": envelope.content.decode("utf-8", "replace")})
+        self.messages.append(
+            {"to": list(envelope.rcpt_tos), "content": envelope.content.decode("utf-8", "replace")}
+        )
         return "250 Message accepted for delivery"
 
 

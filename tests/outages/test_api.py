@@ -18,9 +18,14 @@ def iso(value: dt.datetime) -> str:
 
 def payload(grid, **overrides):
     start = later(days=10)
-    data = {"kind": "planned", "reason": "10kV线路检修", "area": "开发区北片",
-            "feeders": ["E1", "E2"], "start": iso(start),
-            "end": iso(start + dt.timedelta(hours=6))}
+    data = {
+        "kind": "planned",
+        "reason": "10kV线路检修",
+        "area": "开发区北片",
+        "feeders": ["E1", "E2"],
+        "start": iso(start),
+        "end": iso(start + dt.timedelta(hours=6)),
+    }
     data.update(overrides)
     return data
 
@@ -70,8 +75,9 @@ def test_supervisor_cannot_plan_on_another_regions_feeder(api, grid, sup_east):
     assert "feeders" in response.json()
 
 
-def test_the_whole_workflow_through_the_api(api, grid, sup_east, integration, mgr_a,
-                                           sent_log, django_capture_on_commit_callbacks):
+def test_the_whole_workflow_through_the_api(
+    api, grid, sup_east, integration, mgr_a, sent_log, django_capture_on_commit_callbacks
+):
     vip = supplied_customer(grid["e1"], contacts=2, manager=mgr_a, importance="level1")
     supplied_customer(grid["e2"], contacts=1, manager=mgr_a)
     dispatch = api(integration)
@@ -85,24 +91,47 @@ def test_the_whole_workflow_through_the_api(api, grid, sup_east, integration, mg
     assert response.status_code == 202
     assert dispatch.get(f"{URL}{pk}/").json()["status"] == "notified"
     coverage = dispatch.get(f"{URL}{pk}/coverage/").json()
-    assert coverage == {"affected": 2, "notified": 2, "delivered": 0, "confirmed": 0,
-                        "unreachable": 0, "important_unconfirmed": 1}
+    assert coverage == {
+        "affected": 2,
+        "notified": 2,
+        "delivered": 0,
+        "confirmed": 0,
+        "unreachable": 0,
+        "important_unconfirmed": 1,
+    }
     impacts = dispatch.get(f"{URL}{pk}/impacts/").json()
     assert impacts["count"] == 2
     row = next(r for r in impacts["results"] if r["customer"] == vip.pk)
-    assert {k: row[k] for k in ("impact", "important", "has_backup_generator", "notified",
-                                "confirmed", "reachable")} == {
-        "impact": "full", "important": True, "has_backup_generator": False, "notified": True,
-        "confirmed": False, "reachable": True}
-    response = api(mgr_a).post(f"{URL}{pk}/confirm-call/", {"customer": vip.pk,
-                                                           "note": "已确认"}, format="json")
+    assert {
+        k: row[k]
+        for k in (
+            "impact",
+            "important",
+            "has_backup_generator",
+            "notified",
+            "confirmed",
+            "reachable",
+        )
+    } == {
+        "impact": "full",
+        "important": True,
+        "has_backup_generator": False,
+        "notified": True,
+        "confirmed": False,
+        "reachable": True,
+    }
+    response = api(mgr_a).post(
+        f"{URL}{pk}/confirm-call/", {"customer": vip.pk, "note": "已确认"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["confirmed"] is True
     assert dispatch.get(f"{URL}{pk}/coverage/").json()["important_unconfirmed"] == 0
     new_start = later(days=11)
     with django_capture_on_commit_callbacks(execute=True):
-        response = dispatch.post(f"{URL}{pk}/reschedule/", {
-            "start": iso(new_start), "end": iso(new_start + dt.timedelta(hours=4))},
-            format="json")
+        response = dispatch.post(
+            f"{URL}{pk}/reschedule/",
+            {"start": iso(new_start), "end": iso(new_start + dt.timedelta(hours=4))},
+            format="json",
+        )
     assert response.status_code == 200
     assert Notification.objects.filter(kind="change").count() == 3
     assert dispatch.post(f"{URL}{pk}/start/").json()["status"] == "in_progress"
@@ -111,16 +140,25 @@ def test_the_whole_workflow_through_the_api(api, grid, sup_east, integration, mg
     assert Notification.objects.filter(kind="restoration", status="sent").count() == 3
     events = dispatch.get(f"{URL}{pk}/events/").json()["results"]
     actions = [e["action"] for e in events]
-    for action in ("create", "submit", "approve", "impacts_frozen", "notify",
-                   "finish_notifying", "call_confirmed", "reschedule", "start", "complete"):
+    for action in (
+        "create",
+        "submit",
+        "approve",
+        "impacts_frozen",
+        "notify",
+        "finish_notifying",
+        "call_confirmed",
+        "reschedule",
+        "start",
+        "complete",
+    ):
         assert action in actions
     assert events[0]["action"] == "complete" and events[0]["actor"] == integration.name
 
 
 @pytest.mark.parametrize(
     ("action", "status"),
-    [(a, s) for a in USER_ACTIONS for s in OutageStatus.values
-     if s not in TRANSITIONS[a][0]],
+    [(a, s) for a in USER_ACTIONS for s in OutageStatus.values if s not in TRANSITIONS[a][0]],
 )
 def test_action_not_allowed_in_the_status_is_409(api, grid, sup_east, action, status):
     outage = OutageFactory(feeders=[grid["e1"]], status=status)
@@ -135,20 +173,26 @@ def test_action_not_allowed_in_the_status_is_409(api, grid, sup_east, action, st
 
 @pytest.mark.parametrize(
     ("kind", "lead", "status_code"),
-    [("planned", dt.timedelta(days=6), 400), ("planned", dt.timedelta(days=8), 200),
-     ("temporary", dt.timedelta(hours=20), 400), ("temporary", dt.timedelta(hours=25), 200)],
+    [
+        ("planned", dt.timedelta(days=6), 400),
+        ("planned", dt.timedelta(days=8), 200),
+        ("temporary", dt.timedelta(hours=20), 400),
+        ("temporary", dt.timedelta(hours=25), 200),
+    ],
 )
 def test_approving_with_a_short_lead_time_needs_an_override_reason(
     api, grid, sup_east, kind, lead, status_code
 ):
-    outage = OutageFactory(feeders=[grid["e1"]], status="submitted", kind=kind,
-                           start=timezone.now() + lead)
+    outage = OutageFactory(
+        feeders=[grid["e1"]], status="submitted", kind=kind, start=timezone.now() + lead
+    )
     response = api(sup_east).post(f"{URL}{outage.pk}/approve/", {}, format="json")
     assert response.status_code == status_code
     if status_code == 400:
         assert "override_reason" in response.json()
-        response = api(sup_east).post(f"{URL}{outage.pk}/approve/",
-                                      {"override_reason": "配合市政施工"}, format="json")
+        response = api(sup_east).post(
+            f"{URL}{outage.pk}/approve/", {"override_reason": "配合市政施工"}, format="json"
+        )
         assert response.status_code == 200
         assert response.json()["override_reason"] == "配合市政施工"
 
@@ -169,15 +213,14 @@ def test_manager_sees_only_outages_hitting_their_customers_and_their_impacts(
     impacts = client.get(f"{URL}{hitting.pk}/impacts/").json()["results"]
     assert [r["customer"] for r in impacts] == [mine.pk]
     assert client.get(f"{URL}{hitting.pk}/coverage/").json()["affected"] == 1
-    response = client.post(f"{URL}{hitting.pk}/confirm-call/", {"customer": theirs.pk},
-                           format="json")
+    response = client.post(
+        f"{URL}{hitting.pk}/confirm-call/", {"customer": theirs.pk}, format="json"
+    )
     assert response.status_code == 400  # not a customer of theirs: not a valid choice
     assert api(mgr_c).get(URL).json()["count"] == 0
 
 
-def test_supervisor_sees_their_region_and_cannot_approve_elsewhere(
-    api, grid, sup_east, sup_all
-):
+def test_supervisor_sees_their_region_and_cannot_approve_elsewhere(api, grid, sup_east, sup_all):
     west = OutageFactory(feeders=[grid["w1"]], status="submitted")
     east = OutageFactory(feeders=[grid["e1"]], status="submitted")
     ids = {row["id"] for row in api(sup_east).get(URL).json()["results"]}
@@ -186,8 +229,9 @@ def test_supervisor_sees_their_region_and_cannot_approve_elsewhere(
     assert api(sup_all).post(f"{URL}{west.pk}/approve/", {}, format="json").status_code == 200
 
 
-def test_notifications_list_is_scoped_and_hides_tokens(api, grid, sup_east, mgr_a, mgr_b,
-                                                       integration):
+def test_notifications_list_is_scoped_and_hides_tokens(
+    api, grid, sup_east, mgr_a, mgr_b, integration
+):
     mine = supplied_customer(grid["e1"], contacts=2, manager=mgr_a)
     supplied_customer(grid["e1"], contacts=1, manager=mgr_b)
     outage = approved_outage(sup_east, [grid["e1"]])
@@ -207,14 +251,17 @@ def test_patch_changes_feeders_and_refuses_times_after_approval(api, grid, sup_e
     response = client.patch(f"{URL}{outage.pk}/", {"feeders": ["E1", "E2"]}, format="json")
     assert response.status_code == 200 and response.json()["feeders"] == ["E1", "E2"]
     assert client.get(f"{URL}{outage.pk}/coverage/").json()["affected"] == 1
-    response = client.patch(f"{URL}{outage.pk}/", {"start": iso(later(days=30)),
-                                                   "end": iso(later(days=30, hours=1))},
-                            format="json")
+    response = client.patch(
+        f"{URL}{outage.pk}/",
+        {"start": iso(later(days=30)), "end": iso(later(days=30, hours=1))},
+        format="json",
+    )
     assert response.status_code == 400 and "start" in response.json()
 
 
-def test_lists_run_a_fixed_number_of_queries(api, grid, sup_east, integration,
-                                            django_assert_max_num_queries):
+def test_lists_run_a_fixed_number_of_queries(
+    api, grid, sup_east, integration, django_assert_max_num_queries
+):
     for _ in range(6):
         supplied_customer(grid["e1"], contacts=2)
     outages = [approved_outage(sup_east, [grid["e1"], grid["e2"]]) for _ in range(5)]
@@ -239,13 +286,11 @@ def test_outages_filter_by_status_kind_feeder_and_start(api, grid, sup_east, int
     assert client.get(f"{URL}?kind=temporary").json()["count"] == 1
     assert [r["id"] for r in client.get(f"{URL}?feeder=E1").json()["results"]] == [a.pk]
     before = iso(later(days=10)).replace("+", "%2B")
-    assert [r["id"] for r in client.get(f"{URL}?start_before={before}").json()["results"]] == [
-        a.pk]
+    assert [r["id"] for r in client.get(f"{URL}?start_before={before}").json()["results"]] == [a.pk]
     assert client.get(f"{URL}?status=bogus").status_code == 400
 
 
-def test_services_do_not_send_from_the_request(api, grid, sup_east, integration,
-                                               sent_log):
+def test_services_do_not_send_from_the_request(api, grid, sup_east, integration, sent_log):
     supplied_customer(grid["e1"], contacts=1)
     outage = approved_outage(sup_east, [grid["e1"]])
     # Without running on-commit callbacks nothing is sent: the request only enqueues.

@@ -29,8 +29,10 @@ def use_gateway(settings, gateway):
     settings.SMS_GATEWAY_USERNAME = "crm"
     settings.SMS_GATEWAY_PASSWORD = "s3cret"
     settings.SMS_GATEWAY_TIMEOUT = 0.5
-    settings.OUTAGE_CHANNEL_SENDERS = {"sms": "outages.channels.sms.HttpSmsSender",
-                                       "email": "outages.channels.email.EmailSender"}
+    settings.OUTAGE_CHANNEL_SENDERS = {
+        "sms": "outages.channels.sms.HttpSmsSender",
+        "email": "outages.channels.email.EmailSender",
+    }
 
 
 def test_sms_goes_to_the_gateway_with_signature_link_and_idempotency_key(settings, sms_outage):
@@ -51,8 +53,10 @@ def test_sms_goes_to_the_gateway_with_signature_link_and_idempotency_key(setting
 
 
 def test_sms_gateway_5xx_is_retried_with_backoff_until_it_goes_through(settings, sms_outage):
-    with SmsGateway(script=[(503, {"error": "busy"}), (502, None)]) as gateway, \
-            time_machine.travel(timezone.now(), tick=False) as traveller:
+    with (
+        SmsGateway(script=[(503, {"error": "busy"}), (502, None)]) as gateway,
+        time_machine.travel(timezone.now(), tick=False) as traveller,
+    ):
         use_gateway(settings, gateway)
         notices.run_batch()
         row = Notification.objects.get()
@@ -81,8 +85,7 @@ def test_sms_gateway_timeout_is_retried(settings, sms_outage):
         use_gateway(settings, gateway)
         notices.run_batch()
     row = Notification.objects.get()
-    assert (row.status, row.attempts, row.last_error) == (
-        "pending", 1, "SMS gateway: timed out")
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "SMS gateway: timed out")
 
 
 def test_sms_gateway_down_is_retried(settings, sms_outage):
@@ -98,8 +101,9 @@ def email_outage(grid, sup_east, mgr_a):
     from tests.factories import ContactFactory
 
     customer = supplied_customer(grid["e1"], contacts=0, manager=mgr_a)
-    ContactFactory(customer=customer, preferred_channel="email", email="ok@example.com",
-                   language="en")
+    ContactFactory(
+        customer=customer, preferred_channel="email", email="ok@example.com", language="en"
+    )
     ContactFactory(customer=customer, preferred_channel="email", email="gone@example.com")
     ContactFactory(customer=customer, preferred_channel="email", email="later@example.com")
     outage = approved_outage(sup_east, [grid["e1"]])
@@ -116,8 +120,10 @@ def use_smtp(settings, server):
 
 def test_email_through_a_real_smtp_server(settings, email_outage):
     with SmtpServer() as server:
-        server.handler.refuse = {"gone@example.com": "550 5.1.1 No such mailbox",
-                                 "later@example.com": "451 4.3.0 Try again later"}
+        server.handler.refuse = {
+            "gone@example.com": "550 5.1.1 No such mailbox",
+            "later@example.com": "451 4.3.0 Try again later",
+        }
         use_smtp(settings, server)
         notices.run_batch()
     rows = {n.address: n for n in Notification.objects.all()}

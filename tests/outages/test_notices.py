@@ -18,13 +18,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def recorder(settings):
     RecordingSender.received.clear()
-    settings.OUTAGE_CHANNEL_SENDERS = {"sms": "tests.outages.senders.RecordingSender",
-                                       "email": "tests.outages.senders.RecordingSender"}
+    settings.OUTAGE_CHANNEL_SENDERS = {
+        "sms": "tests.outages.senders.RecordingSender",
+        "email": "tests.outages.senders.RecordingSender",
+    }
     return RecordingSender.received
 
 
-def test_notice_goes_to_every_contact_who_receives_outage_notices(grid, sup_east, mgr_a,
-                                                                  recorder):
+def test_notice_goes_to_every_contact_who_receives_outage_notices(grid, sup_east, mgr_a, recorder):
     from tests.factories import ContactFactory
 
     customer = supplied_customer(grid["e1"], contacts=2, manager=mgr_a)
@@ -37,8 +38,9 @@ def test_notice_goes_to_every_contact_who_receives_outage_notices(grid, sup_east
     assert channels == ["email", "sms", "sms"]
 
 
-def test_running_notify_twice_sends_nothing_new(grid, sup_east, mgr_a, recorder,
-                                               django_capture_on_commit_callbacks):
+def test_running_notify_twice_sends_nothing_new(
+    grid, sup_east, mgr_a, recorder, django_capture_on_commit_callbacks
+):
     for _ in range(3):
         supplied_customer(grid["e1"], contacts=2, manager=mgr_a)
     outage = approved_outage(sup_east, [grid["e1"]])
@@ -161,8 +163,9 @@ def test_two_workers_share_a_batch_without_sending_any_notice_twice(grid, sup_ea
 
     def work(name):
         try:
-            notices.run_batch(outage_id=outage.pk, worker=f"worker-{name}",
-                              channel_senders={"sms": Worker(name)})
+            notices.run_batch(
+                outage_id=outage.pk, worker=f"worker-{name}", channel_senders={"sms": Worker(name)}
+            )
         finally:
             connection.close()
 
@@ -190,12 +193,18 @@ def test_reschedule_cancel_and_restoration_go_to_the_same_people(
 
     ContactFactory(customer=told)  # added after the notice: not one of "the same people"
     with django_capture_on_commit_callbacks(execute=True):
-        services.reschedule_outage(outage, acting_user=sup_east,
-                                   start=outage.start + dt.timedelta(days=1),
-                                   end=outage.end + dt.timedelta(days=1))
-        services.reschedule_outage(outage, acting_user=sup_east,
-                                   start=outage.start + dt.timedelta(days=2),
-                                   end=outage.end + dt.timedelta(days=2))
+        services.reschedule_outage(
+            outage,
+            acting_user=sup_east,
+            start=outage.start + dt.timedelta(days=1),
+            end=outage.end + dt.timedelta(days=1),
+        )
+        services.reschedule_outage(
+            outage,
+            acting_user=sup_east,
+            start=outage.start + dt.timedelta(days=2),
+            end=outage.end + dt.timedelta(days=2),
+        )
     outage.refresh_from_db()
     services.start_outage(outage, acting_user=sup_east)
     with django_capture_on_commit_callbacks(execute=True):
@@ -204,14 +213,11 @@ def test_reschedule_cancel_and_restoration_go_to_the_same_people(
     for kind, revision in Notification.objects.values_list("kind", "revision"):
         by_kind.setdefault((kind, revision), 0)
         by_kind[(kind, revision)] += 1
-    assert by_kind == {("notice", 0): 2, ("change", 1): 2, ("change", 2): 2,
-                       ("restoration", 0): 2}
+    assert by_kind == {("notice", 0): 2, ("change", 1): 2, ("change", 2): 2, ("restoration", 0): 2}
     assert set(recorder.values()) == {1}
 
 
-def test_cancelling_drops_unsent_notices_and_tells_those_already_told(
-    grid, sup_east, recorder
-):
+def test_cancelling_drops_unsent_notices_and_tells_those_already_told(grid, sup_east, recorder):
     supplied_customer(grid["e1"], contacts=4)
     outage = approved_outage(sup_east, [grid["e1"]])
     notices.plan_notices(outage)
@@ -223,4 +229,5 @@ def test_cancelling_drops_unsent_notices_and_tells_those_already_told(
     assert sorted(statuses.values()) == ["failed", "failed", "sent", "sent"]
     cancelled = Notification.objects.filter(kind="cancellation")
     assert sorted(cancelled.values_list("contact_id", flat=True)) == sorted(
-        Notification.objects.filter(id__in=first_two).values_list("contact_id", flat=True))
+        Notification.objects.filter(id__in=first_two).values_list("contact_id", flat=True)
+    )

@@ -36,10 +36,14 @@ pytestmark = pytest.mark.django_db
 def test_references_count_up_per_year_of_the_start(grid, sup_east):
     first = make_outage(sup_east, [grid["e1"]], start=dt.datetime(2031, 3, 1, 8, tzinfo=dt.UTC))
     second = make_outage(sup_east, [grid["e1"]], start=dt.datetime(2031, 5, 1, 8, tzinfo=dt.UTC))
-    other_year = make_outage(sup_east, [grid["e1"]],
-                             start=dt.datetime(2032, 1, 5, 8, tzinfo=dt.UTC))
+    other_year = make_outage(
+        sup_east, [grid["e1"]], start=dt.datetime(2032, 1, 5, 8, tzinfo=dt.UTC)
+    )
     assert [first.reference, second.reference, other_year.reference] == [
-        "TD2031-0001", "TD2031-0002", "TD2032-0001"]
+        "TD2031-0001",
+        "TD2031-0002",
+        "TD2032-0001",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -93,8 +97,9 @@ def test_lead_time_is_enforced_at_approval(grid, sup_east, kind, lead, needs_rea
             assert refused.value.field == "override_reason"
             outage.refresh_from_db()
             assert outage.status == OutageStatus.SUBMITTED
-            services.approve_outage(outage, acting_user=sup_east,
-                                    override_reason="抢修变压器，无法提前通知")
+            services.approve_outage(
+                outage, acting_user=sup_east, override_reason="抢修变压器，无法提前通知"
+            )
             outage.refresh_from_db()
             assert outage.override_reason == "抢修变压器，无法提前通知"
             event = outage.events.get(action="approve")
@@ -102,8 +107,11 @@ def test_lead_time_is_enforced_at_approval(grid, sup_east, kind, lead, needs_rea
         else:
             services.approve_outage(outage, acting_user=sup_east)
             outage.refresh_from_db()
-        assert outage.status in (OutageStatus.APPROVED, OutageStatus.NOTIFYING,
-                                 OutageStatus.NOTIFIED)
+        assert outage.status in (
+            OutageStatus.APPROVED,
+            OutageStatus.NOTIFYING,
+            OutageStatus.NOTIFIED,
+        )
 
 
 def test_emergency_outage_starts_notifying_as_soon_as_approved(
@@ -158,8 +166,9 @@ def test_edit_after_start_is_refused(grid, sup_east):
 def test_times_of_an_approved_outage_change_only_by_reschedule(grid, sup_east):
     outage = approved_outage(sup_east, [grid["e1"]])
     with pytest.raises(DomainError) as refused:
-        services.update_outage(outage, acting_user=sup_east, start=later(days=12),
-                               end=later(days=12, hours=4))
+        services.update_outage(
+            outage, acting_user=sup_east, start=later(days=12), end=later(days=12, hours=4)
+        )
     assert refused.value.code == "use_reschedule"
 
 
@@ -175,8 +184,13 @@ def test_a_supervisor_cannot_plan_on_a_feeder_outside_their_region(grid, sup_eas
 def test_impacts_single_dual_and_mixed_supply(grid, sup_east):
     single = supplied_customer(grid["e1"])
     dual_cut = supplied_customer(grid["e1"], grid["e2"])
-    dual_kept = supplied_customer(grid["e1"], grid["e3"], importance="special",
-                                  has_backup_generator=True, backup_capacity_kw=500)
+    dual_kept = supplied_customer(
+        grid["e1"],
+        grid["e3"],
+        importance="special",
+        has_backup_generator=True,
+        backup_capacity_kw=500,
+    )
     elsewhere = supplied_customer(grid["e3"])
     closed = supplied_customer(grid["e1"], status="closed")
     outage = approved_outage(sup_east, [grid["e1"], grid["e2"]])
@@ -201,17 +215,18 @@ def test_grid_change_before_start_shows_difference_and_notifies_newly_affected(
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_outage(outage, acting_user=sup_east)
     # The grid changes: one customer moves onto the feeder, another moves off it.
-    set_supply_points(moving, points=[SupplyPointInput(feeder_id=grid["e1"].pk,
-                                                       is_primary=True)])
-    set_supply_points(leaving, points=[SupplyPointInput(feeder_id=grid["e3"].pk,
-                                                        is_primary=True)])
+    set_supply_points(moving, points=[SupplyPointInput(feeder_id=grid["e1"].pk, is_primary=True)])
+    set_supply_points(leaving, points=[SupplyPointInput(feeder_id=grid["e3"].pk, is_primary=True)])
     diff = services.impact_difference(outage)
     assert (diff.added, diff.removed, diff.changed) == ([moving.pk], [leaving.pk], [])
     with django_capture_on_commit_callbacks(execute=True):
         assert services.refresh_upcoming_impacts() == 1
     assert not services.impact_difference(outage)
-    kinds = dict(Notification.objects.filter(outage=outage).values_list("customer_id", "kind")
-                 .order_by("kind"))
+    kinds = dict(
+        Notification.objects.filter(outage=outage)
+        .values_list("customer_id", "kind")
+        .order_by("kind")
+    )
     assert Notification.objects.get(customer=moving).status == "sent"
     assert Notification.objects.get(customer=leaving, kind="cancellation").status == "sent"
     assert first.pk in kinds
@@ -224,8 +239,9 @@ def test_changing_the_feeder_list_after_approval_refreshes_impacts(grid, sup_eas
     other = supplied_customer(grid["e2"])
     outage = approved_outage(sup_east, [grid["e1"]])
     services.update_outage(outage, acting_user=sup_east, feeders=[grid["e1"], grid["e2"]])
-    assert OutageImpact.objects.filter(outage=outage, customer=other,
-                                       removed_at__isnull=True).exists()
+    assert OutageImpact.objects.filter(
+        outage=outage, customer=other, removed_at__isnull=True
+    ).exists()
 
 
 # --- follow-ups, confirmations, escalation ---------------------------------------------------
@@ -237,15 +253,20 @@ def test_customer_without_reachable_contact_gets_a_followup_at_once(grid, sup_ea
     outage = approved_outage(sup_east, [grid["e1"]])
     followup = FollowUp.objects.get(customer=silent)
     assert (followup.kind, followup.manager, followup.source) == (
-        "outage_unreachable", mgr_a, f"outage:{outage.pk}")
+        "outage_unreachable",
+        mgr_a,
+        f"outage:{outage.pk}",
+    )
     assert not OutageImpact.objects.get(outage=outage, customer=silent).reachable
 
 
 def test_customer_whose_every_notice_failed_becomes_unreachable(
     grid, sup_east, mgr_a, settings, django_capture_on_commit_callbacks
 ):
-    settings.OUTAGE_CHANNEL_SENDERS = {"sms": "tests.outages.senders.RefusingSender",
-                                       "email": "tests.outages.senders.RefusingSender"}
+    settings.OUTAGE_CHANNEL_SENDERS = {
+        "sms": "tests.outages.senders.RefusingSender",
+        "email": "tests.outages.senders.RefusingSender",
+    }
     customer = supplied_customer(grid["e1"], contacts=2, manager=mgr_a)
     outage = approved_outage(sup_east, [grid["e1"]])
     with django_capture_on_commit_callbacks(execute=True):
@@ -269,9 +290,7 @@ def test_important_customer_needs_a_recorded_call(grid, sup_east, mgr_a):
     assert followup.status == "done"
 
 
-def test_unconfirmed_important_customer_is_escalated_once_48_hours_before(
-    grid, sup_east, mgr_a
-):
+def test_unconfirmed_important_customer_is_escalated_once_48_hours_before(grid, sup_east, mgr_a):
     vip = supplied_customer(grid["e1"], manager=mgr_a, importance="special")
     confirmed = supplied_customer(grid["e1"], manager=mgr_a, importance="level2")
     start = dt.datetime(2030, 5, 10, 8, tzinfo=dt.UTC)
@@ -288,8 +307,9 @@ def test_unconfirmed_important_customer_is_escalated_once_48_hours_before(
     assert FollowUp.objects.open().filter(customer=vip, kind="outage_confirm_call").exists()
 
 
-def test_confirmation_token_confirms_only_its_notice(grid, sup_east, mgr_a, sent_log,
-                                                     django_capture_on_commit_callbacks):
+def test_confirmation_token_confirms_only_its_notice(
+    grid, sup_east, mgr_a, sent_log, django_capture_on_commit_callbacks
+):
     customer = supplied_customer(grid["e1"], contacts=2, manager=mgr_a)
     outage = approved_outage(sup_east, [grid["e1"]])
     with django_capture_on_commit_callbacks(execute=True):

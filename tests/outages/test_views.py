@@ -51,8 +51,7 @@ def test_list_shows_visible_outages_with_coverage_in_fixed_queries(
 def test_calendar_places_outages_on_their_days(login, grid, sup_east):
     start = later(days=3).replace(hour=6)
     outage = OutageFactory(feeders=[grid["e1"]], start=start, end=start + dt.timedelta(days=1))
-    response = login(sup_east).get(reverse("outages:calendar"),
-                                   {"month": start.strftime("%Y-%m")})
+    response = login(sup_east).get(reverse("outages:calendar"), {"month": start.strftime("%Y-%m")})
     assert response.status_code == 200
     days = [d for week in response.context["weeks"] for d in week if outage in d["outages"]]
     assert len(days) == 2
@@ -61,11 +60,18 @@ def test_calendar_places_outages_on_their_days(login, grid, sup_east):
 
 def test_create_form_makes_a_draft(login, grid, sup_east):
     start = later(days=9)
-    response = login(sup_east).post(reverse("outages:create"), {
-        "kind": "planned", "reason": "更换开关柜", "area": "东湖路", "feeders": [grid["e1"].pk],
-        "start": local(start), "end": local(start + dt.timedelta(hours=5)),
-        "override_reason": "",
-    })
+    response = login(sup_east).post(
+        reverse("outages:create"),
+        {
+            "kind": "planned",
+            "reason": "更换开关柜",
+            "area": "东湖路",
+            "feeders": [grid["e1"].pk],
+            "start": local(start),
+            "end": local(start + dt.timedelta(hours=5)),
+            "override_reason": "",
+        },
+    )
     assert response.status_code == 302
     outage = grid["e1"].outages.get()
     assert (outage.status, outage.reason) == ("draft", "更换开关柜")
@@ -73,10 +79,16 @@ def test_create_form_makes_a_draft(login, grid, sup_east):
 
 def test_create_form_reports_bad_input_on_the_fields(login, grid, sup_east):
     start = later(days=9)
-    response = login(sup_east).post(reverse("outages:create"), {
-        "kind": "planned", "reason": "", "feeders": [grid["w1"].pk],
-        "start": local(start), "end": local(start - dt.timedelta(hours=1)),
-    })
+    response = login(sup_east).post(
+        reverse("outages:create"),
+        {
+            "kind": "planned",
+            "reason": "",
+            "feeders": [grid["w1"].pk],
+            "start": local(start),
+            "end": local(start - dt.timedelta(hours=1)),
+        },
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert {"reason", "feeders", "end"} <= set(errors)
@@ -86,8 +98,7 @@ def test_managers_cannot_open_the_create_form(login, mgr_a):
     assert login(mgr_a).get(reverse("outages:create")).status_code == 403
 
 
-def test_outage_page_offers_only_the_allowed_actions(login, grid, sup_east, integration,
-                                                     mgr_a):
+def test_outage_page_offers_only_the_allowed_actions(login, grid, sup_east, integration, mgr_a):
     supplied_customer(grid["e1"], manager=mgr_a, importance="level1")
     outage = OutageFactory(feeders=[grid["e1"]], status="submitted")
     page = login(sup_east).get(outage.get_absolute_url())
@@ -98,26 +109,28 @@ def test_outage_page_offers_only_the_allowed_actions(login, grid, sup_east, inte
     assert 'data-action="approve"' not in page.content.decode()
 
 
-def test_buttons_drive_the_workflow(login, grid, sup_east, mgr_a, sent_log,
-                                    django_capture_on_commit_callbacks):
+def test_buttons_drive_the_workflow(
+    login, grid, sup_east, mgr_a, sent_log, django_capture_on_commit_callbacks
+):
     vip = supplied_customer(grid["e1"], contacts=1, manager=mgr_a, importance="level1")
     outage = OutageFactory(feeders=[grid["e1"]], status="submitted")
     client = login(sup_east)
-    response = client.post(reverse("outages:action", args=[outage.pk, "approve"]),
-                           {"override_reason": ""})
+    response = client.post(
+        reverse("outages:action", args=[outage.pk, "approve"]), {"override_reason": ""}
+    )
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("outages:action", args=[outage.pk, "notify"]))
     outage.refresh_from_db()
     assert outage.status == OutageStatus.NOTIFIED
     # A refused action comes back as a message, not an error page.
-    response = client.post(reverse("outages:action", args=[outage.pk, "complete"]),
-                           follow=True)
+    response = client.post(reverse("outages:action", args=[outage.pk, "complete"]), follow=True)
     assert response.status_code == 200
-    assert any("not allowed" in str(m) or "不允许" in str(m)
-               for m in response.context["messages"])
-    response = login(mgr_a).post(reverse("outages:confirm_call", args=[outage.pk]),
-                                 {"customer": vip.pk, "note": "客户已知悉"})
+    assert any("not allowed" in str(m) or "不允许" in str(m) for m in response.context["messages"])
+    response = login(mgr_a).post(
+        reverse("outages:confirm_call", args=[outage.pk]),
+        {"customer": vip.pk, "note": "客户已知悉"},
+    )
     assert response.status_code == 302
     assert outage.impacts.get(customer=vip).call_confirmed_by == mgr_a
 
@@ -148,12 +161,13 @@ def test_progress_fragment_polls_while_a_batch_runs(login, grid, sup_east):
     assert fragment.context["batches"][0]["pending"] == 3
     notices.run_batch(channel_senders={"sms": NoopSender()})
     fragment = login(sup_east).get(reverse("outages:progress", args=[outage.pk]))
-    assert 'hx-trigger' not in fragment.content.decode()
+    assert "hx-trigger" not in fragment.content.decode()
     assert fragment.context["batches"][0]["percent"] == 100
 
 
-def test_coverage_page_filters_and_exports_evidence(login, grid, sup_east, mgr_a,
-                                                    django_assert_max_num_queries):
+def test_coverage_page_filters_and_exports_evidence(
+    login, grid, sup_east, mgr_a, django_assert_max_num_queries
+):
     told = supplied_customer(grid["e1"], contacts=2, manager=mgr_a)
     silent = supplied_customer(grid["e1"], contacts=0, manager=mgr_a)
     for _ in range(4):
@@ -179,8 +193,7 @@ def test_coverage_page_filters_and_exports_evidence(login, grid, sup_east, mgr_a
     assert len(rows) == 2 and rows[1][1] == silent.account_no
 
 
-def test_customer_tab_lists_the_outages_that_hit_the_customer(login, grid, sup_east, mgr_a,
-                                                              mgr_b):
+def test_customer_tab_lists_the_outages_that_hit_the_customer(login, grid, sup_east, mgr_a, mgr_b):
     customer = supplied_customer(grid["e1"], contacts=1, manager=mgr_a)
     outage = approved_outage(sup_east, [grid["e1"]])
     notices.plan_notices(outage)
@@ -244,8 +257,11 @@ def test_invalid_confirmation_link_is_404(client, sent_notice, token):
 
 def test_bad_reschedule_form_comes_back_as_messages(login, grid, sup_east):
     outage = approved_outage(sup_east, [grid["e1"]])
-    response = login(sup_east).post(reverse("outages:action", args=[outage.pk, "reschedule"]),
-                                    {"start": "bad", "end": ""}, follow=True)
+    response = login(sup_east).post(
+        reverse("outages:action", args=[outage.pk, "reschedule"]),
+        {"start": "bad", "end": ""},
+        follow=True,
+    )
     assert response.status_code == 200
     assert len(list(response.context["messages"])) >= 1
     outage.refresh_from_db()

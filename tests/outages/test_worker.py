@@ -46,9 +46,23 @@ def start_worker(gateway: SmsGateway, log: Path) -> subprocess.Popen:
         "SMS_GATEWAY_URL": gateway.url,
     }
     return subprocess.Popen(
-        [str(CELERY), "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [
+            str(CELERY),
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
@@ -82,9 +96,12 @@ def test_worker_killed_mid_batch_loses_nothing_and_every_contact_gets_one_notice
         gateway.release.set()  # the provider took the in-flight message after all
         # Later (the lease ran out), the scheduled job frees the rows and a new worker
         # takes them.
-        assert notices.release_stale_claims(
-            now=timezone.now() + django_settings.OUTAGE_NOTIFY_LEASE + dt.timedelta(minutes=1)
-        ) == 20
+        assert (
+            notices.release_stale_claims(
+                now=timezone.now() + django_settings.OUTAGE_NOTIFY_LEASE + dt.timedelta(minutes=1)
+            )
+            == 20
+        )
         worker = start_worker(gateway, log)
         try:
             resume_outage_notifications.apply_async()
