@@ -76,7 +76,7 @@ def normalize_mobile(value: str) -> str:
         raise ValidationError(
             _("%(value)s is not a mobile number (a landline cannot receive SMS).")
             % {"value": raw},
-            code="invalid_mobile",
+            code="landline",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

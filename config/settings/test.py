@@ -21,6 +21,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Static files straight from the app folders (no collectstatic before the tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 LANGUAGE_CODE = "zh-hans"
 AXES_FAILURE_LIMIT = 5
