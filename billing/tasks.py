@@ -5,19 +5,19 @@ from celery import shared_task
 from billing import disconnections, services
 
 
-@shared_task(name="billing.check_promises")
+@shared_task
 def check_promises() -> dict[str, int]:
     """Daily: pending payment promises past their date become kept or broken."""
     return services.check_promises()
 
 
-@shared_task(name="billing.cancel_settled_disconnections")
+@shared_task
 def cancel_settled_disconnections() -> int:
     """Cancel requested/approved disconnections of customers who no longer owe arrears."""
     return disconnections.cancel_settled_disconnections()
 
 
-@shared_task(name="billing.check_reconnections")
+@shared_task
 def check_reconnections() -> int:
     """Tell supervisors of reconnections past their deadline."""
     return disconnections.check_reconnections()

@@ -34,6 +34,18 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "outages.tasks.refresh_upcoming_outage_impacts",
         "schedule": crontab(minute="7,22,37,52"),
     },
+    "billing-check-promises": {
+        "task": "billing.tasks.check_promises",
+        "schedule": crontab(hour="1", minute="30"),
+    },
+    "billing-cancel-settled-disconnections": {
+        "task": "billing.tasks.cancel_settled_disconnections",
+        "schedule": crontab(minute="40"),
+    },
+    "billing-check-reconnections": {
+        "task": "billing.tasks.check_reconnections",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
 
