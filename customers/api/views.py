@@ -59,9 +59,12 @@ class CustomerViewSet(
 
     def get_queryset(self):
         # Later parts annotate here what the serializer reads (billing: `outstanding_amount`).
+        from billing.selectors import outstanding_annotation
+
         return (
             Customer.objects.visible_to(self.request.user)
             .with_manager()
+            .annotate(outstanding_amount=outstanding_annotation())
             .select_related("region")
             .prefetch_related("supply_points__feeder")
         )

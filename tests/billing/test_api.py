@@ -604,3 +604,20 @@ def test_the_auditor_reads_everything_and_writes_nothing(api, foreign_rows, audi
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_the_customer_api_shows_the_outstanding_amount(api, customer_for, mgr_a, pay,
+                                                       django_assert_max_num_queries):
+    customers = [customer_for(mgr_a) for _i in range(4)]
+    for customer in customers:
+        BillFactory(customer=customer, period=month("2025-04"), total=Decimal("800.00"))
+        BillFactory(customer=customer, period=month("2025-05"), total=Decimal("700.00"))
+    pay(customers[0], "1000.00")
+    client = api(mgr_a)
+    with django_assert_max_num_queries(6):
+        rows = client.get("/api/v1/customers/").json()["results"]
+    outstanding = {r["id"]: r["outstanding"] for r in rows}
+    assert outstanding[customers[0].pk] == "500.00"
+    assert outstanding[customers[1].pk] == "1500.00"
+    single = client.get(f"/api/v1/customers/{customers[0].pk}/").json()
+    assert single["outstanding"] == "500.00"
