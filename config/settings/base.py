@@ -23,6 +23,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # The project's apps come first so their translations win over the same words in other
+    # apps' catalogues (e.g. "Name" is "任务名" in django-celery-beat's).
+    "common",
+    "customers",
+    "accounts_manager",
+    "billing",
+    "outages",
+    "complaints",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -41,12 +49,6 @@ INSTALLED_APPS = [
     "axes",
     "import_export",
     "widget_tweaks",
-    "common",
-    "customers",
-    "accounts_manager",
-    "billing",
-    "outages",
-    "complaints",
 ]
 
 MIDDLEWARE = [
