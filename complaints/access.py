@@ -7,6 +7,7 @@ module only says which roles may call each action. The auditor reads and never w
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from common.roles import Role, role_of
 
@@ -28,6 +29,20 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "reopen": HANDLERS | {Role.INTEGRATION},
     "comment": HANDLERS,
     "attach": HANDLERS,
+}
+
+ACTION_LABELS = {
+    "create": _("register"),
+    "update": _("edit"),
+    "acknowledge": _("record the contact"),
+    "start": _("start work"),
+    "resolve": _("resolve"),
+    "assign": _("assign"),
+    "callback": _("record a callback"),
+    "close": _("close without callback"),
+    "reopen": _("reopen"),
+    "comment": _("comment"),
+    "attach": _("attach a file"),
 }
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts_manager.models import User
 from common.roles import Role
@@ -38,7 +39,9 @@ class ComplaintForm(forms.Form):
         max_length=32,
         help_text=_("The customer's account number (户号)."),
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial="counter")
+    channel = forms.ChoiceField(
+        label=pgettext_lazy("complaint", "Channel"), choices=Channel.choices, initial="counter"
+    )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     severity = forms.ChoiceField(
         label=_("Severity"),
@@ -76,9 +79,13 @@ class ComplaintForm(forms.Form):
 
 class ComplaintEditForm(forms.Form):
     description = forms.CharField(
-        label=_("Description"), max_length=DESCRIPTION_MAX, widget=_textarea(4)
+        label=pgettext_lazy("complaint", "Description"),
+        max_length=DESCRIPTION_MAX,
+        widget=_textarea(4),
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    channel = forms.ChoiceField(
+        label=pgettext_lazy("complaint", "Channel"), choices=Channel.choices
+    )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     severity = forms.ChoiceField(
         label=_("Severity"),

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 from complaints.querysets import ComplaintQuerySet, ComplaintRelatedQuerySet
@@ -21,28 +22,28 @@ TEXT_MAX = 5000
 
 
 class Channel(models.TextChoices):
-    HOTLINE_95598 = "hotline_95598", _("95598 hotline")
-    COUNTER = "counter", _("Service counter")
-    MANAGER = "manager", _("Account manager")
-    ONLINE = "online", _("Online")
-    WECHAT = "wechat", _("WeChat")
-    LETTER = "letter", _("Letter")
+    HOTLINE_95598 = "hotline_95598", pgettext_lazy("complaint channel", "95598 hotline")
+    COUNTER = "counter", pgettext_lazy("complaint channel", "Service counter")
+    MANAGER = "manager", pgettext_lazy("complaint channel", "Account manager")
+    ONLINE = "online", pgettext_lazy("complaint channel", "Online")
+    WECHAT = "wechat", pgettext_lazy("complaint channel", "WeChat")
+    LETTER = "letter", pgettext_lazy("complaint channel", "Letter")
 
 
 class Category(models.TextChoices):
-    POWER_QUALITY = "power_quality", _("Power quality")
-    OUTAGE = "outage", _("Outage")
-    BILLING = "billing", _("Billing")
-    SERVICE = "service", _("Service attitude")
-    BUSINESS = "business", _("Business process")
-    METERING = "metering", _("Metering")
-    OTHER = "other", _("Other")
+    POWER_QUALITY = "power_quality", pgettext_lazy("complaint category", "Power quality")
+    OUTAGE = "outage", pgettext_lazy("complaint category", "Outage")
+    BILLING = "billing", pgettext_lazy("complaint category", "Billing")
+    SERVICE = "service", pgettext_lazy("complaint category", "Service attitude")
+    BUSINESS = "business", pgettext_lazy("complaint category", "Business process")
+    METERING = "metering", pgettext_lazy("complaint category", "Metering")
+    OTHER = "other", pgettext_lazy("complaint category", "Other")
 
 
 class Severity(models.TextChoices):
-    NORMAL = "normal", _("Normal")
-    URGENT = "urgent", _("Urgent")
-    MAJOR = "major", _("Major")
+    NORMAL = "normal", pgettext_lazy("complaint severity", "Normal")
+    URGENT = "urgent", pgettext_lazy("complaint severity", "Urgent")
+    MAJOR = "major", pgettext_lazy("complaint severity", "Major")
 
 
 # A repeat raises the severity one step; major is the top.
@@ -54,12 +55,12 @@ SEVERITY_RAISED = {
 
 
 class Status(models.TextChoices):
-    NEW = "new", _("New")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
-    REOPENED = "reopened", _("Reopened")
+    NEW = "new", pgettext_lazy("complaint status", "New")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("complaint status", "Acknowledged")
+    IN_PROGRESS = "in_progress", pgettext_lazy("complaint status", "In progress")
+    RESOLVED = "resolved", pgettext_lazy("complaint status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("complaint status", "Closed")
+    REOPENED = "reopened", pgettext_lazy("complaint status", "Reopened")
 
 
 # The one map of allowed status changes. Every action that changes the status is checked
@@ -171,7 +172,9 @@ class Complaint(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="complaints",
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    channel = models.CharField(
+        pgettext_lazy("complaint", "channel"), max_length=20, choices=Channel.choices
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL
@@ -325,23 +328,26 @@ class Complaint(TimeStampedModel):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", _("Registered")
-    REPEAT = "repeat", _("Repeat detected")
-    UPDATED = "updated", _("Details changed")
-    ASSIGNED = "assigned", _("Assigned")
-    ACKNOWLEDGED = "acknowledged", _("Customer contacted")
-    STARTED = "started", _("Work started")
-    RESOLVED = "resolved", _("Resolved")
-    CALLBACK = "callback", _("Callback")
-    CALLBACK_FAILED = "callback_failed", _("Callback not answered")
-    CLOSED = "closed", _("Closed")
-    CLOSED_WITHOUT_CALLBACK = "closed_without_callback", _("Closed without callback")
-    REOPENED = "reopened", _("Reopened")
-    COMMENT = "comment", _("Comment")
-    ATTACHMENT = "attachment", _("Attachment")
-    WARNING = "warning", _("Deadline warning")
-    BREACHED = "breached", _("Deadline missed")
-    ESCALATED = "escalated", _("Escalated")
+    CREATED = "created", pgettext_lazy("complaint event", "Registered")
+    REPEAT = "repeat", pgettext_lazy("complaint event", "Repeat detected")
+    UPDATED = "updated", pgettext_lazy("complaint event", "Details changed")
+    ASSIGNED = "assigned", pgettext_lazy("complaint event", "Assigned")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("complaint event", "Customer contacted")
+    STARTED = "started", pgettext_lazy("complaint event", "Work started")
+    RESOLVED = "resolved", pgettext_lazy("complaint event", "Resolved")
+    CALLBACK = "callback", pgettext_lazy("complaint event", "Callback")
+    CALLBACK_FAILED = "callback_failed", pgettext_lazy("complaint event", "Callback not answered")
+    CLOSED = "closed", pgettext_lazy("complaint event", "Closed")
+    CLOSED_WITHOUT_CALLBACK = (
+        "closed_without_callback",
+        pgettext_lazy("complaint event", "Closed without callback"),
+    )
+    REOPENED = "reopened", pgettext_lazy("complaint event", "Reopened")
+    COMMENT = "comment", pgettext_lazy("complaint event", "Comment")
+    ATTACHMENT = "attachment", pgettext_lazy("complaint event", "Attachment")
+    WARNING = "warning", pgettext_lazy("complaint event", "Deadline warning")
+    BREACHED = "breached", pgettext_lazy("complaint event", "Deadline missed")
+    ESCALATED = "escalated", pgettext_lazy("complaint event", "Escalated")
 
 
 class ComplaintEvent(models.Model):
@@ -360,8 +366,12 @@ class ComplaintEvent(models.Model):
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
-    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    from_status = models.CharField(
+        pgettext_lazy("complaint event", "from"), max_length=20, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        pgettext_lazy("complaint event", "to"), max_length=20, choices=Status.choices, blank=True
+    )
     message = models.TextField(_("message"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 

@@ -75,7 +75,10 @@ def check_action(complaint: Complaint, action: str) -> None:
         raise TransitionNotAllowed(
             "transition_not_allowed",
             _("A complaint that is %(status)s does not allow “%(action)s”.")
-            % {"status": complaint.get_status_display(), "action": action},
+            % {
+                "status": complaint.get_status_display(),
+                "action": access.ACTION_LABELS.get(action, action),
+            },
         )
 
 
@@ -133,7 +136,7 @@ def check_assignee(user) -> None:
     if not user.is_active or role_of(user) not in (Role.ACCOUNT_MANAGER, Role.SUPERVISOR):
         raise DomainError(
             "invalid_assignee",
-            _("%(user)s is not an active account manager or supervisor.") % {"user": user},
+            _("%(user)s is neither an active account manager nor a supervisor.") % {"user": user},
             field="assignee",
         )
 
