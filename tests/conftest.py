@@ -41,20 +41,33 @@ def sup_all(db):
 
 @pytest.fixture
 def mgr_a(east, sup_east):
-    return UserFactory(username="mgr_a", name="经理甲", region=east, supervisor=sup_east,
-                       employee_no="E001", role="account_manager")
+    return UserFactory(
+        username="mgr_a",
+        name="经理甲",
+        region=east,
+        supervisor=sup_east,
+        employee_no="E001",
+        role="account_manager",
+    )
 
 
 @pytest.fixture
 def mgr_b(east, sup_east):
-    return UserFactory(username="mgr_b", name="经理乙", region=east, supervisor=sup_east,
-                       employee_no="E002", role="account_manager")
+    return UserFactory(
+        username="mgr_b",
+        name="经理乙",
+        region=east,
+        supervisor=sup_east,
+        employee_no="E002",
+        role="account_manager",
+    )
 
 
 @pytest.fixture
 def mgr_c(west):
-    return UserFactory(username="mgr_c", name="经理丙", region=west, employee_no="W001",
-                       role="account_manager")
+    return UserFactory(
+        username="mgr_c", name="经理丙", region=west, employee_no="W001", role="account_manager"
+    )
 
 
 @pytest.fixture
@@ -103,3 +116,39 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture
+def portfolios(mgr_a, mgr_b, mgr_c, customer_for, west):
+    """One customer per manager (mgr_c's in the west) and one unassigned in the east, each with
+    a contact and an open follow-up in its manager's queue.
+
+    Returns {"a": customer, "b": …, "c": …, "none": …}.
+    """
+    from tests.factories import ContactFactory, FollowUpFactory
+
+    customers = {
+        "a": customer_for(mgr_a),
+        "b": customer_for(mgr_b),
+        "c": customer_for(mgr_c),
+        "none": customer_for(None),
+    }
+    managers = {"a": mgr_a, "b": mgr_b, "c": mgr_c, "none": None}
+    for key, customer in customers.items():
+        ContactFactory(customer=customer)
+        FollowUpFactory(customer=customer, manager=managers[key])
+    return customers
+
+
+@pytest.fixture
+def count_queries():
+    """count_queries(fn) -> the number of database queries `fn()` runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(fn) -> int:
+        with CaptureQueriesContext(connection) as context:
+            fn()
+        return len(context.captured_queries)
+
+    return count
