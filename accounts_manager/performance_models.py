@@ -133,7 +133,8 @@ class ManagerMonthSnapshot(models.Model):
         related_name="+",
     )
     portfolio_customers = models.PositiveIntegerField(_("customers in the portfolio"), default=0)
-    bills_due = models.DecimalField(_("bills due in the month"), **MONEY)
+    billed = models.DecimalField(_("bills falling due in the month"), **MONEY)
+    bills_due = models.DecimalField(_("bills due so far"), **MONEY)
     collected = models.DecimalField(_("collected on them"), **MONEY)
     collection_rate = models.DecimalField(_("collection rate"), **RATIO)
     amount_overdue = models.DecimalField(_("amount overdue"), **MONEY)
@@ -220,7 +221,8 @@ class PortfolioSummary(models.Model):
         blank=True,
         related_name="+",
     )
-    bills_due = models.DecimalField(_("bills due in the month"), **MONEY)
+    billed = models.DecimalField(_("bills falling due in the month"), **MONEY)
+    bills_due = models.DecimalField(_("bills due so far"), **MONEY)
     collected = models.DecimalField(_("collected on them"), **MONEY)
     overdue = models.DecimalField(_("amount overdue"), **MONEY)
     aging_1_30 = models.DecimalField(_("1–30 days"), **MONEY)
