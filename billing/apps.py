@@ -11,3 +11,6 @@ class BillingConfig(AppConfig):
         from customers.tabs import register_tab
 
         register_tab("arrears", _("Arrears"), "billing:customer_arrears_tab", order=20)
+        from billing import risk_timeline  # noqa: F401  (registers the risk timeline providers)
+
+        register_tab("risk", _("Risk"), "risk:customer_risk_tab", order=25)

@@ -25,7 +25,7 @@ from billing.models import (
     TariffCategory,
 )
 from billing.querysets import bill_outstanding_expression, customer_outstanding
-from common.money import ZERO
+from common.money import ZERO, to_money
 
 # (key, first day past due, last day past due or None)
 AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
@@ -124,12 +124,12 @@ def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[
                 region_code=r["region_code"],
                 region_name=r["region_name"],
                 importance=r["importance"],
-                outstanding=r["outstanding"],
-                overdue=r["overdue"],
+                outstanding=to_money(r["outstanding"]),
+                overdue=to_money(r["overdue"]),
                 oldest_due_date=r["oldest_due_date"],
                 days_past_due=(as_of - r["oldest_due_date"]).days,
                 open_bills=r["open_bills"],
-                aging={key: r[f"aging_{key}"] for key, _, _ in AGING_BUCKETS},
+                aging={key: to_money(r[f"aging_{key}"]) for key, _, _ in AGING_BUCKETS},
                 late_fee=fees.get(r["customer_id"], ZERO),
                 manager_id=manager_id,
                 manager_name=manager_name,
@@ -259,10 +259,10 @@ def customer_account(
             .select_related("approved_by", "requested_by")
             .order_by("-created_at")[:rows]
         ),
-        outstanding=summary["outstanding"],
-        overdue=summary["overdue"],
+        outstanding=to_money(summary["outstanding"]),
+        overdue=to_money(summary["overdue"]),
         credit=customer_credit(customer.pk),
-        aging={key: summary[f"aging_{key}"] for key, _, _ in AGING_BUCKETS},
+        aging={key: to_money(summary[f"aging_{key}"]) for key, _, _ in AGING_BUCKETS},
         late_fee_total=sum((late_fees[b.pk] for b in open_bills), ZERO)
         + _older_open_late_fees(customer, bills, as_of),
         oldest_due_date=oldest,

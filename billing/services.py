@@ -39,7 +39,7 @@ from billing.models import (
 )
 from billing.querysets import money_field, zero
 from common.errors import DomainError, TransitionNotAllowed
-from common.money import ZERO
+from common.money import ZERO, to_money
 from customers.models import Customer, Tariff
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -106,7 +106,12 @@ def _allocate(payment: Payment, unallocated: Decimal) -> list[PaymentAllocation]
     if unallocated <= ZERO:
         return []
     bills = _open_bills(payment.customer_id)
-    pieces, _left = plan_allocation(unallocated, [(b, b.outstanding_amount) for b in bills])
+    # (to_money: SQLite, the embedded database, sums decimals as floats.)
+    for bill in bills:
+        bill.outstanding_amount = to_money(bill.outstanding_amount)
+    pieces, _left = plan_allocation(
+        to_money(unallocated), [(b, b.outstanding_amount) for b in bills]
+    )
     if not pieces:
         return []
     existing = {
@@ -172,7 +177,7 @@ def customer_credit(customer_id: int) -> Decimal:
         .with_allocated()
         .aggregate(s=Coalesce(Sum("unallocated_amount"), zero()))["s"]
     )
-    return value or ZERO
+    return to_money(value)
 
 
 def _trim_allocations(bill: Bill) -> None:
@@ -209,7 +214,7 @@ def _refresh_settlement(bill_ids: Sequence[int]) -> None:
     )
     changed = []
     for bill in bills:
-        if bill.paid_amount >= bill.total:
+        if to_money(bill.paid_amount) >= bill.total:
             day = _local_day(bill.last_paid_at) if bill.last_paid_at else bill.issue_date
             if bill.settled_on != day:
                 bill.settled_on = day
@@ -732,6 +737,8 @@ def check_promises(*, as_of: dt.date | None = None) -> dict[str, int]:
             .select_for_update(skip_locked=True, of=("self",))
         ).select_related("customer")
     )
+    for p in due:
+        p.paid_towards = to_money(p.paid_towards)
     kept = [p for p in due if p.paid_towards >= p.amount]
     broken = [p for p in due if p.paid_towards < p.amount]
     now = timezone.now()

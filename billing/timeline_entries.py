@@ -1,7 +1,7 @@
 """Timeline providers of billing: bills, payments, collection actions, promises, disconnections."""
 
 from django.db.models import Case, CharField, DateTimeField, F, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import (
@@ -38,7 +38,7 @@ def bills(customer):
         tl_kind=text("bill"),
         tl_summary=Concat(
             text(_("Bill ")),
-            Cast("period", output_field=CharField()),
+            Substr(Cast("period", output_field=CharField()), 1, 7),
             text(" · "),
             _money("total"),
             text(_(", due ")),

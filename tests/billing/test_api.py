@@ -606,8 +606,9 @@ def test_the_auditor_reads_everything_and_writes_nothing(api, foreign_rows, audi
     assert response.status_code == 403
 
 
-def test_the_customer_api_shows_the_outstanding_amount(api, customer_for, mgr_a, pay,
-                                                       django_assert_max_num_queries):
+def test_the_customer_api_shows_the_outstanding_amount(
+    api, customer_for, mgr_a, pay, django_assert_max_num_queries
+):
     customers = [customer_for(mgr_a) for _i in range(4)]
     for customer in customers:
         BillFactory(customer=customer, period=month("2025-04"), total=Decimal("800.00"))
