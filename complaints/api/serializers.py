@@ -146,16 +146,16 @@ class ComplaintUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class NoteSerializer(serializers.Serializer):
+class ComplaintNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class ComplaintAssignSerializer(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class ResolveSerializer(serializers.Serializer):
+class ComplaintResolveSerializer(serializers.Serializer):
     root_cause = serializers.CharField(max_length=TEXT_MAX)
     responsibility = serializers.ChoiceField(choices=Responsibility.choices)
     justification = serializers.CharField(max_length=TEXT_MAX)
@@ -164,7 +164,7 @@ class ResolveSerializer(serializers.Serializer):
     customer_informed_via = serializers.ChoiceField(choices=InformedVia.choices)
 
 
-class CallbackSerializer(serializers.Serializer):
+class ComplaintCallbackSerializer(serializers.Serializer):
     reached = serializers.BooleanField(
         required=False,
         default=True,
@@ -191,26 +191,26 @@ class CallbackSerializer(serializers.Serializer):
         return attrs
 
 
-class CloseSerializer(serializers.Serializer):
+class ComplaintCloseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=TEXT_MAX)
 
 
-class ReopenSerializer(serializers.Serializer):
+class ComplaintReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=TEXT_MAX, required=False, allow_blank=True, default=""
     )
 
 
-class CommentSerializer(serializers.Serializer):
+class ComplaintCommentSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_MAX)
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class ComplaintAttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class EventSerializer(serializers.ModelSerializer):
+class ComplaintEventSerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
     attachment = serializers.SerializerMethodField()
 

@@ -14,22 +14,23 @@ from complaints import services
 from complaints.access import ACTION_ROLES
 from complaints.api.filters import ComplaintFilter
 from complaints.api.serializers import (
-    AssignSerializer,
-    AttachmentUploadSerializer,
-    CallbackSerializer,
-    CloseSerializer,
-    CommentSerializer,
+    ComplaintAssignSerializer,
+    ComplaintAttachmentUploadSerializer,
+    ComplaintCallbackSerializer,
+    ComplaintCloseSerializer,
+    ComplaintCommentSerializer,
     ComplaintCreateSerializer,
+    ComplaintEventSerializer,
+    ComplaintNoteSerializer,
+    ComplaintReopenSerializer,
+    ComplaintResolveSerializer,
     ComplaintSerializer,
     ComplaintUpdateSerializer,
-    EventSerializer,
-    NoteSerializer,
-    ReopenSerializer,
-    ResolveSerializer,
 )
 from complaints.models import Complaint, ComplaintEvent
 
 CONFLICT = OpenApiResponse(description="Not allowed in the ticket's current status.")
+ACTION_RESPONSES = {200: ComplaintSerializer, 409: CONFLICT}
 
 
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -102,87 +103,85 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         fresh = self.get_queryset().get(pk=complaint.pk)
         return created_or_existing(self.get_serializer(fresh).data, created)
 
-    @extend_schema(
-        request=ComplaintUpdateSerializer, responses={200: ComplaintSerializer, 409: CONFLICT}
-    )
+    @extend_schema(request=ComplaintUpdateSerializer, responses=ACTION_RESPONSES)
     def partial_update(self, request, *args, **kwargs):
         complaint = self.get_object()
         data = self._validated(ComplaintUpdateSerializer, complaint, "update")
         services.update_complaint(complaint, acting_user=request.user, **data)
         return self._respond(complaint)
 
-    @extend_schema(request=NoteSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @extend_schema(request=ComplaintNoteSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def acknowledge(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(NoteSerializer, complaint, "acknowledge")
+        data = self._validated(ComplaintNoteSerializer, complaint, "acknowledge")
         services.acknowledge_complaint(complaint, acting_user=request.user, note=data["note"])
         return self._respond(complaint)
 
-    @extend_schema(request=AssignSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @extend_schema(request=ComplaintAssignSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def assign(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(AssignSerializer, complaint, "assign")
+        data = self._validated(ComplaintAssignSerializer, complaint, "assign")
         services.assign_complaint(
             complaint, assignee=data["assignee"], acting_user=request.user, note=data["note"]
         )
         return self._respond(complaint)
 
-    @extend_schema(request=NoteSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @extend_schema(request=ComplaintNoteSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def start(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(NoteSerializer, complaint, "start")
+        data = self._validated(ComplaintNoteSerializer, complaint, "start")
         services.start_complaint(complaint, acting_user=request.user, note=data["note"])
         return self._respond(complaint)
 
-    @extend_schema(request=ResolveSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @extend_schema(request=ComplaintResolveSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def resolve(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(ResolveSerializer, complaint, "resolve")
+        data = self._validated(ComplaintResolveSerializer, complaint, "resolve")
         services.resolve_complaint(complaint, acting_user=request.user, **data)
         return self._respond(complaint)
 
-    @extend_schema(request=CallbackSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @extend_schema(request=ComplaintCallbackSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def callback(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(CallbackSerializer, complaint, "callback")
+        data = self._validated(ComplaintCallbackSerializer, complaint, "callback")
         services.record_callback(complaint, acting_user=request.user, **data)
         return self._respond(complaint)
 
-    @extend_schema(request=CloseSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @extend_schema(request=ComplaintCloseSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def close(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(CloseSerializer, complaint, "close")
+        data = self._validated(ComplaintCloseSerializer, complaint, "close")
         services.close_without_callback(complaint, acting_user=request.user, reason=data["reason"])
         return self._respond(complaint)
 
-    @extend_schema(request=ReopenSerializer, responses={200: ComplaintSerializer, 409: CONFLICT})
+    @extend_schema(request=ComplaintReopenSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def reopen(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(ReopenSerializer, complaint, "reopen")
+        data = self._validated(ComplaintReopenSerializer, complaint, "reopen")
         services.reopen_complaint(complaint, acting_user=request.user, reason=data["reason"])
         return self._respond(complaint)
 
-    @extend_schema(request=CommentSerializer, responses={201: EventSerializer})
+    @extend_schema(request=ComplaintCommentSerializer, responses={201: ComplaintEventSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
     def comment(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(CommentSerializer)
+        data = self._validated(ComplaintCommentSerializer)
         event = services.add_comment(complaint, acting_user=request.user, text=data["text"])
         return Response(
-            EventSerializer(event, context=self.get_serializer_context()).data,
+            ComplaintEventSerializer(event, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(
-        request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: EventSerializer},
+        request={"multipart/form-data": ComplaintAttachmentUploadSerializer},
+        responses={201: ComplaintEventSerializer},
     )
     @action(
         detail=True,
@@ -192,7 +191,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     def attachments(self, request, pk=None):
         complaint = self.get_object()
-        data = self._validated(AttachmentUploadSerializer)
+        data = self._validated(ComplaintAttachmentUploadSerializer)
         attachment = services.add_attachment(
             complaint, acting_user=request.user, upload=data["file"], note=data["note"]
         )
@@ -200,11 +199,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             pk=attachment.event_id
         )
         return Response(
-            EventSerializer(event, context=self.get_serializer_context()).data,
+            ComplaintEventSerializer(event, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(responses={200: EventSerializer(many=True)}, filters=False)
+    @extend_schema(responses={200: ComplaintEventSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def events(self, request, pk=None):
         """The ticket's timeline, oldest first: every change, comment and attachment."""
@@ -213,5 +212,5 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             "actor", "attachment"
         )
         return Response(
-            EventSerializer(events, many=True, context=self.get_serializer_context()).data
+            ComplaintEventSerializer(events, many=True, context=self.get_serializer_context()).data
         )
