@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(related_name="risk_tasks")
 
 # name -> (task, schedule). Each app's tasks stay thin; the rules live in their services.
 BEAT_SCHEDULE: dict[str, dict] = {
@@ -45,6 +46,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "billing-check-reconnections": {
         "task": "billing.tasks.check_reconnections",
         "schedule": crontab(minute="*/15"),
+    },
+    "billing-risk-scan-nightly": {
+        "task": "billing.risk_tasks.scheduled_risk_scan",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "billing-risk-expire-overrides": {
+        "task": "billing.risk_tasks.expire_risk_overrides",
+        "schedule": crontab(minute="*"),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

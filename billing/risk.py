@@ -1,0 +1,599 @@
+"""The arrears-risk scan: rules, scoring, the set-based scan and manual overrides.
+
+How a scan runs (see docs/risk.md):
+
+1. `request_risk_scan` queues a RiskScan; a partial unique index lets only one scan be
+   queued or running, so a second request is refused (ScanBusy, HTTP 409).
+2. `run_risk_scan` (a Celery task) claims the scan with a conditional UPDATE, then, for each of
+   RISK_SCAN_SLICES slices of the customer id range, runs one INSERT … SELECT that computes the
+   features (billing.risk_selectors.feature_sql), the points, score, level and reasons inside
+   the database and writes the assessments. No customer row passes through Python, so the
+   worker's memory does not depend on the number of customers, and the number of statements
+   is fixed.
+3. `_publish` then, in one transaction, opens a follow-up for each customer whose level rose to
+   high or critical (INSERT … SELECT … ON CONFLICT DO NOTHING), closes the risk follow-ups of
+   customers that fell back, copies the levels and scores to the customers (UPDATE … FROM,
+   only rows that change) and posts one notice per supervisor; e-mail digests go out after
+   the commit. Until then the scan's rows are not shown anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, CharField, Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from billing.models import RiskAssessment, RiskOverride, RiskScan
+from billing.risk_models import (
+    ALERT_LEVELS,
+    LEVEL_ORDER,
+    RiskOverrideEnd,
+    RiskScanStatus,
+    RiskScanTrigger,
+    level_rank,
+)
+from billing.risk_rules import RiskRules, assessment_insert_sql
+from billing.risk_selectors import Windows, active_id_range, shown_level
+from common.errors import Busy, DomainError
+from customers.models import Customer, RiskLevel
+
+logger = logging.getLogger(__name__)
+
+# --- requesting and running a scan -----------------------------------------------------------
+
+
+class ScanBusy(Busy):
+    """A scan is already queued or running; `scan` is that scan."""
+
+    def __init__(self, scan: RiskScan | None) -> None:
+        super().__init__("scan_running", _("A risk scan is already queued or running."))
+        self.scan = scan
+
+
+class ScanLost(Exception):
+    """The scan was given up (taken for dead) while this worker was still running it."""
+
+
+def _give_up_stale_scans(now: dt.datetime) -> int:
+    """Mark dead scans failed: running without a heartbeat, or queued and never picked up."""
+    stale = Q(
+        status=RiskScanStatus.RUNNING,
+        heartbeat_at__lt=now - settings.RISK_SCAN_STALE_AFTER,
+    ) | Q(status=RiskScanStatus.QUEUED, created_at__lt=now - settings.RISK_SCAN_QUEUE_TIMEOUT)
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Given up: the worker stopped reporting progress.")
+    return RiskScan.objects.filter(stale).update(
+        status=RiskScanStatus.FAILED, finished_at=now, error=message
+    )
+
+
+def queue_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
+    """Queue a scan without dispatching it (the caller runs it). Refused with ScanBusy while
+    another scan is queued or running; a dead one is given up first (RISK_SCAN_STALE_AFTER)."""
+    now = timezone.now()
+    with transaction.atomic():
+        _give_up_stale_scans(now)
+        try:
+            with transaction.atomic():
+                return RiskScan.objects.create(
+                    trigger=trigger, requested_by=acting_user, created_at=now
+                )
+        except IntegrityError:
+            raise ScanBusy(RiskScan.objects.active().first()) from None
+
+
+def request_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
+    """Queue a scan and dispatch it to a worker once committed (refused like queue_risk_scan)."""
+    from billing.risk_tasks import run_risk_scan as task
+
+    with transaction.atomic():
+        scan = queue_risk_scan(acting_user=acting_user, trigger=trigger)
+        task.delay_on_commit(scan.pk)
+    return scan
+
+
+def _claim(scan_id: int, now: dt.datetime) -> bool:
+    """Take the scan for this worker: a queued one, or a running one whose worker died."""
+    claimable = Q(status=RiskScanStatus.QUEUED) | Q(
+        status=RiskScanStatus.RUNNING, heartbeat_at__lt=now - settings.RISK_SCAN_STALE_AFTER
+    )
+    return bool(
+        RiskScan.objects.filter(claimable, pk=scan_id).update(
+            status=RiskScanStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            as_of=timezone.localdate(now),
+            customers_scanned=0,
+            error="",
+        )
+    )
+
+
+def _slices(lo: int, hi: int, count: int) -> list[tuple[int, int]]:
+    """`count` half-open id ranges covering [lo, hi] (some may be empty)."""
+    step = max(1, -(-(hi - lo + 1) // count))
+    return [(lo + i * step, lo + (i + 1) * step) for i in range(count)]
+
+
+def run_risk_scan(scan_id: int) -> RiskScan | None:
+    """Run a queued scan to the end (see the module's docstring). Returns None when the scan
+    is not there to run (already taken by another worker, done or failed)."""
+    now = timezone.now()
+    if not _claim(scan_id, now):
+        logger.info("risk scan %s: not claimable, skipped", scan_id)
+        return None
+    try:
+        _scan(scan_id, now)
+    except ScanLost:
+        logger.warning("risk scan %s was given up while running; its results are dropped", scan_id)
+        RiskAssessment.objects.filter(scan_id=scan_id).delete()
+    except Exception as exc:
+        logger.exception("risk scan %s failed", scan_id)
+        RiskAssessment.objects.filter(scan_id=scan_id).delete()
+        RiskScan.objects.filter(pk=scan_id, status=RiskScanStatus.RUNNING).update(
+            status=RiskScanStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
+        )
+    return RiskScan.objects.get(pk=scan_id)
+
+
+def _heartbeat(scan_id: int, **fields) -> None:
+    changed = RiskScan.objects.filter(pk=scan_id, status=RiskScanStatus.RUNNING).update(
+        heartbeat_at=timezone.now(), **fields
+    )
+    if changed != 1:
+        raise ScanLost(scan_id)
+
+
+def _scan(scan_id: int, now: dt.datetime) -> None:
+    rules = RiskRules.from_settings()
+    # Left over by a worker that died mid-scan (the scan is being run again).
+    RiskAssessment.objects.filter(scan_id=scan_id).delete()
+    expire_risk_overrides(now=now)
+    total, lo, hi = active_id_range()
+    _heartbeat(scan_id, customers_total=total)
+    windows = Windows(as_of=timezone.localdate(now), now=now)
+    params = {**windows.params(), "scan": scan_id}
+    sql = assessment_insert_sql(rules)
+    scanned = 0
+    for start, end in _slices(lo, hi, settings.RISK_SCAN_SLICES):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "lo": start, "hi": end})
+            scanned += max(cursor.rowcount, 0)
+        _heartbeat(scan_id, customers_scanned=scanned)
+    _publish(scan_id, now)
+    _prune_history(now)
+
+
+# --- publishing a scan's results -------------------------------------------------------------
+
+
+def _split_template(template: str) -> tuple[str, str]:
+    """A translated "… %(score)s …" template as the text before and after the score."""
+    before, _marker, after = template.partition("\x00")
+    return before, after
+
+
+def _open_risk_followups(scan_id: int, now: dt.datetime) -> None:
+    """One follow-up per riser in its manager's queue; an open one for the same customer
+    (source `risk:<customer id>`) is kept instead, so a customer never has two."""
+    from accounts_manager.models import Assignment, FollowUp
+
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = {
+            level: _split_template(
+                _("Arrears risk rose to %(level)s (score %(score)s)")
+                % {"level": label, "score": "\x00"}
+            )
+            for level, label in RiskLevel.choices
+            if level in ALERT_LEVELS
+        }
+    shown = "COALESCE(a.override_level, a.level)"
+    sql = f"""
+INSERT INTO {FollowUp._meta.db_table}
+    (created_at, updated_at, customer_id, manager_id, kind, due_at, status, summary, source,
+     link, note)
+SELECT %(now)s, %(now)s, a.customer_id, asg.manager_id, 'risk', %(due)s, 'open',
+       CASE {shown} WHEN 'critical' THEN %(critical_before)s ELSE %(high_before)s END
+           || CAST(a.score AS TEXT)
+           || CASE {shown} WHEN 'critical' THEN %(critical_after)s ELSE %(high_after)s END,
+       'risk:' || CAST(a.customer_id AS TEXT), '', ''
+FROM {RiskAssessment._meta.db_table} a
+LEFT JOIN {Assignment._meta.db_table} asg
+       ON asg.customer_id = a.customer_id AND asg.{connection.ops.quote_name("end")} IS NULL
+WHERE a.scan_id = %(scan)s AND a.rose
+ON CONFLICT DO NOTHING"""
+    ops = connection.ops
+    params = {
+        "now": ops.adapt_datetimefield_value(now),
+        "due": ops.adapt_datetimefield_value(now + settings.RISK_FOLLOWUP_DUE),
+        "scan": scan_id,
+        "high_before": texts["high"][0],
+        "high_after": texts["high"][1],
+        "critical_before": texts["critical"][0],
+        "critical_after": texts["critical"][1],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _close_fallen_followups(scan_id: int, now: dt.datetime) -> int:
+    """Cancel the open risk follow-ups of customers now shown below high."""
+    from accounts_manager.models import FollowUp, FollowUpStatus
+
+    fallen = (
+        RiskAssessment.objects.filter(scan_id=scan_id, customer_id=OuterRef("customer_id"))
+        .annotate(shown=shown_level())
+        .exclude(shown__in=ALERT_LEVELS)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("Closed by the risk scan: the level fell below high.")
+    return (
+        FollowUp.objects.filter(kind="risk", status=FollowUpStatus.OPEN)
+        .filter(
+            source=Concat(
+                Value("risk:"), Cast("customer_id", CharField()), output_field=CharField()
+            )
+        )
+        .filter(Exists(fallen))
+        .update(status=FollowUpStatus.CANCELLED, closed_at=now, updated_at=now, note=note)
+    )
+
+
+def _copy_levels_to_customers(scan_id: int, now: dt.datetime) -> None:
+    """Customer.risk_level (the override in force, else the computed level) and risk_score,
+    written only where they change."""
+    customer = Customer._meta.db_table
+    sql = f"""
+UPDATE {customer} SET risk_level = n.shown, risk_score = n.score
+FROM (
+    SELECT a.customer_id, COALESCE(o.level, a.level) AS shown, a.score
+    FROM {RiskAssessment._meta.db_table} a
+    LEFT JOIN {RiskOverride._meta.db_table} o
+           ON o.customer_id = a.customer_id AND o.ended_at IS NULL AND o.expires_at > %(now)s
+    WHERE a.scan_id = %(scan)s
+) n
+WHERE {customer}.id = n.customer_id
+  AND ({customer}.risk_level IS NULL OR {customer}.risk_score IS NULL
+       OR {customer}.risk_level <> n.shown OR {customer}.risk_score <> n.score)"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": connection.ops.adapt_datetimefield_value(now), "scan": scan_id})
+
+
+def _publish(scan_id: int, now: dt.datetime) -> None:
+    with transaction.atomic():
+        scan = RiskScan.objects.select_for_update().get(pk=scan_id)
+        if scan.status != RiskScanStatus.RUNNING:
+            raise ScanLost(scan_id)
+        _open_risk_followups(scan_id, now)
+        _close_fallen_followups(scan_id, now)
+        _copy_levels_to_customers(scan_id, now)
+        counts = dict(
+            RiskAssessment.objects.filter(scan_id=scan_id)
+            .annotate(shown=shown_level())
+            .order_by()
+            .values_list("shown")
+            .annotate(n=Count("pk"))
+        )
+        risers = _notify_supervisors_of_risers(scan)
+        scan.status = RiskScanStatus.DONE
+        scan.finished_at = timezone.now()
+        scan.heartbeat_at = scan.finished_at
+        scan.levels = {level: counts.get(level, 0) for level in LEVEL_ORDER}
+        scan.customers_scanned = sum(counts.values())
+        scan.risers = risers
+        scan.save(
+            update_fields=[
+                "status",
+                "finished_at",
+                "heartbeat_at",
+                "levels",
+                "customers_scanned",
+                "risers",
+            ]
+        )
+
+
+def _prune_history(now: dt.datetime) -> int:
+    """Delete the assessments of scans older than RISK_HISTORY_RETENTION_DAYS."""
+    days = settings.RISK_HISTORY_RETENTION_DAYS
+    if days is None:
+        return 0
+    old = RiskScan.objects.filter(created_at__lt=now - dt.timedelta(days=days)).values("pk")
+    deleted, _detail = RiskAssessment.objects.filter(scan_id__in=Subquery(old)).delete()
+    return deleted
+
+
+# --- overrides -------------------------------------------------------------------------------
+
+
+def _latest_levels(customer_ids) -> dict[int, tuple[str, int]]:
+    """{customer id: (level, score)} of the latest finished scan of each customer."""
+    latest = (
+        RiskAssessment.objects.published().filter(customer_id=OuterRef("pk")).order_by("-scan_id")
+    )
+    return {
+        pk: (level, score)
+        for pk, level, score in Customer.objects.filter(pk__in=customer_ids)
+        .annotate(
+            latest_level=Subquery(latest.values("level")[:1]),
+            latest_score=Subquery(latest.values("score")[:1]),
+        )
+        .filter(latest_level__isnull=False)
+        .values_list("pk", "latest_level", "latest_score")
+    }
+
+
+def _check_override_input(level: str, reason: str, expires_at: dt.datetime, now) -> None:
+    if level not in RiskLevel.values:
+        raise DomainError(
+            "invalid_level",
+            _("Choose one of the levels: %(levels)s.") % {"levels": ", ".join(RiskLevel.values)},
+            field="level",
+        )
+    if not reason.strip():
+        raise DomainError("reason_required", _("Give the reason for the override."), field="reason")
+    if timezone.is_naive(expires_at):
+        raise DomainError("naive_time", _("Give the time with its time zone."), field="expires_at")
+    if expires_at <= now:
+        raise DomainError("in_past", _("The expiry must be in the future."), field="expires_at")
+    longest = dt.timedelta(days=settings.RISK_OVERRIDE_MAX_DAYS)
+    if expires_at > now + longest:
+        raise DomainError(
+            "too_long",
+            _("An override lasts at most %(days)d days.") % {"days": longest.days},
+            field="expires_at",
+        )
+
+
+@transaction.atomic
+def set_risk_override(
+    customer: Customer,
+    *,
+    level: str,
+    reason: str,
+    expires_at: dt.datetime | None = None,
+    acting_user=None,
+) -> RiskOverride:
+    """Show `level` for the customer instead of the computed one until `expires_at` (default
+    RISK_OVERRIDE_DEFAULT_DAYS from now). An override in force is replaced; both stay in the
+    history. The caller checks that `acting_user` may override this customer's level."""
+    now = timezone.now()
+    expires_at = expires_at or now + dt.timedelta(days=settings.RISK_OVERRIDE_DEFAULT_DAYS)
+    reason = (reason or "").strip()
+    _check_override_input(level, reason, expires_at, now)
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    RiskOverride.objects.filter(customer=customer, ended_at__isnull=True).update(
+        ended_at=now, end_reason=RiskOverrideEnd.REPLACED, ended_by=acting_user
+    )
+    override = RiskOverride.objects.create(
+        customer=customer,
+        level=level,
+        reason=reason,
+        expires_at=expires_at,
+        set_by=acting_user,
+        created_at=now,
+    )
+    Customer.objects.filter(pk=customer.pk).update(risk_level=level)
+    customer.risk_level = level
+    return override
+
+
+@transaction.atomic
+def end_risk_override(customer: Customer, *, acting_user=None) -> RiskOverride:
+    """End the customer's override now; the customer shows its computed level again."""
+    now = timezone.now()
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    override = RiskOverride.objects.in_force(now).filter(customer=customer).first()
+    if override is None:
+        raise DomainError("no_override", _("The customer's level is not overridden."))
+    override.ended_at = now
+    override.end_reason = RiskOverrideEnd.CLEARED
+    override.ended_by = acting_user
+    override.save(update_fields=["ended_at", "end_reason", "ended_by"])
+    level, _score = _latest_levels([customer.pk]).get(customer.pk, (None, None))
+    Customer.objects.filter(pk=customer.pk).update(risk_level=level)
+    customer.risk_level = level
+    return override
+
+
+def expire_risk_overrides(*, now: dt.datetime | None = None) -> int:
+    """Close the overrides past their expiry and show the computed level again.
+
+    A customer whose computed level is high or critical and above the override's gets a
+    follow-up and its supervisor a notice, as on a rise found by a scan. Run every minute by
+    beat and at the start of every scan.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = list(
+            RiskOverride.objects.select_for_update(skip_locked=True)
+            .filter(ended_at__isnull=True, expires_at__lte=now)
+            .select_related("customer")
+            .order_by("pk")
+        )
+        if not expired:
+            return 0
+        customer_ids = [o.customer_id for o in expired]
+        latest = _latest_levels(customer_ids)
+        RiskOverride.objects.filter(pk__in=[o.pk for o in expired]).update(
+            ended_at=now, end_reason=RiskOverrideEnd.EXPIRED
+        )
+        newest = RiskAssessment.objects.published().filter(customer_id=OuterRef("pk"))
+        Customer.objects.filter(pk__in=customer_ids).update(
+            risk_level=Subquery(newest.order_by("-scan_id").values("level")[:1])
+        )
+        for override in expired:
+            level, score = latest.get(override.customer_id, (None, None))
+            if level in ALERT_LEVELS and level_rank(level) > level_rank(override.level):
+                _raise_expiry_rise(override, level=level, score=score, now=now)
+    return len(expired)
+
+
+# --- telling managers and supervisors --------------------------------------------------------
+
+DIGEST_LINES = 20
+
+
+@dataclass
+class _Digest:
+    count: int = 0
+    lines: list[str] | None = None
+
+
+def _riser_line(account_no: str, name: str, level: str, score: int) -> str:
+    return _("%(account_no)s %(name)s: %(level)s, score %(score)s") % {
+        "account_no": account_no,
+        "name": name,
+        "level": RiskLevel(level).label,
+        "score": score,
+    }
+
+
+def _supervisor_expression():
+    """The supervisor who answers for the row's customer, as accounts_manager.services.
+    supervisor_of() decides: the manager's active supervisor, else the region's first."""
+    from accounts_manager.models import Assignment, User
+    from common.roles import Role
+
+    via_manager = Assignment.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        end__isnull=True,
+        manager__supervisor__isnull=False,
+        manager__supervisor__is_active=True,
+    ).values("manager__supervisor_id")[:1]
+    via_region = (
+        User.objects.filter(
+            groups__name=Role.SUPERVISOR, is_active=True, region_id=OuterRef("customer__region_id")
+        )
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return Coalesce(Subquery(via_manager), Subquery(via_region), output_field=BigIntegerField())
+
+
+def _digests(scan: RiskScan) -> tuple[int, dict[int, _Digest]]:
+    """(number of risers, {supervisor id: digest}) of a scan, reading the risers once and
+    keeping at most DIGEST_LINES lines per supervisor."""
+    rows = (
+        RiskAssessment.objects.filter(scan=scan, rose=True)
+        .annotate(supervisor=_supervisor_expression(), shown=shown_level())
+        .order_by("supervisor", "-score", "customer__account_no")
+        .values_list("supervisor", "customer__account_no", "customer__name", "shown", "score")
+    )
+    total = 0
+    digests: dict[int, _Digest] = {}
+    for supervisor, account_no, name, shown, score in rows.iterator(chunk_size=2000):
+        total += 1
+        if supervisor is None:
+            continue
+        digest = digests.setdefault(supervisor, _Digest(lines=[]))
+        digest.count += 1
+        if len(digest.lines) < DIGEST_LINES:
+            digest.lines.append(_riser_line(account_no, name, shown, score))
+    return total, digests
+
+
+def _digest_text(digest: _Digest) -> tuple[str, str]:
+    title = ngettext(
+        "Risk scan: %(n)d customer rose to high or critical risk",
+        "Risk scan: %(n)d customers rose to high or critical risk",
+        digest.count,
+    ) % {"n": digest.count}
+    lines = list(digest.lines or [])
+    if digest.count > len(lines):
+        lines.append(_("… and %(n)d more") % {"n": digest.count - len(lines)})
+    return title, "\n".join(lines)
+
+
+def _notify_supervisors_of_risers(scan: RiskScan) -> int:
+    """One in-app notice per supervisor listing the scan's risers among their customers; an
+    e-mail digest goes to each after the commit. Returns the number of risers."""
+    from django.urls import reverse
+
+    from accounts_manager.models import Notice
+
+    with translation.override(settings.LANGUAGE_CODE):
+        total, digests = _digests(scan)
+        if not digests:
+            return total
+        link = f"{reverse('risk:overview')}?scan={scan.pk}"
+        key = f"risk-scan:{scan.pk}"
+        notices = []
+        for supervisor_id, digest in digests.items():
+            title, body = _digest_text(digest)
+            notices.append(
+                Notice(recipient_id=supervisor_id, key=key, title=title[:200], body=body, link=link)
+            )
+    Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    transaction.on_commit(lambda: _email_digests(key, link))
+    return total
+
+
+def _email_digests(key: str, link: str) -> None:
+    """E-mail each notice of a scan to its recipient (after the scan committed). A failure is
+    logged and leaves `emailed_at` empty; the in-app notice stands."""
+    from django.core.mail import EmailMessage, get_connection
+
+    from accounts_manager.models import Notice
+
+    notices = list(
+        Notice.objects.filter(key=key, emailed_at__isnull=True)
+        .exclude(recipient__email="")
+        .select_related("recipient")
+    )
+    if not notices:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        footer = _("Open the risk overview: %(url)s") % {"url": settings.SITE_URL + link}
+    messages = [
+        EmailMessage(subject=n.title, body=f"{n.body}\n\n{footer}", to=[n.recipient.email])
+        for n in notices
+    ]
+    try:
+        get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("risk digest e-mails for %s could not be sent", key)
+        return
+    Notice.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=timezone.now())
+
+
+def _raise_expiry_rise(override: RiskOverride, *, level: str, score, now: dt.datetime) -> None:
+    """An override ended and the computed level, high or critical, shows again."""
+    from django.urls import reverse
+
+    from accounts_manager.services import notify_user, raise_followup, supervisor_of
+
+    customer = override.customer
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = _("Arrears risk rose to %(level)s (score %(score)s)") % {
+            "level": RiskLevel(level).label,
+            "score": score,
+        }
+        title = _("Override ended: %(customer)s shows %(level)s risk") % {
+            "customer": customer.name,
+            "level": RiskLevel(level).label,
+        }
+    raise_followup(
+        customer,
+        kind="risk",
+        source=f"risk:{customer.pk}",
+        summary=summary,
+        due_at=now + settings.RISK_FOLLOWUP_DUE,
+    )
+    supervisor = supervisor_of(customer)
+    if supervisor is not None:
+        notify_user(
+            supervisor,
+            key=f"risk-override-expired:{override.pk}",
+            title=title,
+            body=_riser_line(customer.account_no, customer.name, level, score),
+            link=reverse("customers:detail", args=[customer.pk]),
+        )

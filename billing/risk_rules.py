@@ -1,0 +1,252 @@
+"""The rules of the arrears-risk scan: points per factor, the score, the level, the reasons.
+
+The rules are settings (RISK_FACTOR_BANDS, RISK_IMPORTANCE_POINTS, RISK_LEVEL_THRESHOLDS; see
+docs/risk.md). They are applied twice from the same RiskRules: as SQL inside the scan's
+INSERT … SELECT (`assessment_insert_sql`), and in Python (`score_features`) as the readable
+statement of the rules that the tests check the SQL against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from billing.models import RiskAssessment
+from billing.risk_models import ALERT_LEVELS, LEVEL_ORDER
+from billing.risk_selectors import FACTORS, feature_sql
+from customers.models import Importance, RiskLevel
+
+FACTOR_LABELS = {
+    "arrears_ratio": gettext_lazy("Arrears against the average monthly bill"),
+    "days_past_due": gettext_lazy("Days past due of the oldest unpaid bill"),
+    "late_payments": gettext_lazy("Late payments in the last 12 months"),
+    "broken_promises": gettext_lazy("Broken payment promises in the last 6 months"),
+    "consumption_drop": gettext_lazy("Drop in consumption"),
+    "disconnections": gettext_lazy("Disconnections for arrears in the last 12 months"),
+    "importance": gettext_lazy("Important customer with arrears"),
+}
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    threshold: Decimal
+    points: int
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    """Points per factor, and the level thresholds, from the settings (see docs/risk.md)."""
+
+    bands: Mapping[str, tuple[Band, ...]]
+    importance_points: Mapping[str, int]
+    thresholds: Mapping[str, int]
+
+    @classmethod
+    def from_settings(cls) -> RiskRules:
+        bands = {}
+        for factor, raw in settings.RISK_FACTOR_BANDS.items():
+            if factor not in FACTORS or factor == "importance":
+                raise ValueError(f"RISK_FACTOR_BANDS: unknown factor {factor!r}")
+            parsed = tuple(Band(_decimal(t), int(p)) for t, p in raw)
+            thresholds = [b.threshold for b in parsed]
+            if thresholds != sorted(thresholds) or any(b.points < 0 for b in parsed):
+                raise ValueError(f"RISK_FACTOR_BANDS[{factor!r}]: thresholds must ascend")
+            bands[factor] = parsed
+        importance = {str(k): int(v) for k, v in settings.RISK_IMPORTANCE_POINTS.items()}
+        if not set(importance) <= set(Importance.values):
+            raise ValueError("RISK_IMPORTANCE_POINTS: unknown importance class")
+        thresholds = {k: int(settings.RISK_LEVEL_THRESHOLDS[k]) for k in LEVEL_ORDER[1:]}
+        if not 0 < thresholds["medium"] < thresholds["high"] < thresholds["critical"] <= 100:
+            raise ValueError("RISK_LEVEL_THRESHOLDS must rise: 0 < medium < high < critical ≤ 100")
+        return cls(bands=bands, importance_points=importance, thresholds=thresholds)
+
+    def points(self, factor: str, value) -> int:
+        if value is None:
+            return 0
+        if factor == "importance":
+            return self.importance_points.get(value, 0)
+        number = _decimal(value)
+        reached = [b.points for b in self.bands.get(factor, ()) if number >= b.threshold]
+        return reached[-1] if reached else 0
+
+    def level_for(self, score: int) -> str:
+        for level in reversed(LEVEL_ORDER[1:]):
+            if score >= self.thresholds[level]:
+                return level
+        return RiskLevel.LOW
+
+    def max_points(self, factor: str) -> int:
+        if factor == "importance":
+            return max(self.importance_points.values(), default=0)
+        return max((b.points for b in self.bands.get(factor, ())), default=0)
+
+
+def _decimal(value) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def score_features(features: Mapping[str, object], rules: RiskRules) -> tuple[int, str, list]:
+    """(score, level, reasons) of one customer's features, as the scan computes them in SQL.
+
+    The scan never calls this: it is the readable statement of the rules, used by the tests
+    to check the SQL and by the benchmark's per-customer baseline.
+    """
+    reasons = []
+    for factor in FACTORS:
+        value = features.get(factor)
+        points = rules.points(factor, value)
+        if points > 0:
+            reasons.append({"factor": factor, "value": _json_value(value), "points": points})
+    score = min(100, sum(r["points"] for r in reasons))
+    return score, rules.level_for(score), reasons
+
+
+def describe_reason(reason: Mapping) -> str:
+    """A reason in words, e.g. "Arrears are 2.5 times the average monthly bill"."""
+    factor, value = reason.get("factor"), reason.get("value")
+    try:
+        if factor == "arrears_ratio":
+            return _("Arrears are %(ratio)s times the average monthly bill") % {
+                "ratio": _plain(value)
+            }
+        if factor == "days_past_due":
+            n = int(value)
+            return ngettext(
+                "The oldest unpaid bill is %(n)d day past due",
+                "The oldest unpaid bill is %(n)d days past due",
+                n,
+            ) % {"n": n}
+        if factor == "late_payments":
+            n = int(value)
+            return ngettext(
+                "%(n)d bill paid late or unpaid in the last 12 months",
+                "%(n)d bills paid late or unpaid in the last 12 months",
+                n,
+            ) % {"n": n}
+        if factor == "broken_promises":
+            n = int(value)
+            return ngettext(
+                "%(n)d payment promise broken in the last 6 months",
+                "%(n)d payment promises broken in the last 6 months",
+                n,
+            ) % {"n": n}
+        if factor == "consumption_drop":
+            return _(
+                "Consumption of the last 3 months fell %(percent)s%% against the 3 months before"
+            ) % {"percent": _plain(Decimal(str(value)) * 100)}
+        if factor == "disconnections":
+            n = int(value)
+            return ngettext(
+                "Disconnected for arrears %(n)d time in the last 12 months",
+                "Disconnected for arrears %(n)d times in the last 12 months",
+                n,
+            ) % {"n": n}
+        if factor == "importance":
+            label = dict(Importance.choices).get(value, value)
+            return _("Important customer (%(class)s) with arrears: disconnection is restricted") % {
+                "class": label
+            }
+    except (TypeError, ValueError, InvalidOperation):
+        pass
+    return f"{FACTOR_LABELS.get(factor, factor)}: {value}"
+
+
+def _plain(value) -> str:
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}"
+
+
+# --- the scan's SQL --------------------------------------------------------------------------
+
+
+def _rank_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{level}' THEN {i}" for i, level in enumerate(LEVEL_ORDER))
+    return f"(CASE {column} {whens} ELSE -1 END)"
+
+
+def _points_sql(factor: str, rules: RiskRules) -> str:
+    if factor == "importance":
+        whens = " ".join(
+            f"WHEN '{cls}' THEN {points}"
+            for cls, points in rules.importance_points.items()
+            if points > 0
+        )
+        return f"(CASE {factor} {whens} ELSE 0 END)" if whens else "0"
+    whens = " ".join(
+        f"WHEN {factor} >= {band.threshold} THEN {band.points}"
+        for band in reversed(rules.bands.get(factor, ()))
+    )
+    return f"(CASE {whens} ELSE 0 END)" if whens else "0"
+
+
+def _reasons_sql() -> str:
+    """The reasons as JSON text built by concatenation (the same on PostgreSQL and SQLite):
+    one element per factor with points, in FACTORS order."""
+    parts = []
+    for factor in FACTORS:
+        value = f"'\"' || {factor} || '\"'" if factor == "importance" else f"CAST({factor} AS TEXT)"
+        element = (
+            f'CASE WHEN p_{factor} > 0 THEN \'{{"factor":"{factor}","value":\' || {value}'
+            f" || ',\"points\":' || CAST(p_{factor} AS TEXT) || '}}' END"
+        )
+        parts.append(f"COALESCE(',' || {element}, '')")
+    text = "'[' || SUBSTR(" + " || ".join(parts) + ", 2) || ']'"
+    return f"CAST({text} AS jsonb)" if connection.vendor == "postgresql" else text
+
+
+def assessment_insert_sql(rules: RiskRules) -> str:
+    """INSERT … SELECT of one slice's assessments (parameters: scan, lo, hi, Windows)."""
+    total = " + ".join(f"p_{factor}" for factor in FACTORS)
+    points = ",\n           ".join(f"{_points_sql(f, rules)} AS p_{f}" for f in FACTORS)
+    t = rules.thresholds
+    shown = "COALESCE(override_level, level)"
+    alert = ", ".join(f"'{level}'" for level in ALERT_LEVELS)
+    return f"""
+INSERT INTO {RiskAssessment._meta.db_table}
+    (scan_id, customer_id, scanned_at, score, level, previous_level, override_level, rose,
+     reasons)
+{feature_sql()},
+p AS (
+    SELECT f.*,
+           {points}
+    FROM f
+),
+s AS (
+    SELECT p.*, CASE WHEN {total} > 100 THEN 100 ELSE {total} END AS score FROM p
+),
+l AS (
+    SELECT s.*,
+           CASE WHEN score >= {t["critical"]} THEN 'critical'
+                WHEN score >= {t["high"]} THEN 'high'
+                WHEN score >= {t["medium"]} THEN 'medium'
+                ELSE 'low' END AS level
+    FROM s
+)
+SELECT %(scan)s, customer_id, %(now)s, score, level, previous_level, override_level,
+       CASE WHEN {shown} IN ({alert}) AND {_rank_sql(shown)} > {_rank_sql("previous_level")}
+            THEN TRUE ELSE FALSE END,
+       {_reasons_sql()}
+FROM l"""
