@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from accounts_manager.models import (
     Assignment,
@@ -20,6 +24,40 @@ from accounts_manager.models import (
 )
 from common.errors import DomainError
 from common.roles import GROUP_ROLES, Role, role_of
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+class LockedOut(DomainError):
+    """Too many failed logins for this username from this address (HTTP 429)."""
+
+    status_code = 429
+
+
+def issue_api_token(*, request: HttpRequest, username: str, password: str) -> str:
+    """The API token of the user with these credentials, created on first use.
+
+    django-axes counts a failure and locks the username and address out after
+    AXES_FAILURE_LIMIT of them; a success counts as a login and resets the count.
+    """
+    user = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        # Answered here as a JSON 429; without this axes' middleware would replace the answer
+        # with its HTML lockout page.
+        request.axes_locked_out = False
+        raise LockedOut(
+            "locked_out", _("Too many failed attempts; this account is locked for a while.")
+        )
+    if user is None or not user.is_active:
+        raise DomainError(
+            "invalid_credentials",
+            _("Unable to log in with the given credentials."),
+            field="non_field_errors",
+        )
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
+
 
 # --- users -----------------------------------------------------------------------------------
 

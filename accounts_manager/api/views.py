@@ -1,9 +1,6 @@
-from django.contrib.auth import authenticate
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -45,24 +42,9 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        # Pass Django's request so django-axes counts the failure and enforces the lockout.
-        user = authenticate(
-            request._request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
-        )
-        if getattr(request._request, "axes_locked_out", False):
-            return Response(
-                {"detail": _("Too many failed attempts; this account is locked for a while.")},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
-        if user is None or not user.is_active:
-            return Response(
-                {"non_field_errors": [_("Unable to log in with the given credentials.")]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        # Django's request, so that django-axes sees the attempt.
+        key = services.issue_api_token(request=request._request, **serializer.validated_data)
+        return Response({"token": key})
 
 
 class UserViewSet(
