@@ -22,6 +22,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Channel, Contact
@@ -75,7 +76,8 @@ def _insert(rows: list[Notification]) -> int:
     outage_id, kind, revision = rows[0].outage_id, rows[0].kind, rows[0].revision
     existing = Notification.objects.filter(outage_id=outage_id, kind=kind, revision=revision)
     before = existing.count()
-    Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    # 4,000 rows of 15 columns stay under PostgreSQL's limit of 65,535 parameters.
+    Notification.objects.bulk_create(rows, batch_size=4000, ignore_conflicts=True)
     return existing.count() - before
 
 
@@ -215,8 +217,13 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
 # --- sending --------------------------------------------------------------------------------
 
 
-def _contexts(rows: list[Notification]) -> dict[int, NoticeContext]:
-    """What each notice says, built with a fixed number of queries for the whole chunk."""
+CUSTOMER_MARK, LINK_MARK = "\x00customer\x00", "\x00link\x00"
+
+
+def _texts(rows: list[Notification]):
+    """A function giving each row's (subject, body), with a fixed number of queries for the
+    whole chunk. Texts differ only by kind, language, outage, impact and manager, so each
+    variant is rendered once and the customer's name and link are filled in per row."""
     from accounts_manager.models import Assignment
 
     outage_ids = {r.outage_id for r in rows}
@@ -231,7 +238,7 @@ def _contexts(rows: list[Notification]) -> dict[int, NoticeContext]:
         )
     }
     impacts = {
-        (i["outage_id"], i["customer_id"]): i
+        (i["outage_id"], i["customer_id"]): None if i["removed_at"] else i["impact"]
         for i in OutageImpact.objects.filter(
             outage_id__in=outage_ids, customer_id__in=customer_ids
         ).values("outage_id", "customer_id", "impact", "removed_at")
@@ -239,20 +246,35 @@ def _contexts(rows: list[Notification]) -> dict[int, NoticeContext]:
     feeders = {
         pk: "、".join(f"{f.name} ({f.code})" for f in o.feeders.all()) for pk, o in outages.items()
     }
-    contexts = {}
-    for r in rows:
-        impact = impacts.get((r.outage_id, r.customer_id))
-        manager_name, manager_phone = managers.get(r.customer_id, ("", ""))
-        contexts[r.pk] = NoticeContext(
-            outage=outages[r.outage_id],
-            feeders=feeders[r.outage_id],
-            customer_name=r.customer.name,
-            impact=None if impact is None or impact["removed_at"] else impact["impact"],
-            manager_name=manager_name,
-            manager_phone=manager_phone,
-            confirm_url=r.confirm_url,
-        )
-    return contexts
+    link = settings.SITE_URL.rstrip("/") + reverse("outages_public:confirm", args=["TOKEN"])
+    link_prefix, link_suffix = link.split("TOKEN")
+    rendered: dict[tuple, tuple[str, str]] = {}
+
+    def text_for(row: Notification) -> tuple[str, str]:
+        manager = managers.get(row.customer_id, ("", ""))
+        impact = impacts.get((row.outage_id, row.customer_id))
+        language = row.contact.language
+        key = (row.kind, language, row.outage_id, impact, manager)
+        if key not in rendered:
+            rendered[key] = render(
+                row.kind,
+                NoticeContext(
+                    outage=outages[row.outage_id],
+                    feeders=feeders[row.outage_id],
+                    customer_name=CUSTOMER_MARK,
+                    impact=impact,
+                    manager_name=manager[0],
+                    manager_phone=manager[1],
+                    confirm_url=LINK_MARK,
+                ),
+                language=language,
+            )
+        subject, body = rendered[key]
+        url = f"{link_prefix}{row.token}{link_suffix}"
+        body = body.replace(CUSTOMER_MARK, row.customer.name).replace(LINK_MARK, url)
+        return subject.replace(CUSTOMER_MARK, row.customer.name), body
+
+    return text_for
 
 
 def _backoff(attempts: int):
@@ -281,25 +303,35 @@ def _apply(row: Notification, result: SendResult, sender: Sender, now: datetime)
         row.last_error = result.error or "failed"
 
 
-RECORDED_FIELDS = [
-    "status",
-    "attempts",
-    "last_error",
-    "claimed_by",
-    "claimed_at",
-    "sent_at",
-    "delivered_at",
-    "provider_ref",
-    "next_attempt_at",
-]
-
-
 def _record(rows: list[Notification], worker: str) -> None:
-    """Write the results of `rows` in one statement, if `worker` still holds them."""
-    if rows:
-        Notification.objects.filter(claimed_by=worker, status=PENDING).bulk_update(
-            rows, RECORDED_FIELDS, batch_size=1000
-        )
+    """Write the results of `rows`, if `worker` still holds them.
+
+    Rows with the same outcome are written by one UPDATE (a chunk handed to a healthy
+    channel is one or two statements); the times recorded are the moment of writing.
+    """
+    if not rows:
+        return
+    now = timezone.now()
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        key = (row.status, row.attempts, row.last_error, row.provider_ref)
+        groups.setdefault(key, []).append(row.pk)
+    for (status, attempts, last_error, provider_ref), ids in groups.items():
+        values = {
+            "status": status,
+            "attempts": attempts,
+            "last_error": last_error,
+            "provider_ref": provider_ref,
+            "claimed_by": "",
+            "claimed_at": None,
+        }
+        if status in (NotificationStatus.SENT, NotificationStatus.DELIVERED):
+            values["sent_at"] = now
+        if status == NotificationStatus.DELIVERED:
+            values["delivered_at"] = now
+        if status == PENDING:
+            values["next_attempt_at"] = now + _backoff(attempts)
+        Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING).update(**values)
 
 
 def _renew_lease(ids: list[int], worker: str) -> None:
@@ -323,17 +355,35 @@ class BatchRun:
         return self.sent + self.retried + self.failed
 
 
+CHUNK_FIELDS = (
+    "id",
+    "outage_id",
+    "customer_id",
+    "contact_id",
+    "channel",
+    "address",
+    "kind",
+    "revision",
+    "status",
+    "attempts",
+    "token",
+    "customer__name",
+    "contact__language",
+)
+
+
 def send_chunk(
     ids: list[int], *, worker: str, channel_senders: dict[str, Sender], run: BatchRun
 ) -> None:
     rows = list(
         Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING)
         .select_related("customer", "contact")
+        .only(*CHUNK_FIELDS)
         .order_by("id")
     )
     if not rows:
         return
-    contexts = _contexts(rows)
+    text_for = _texts(rows)
     pending: list[Notification] = []
     opened: list[Sender] = []
     renewed = timezone.now()
@@ -348,7 +398,7 @@ def send_chunk(
                 if sender not in opened:
                     sender.open()
                     opened.append(sender)
-                subject, body = render(row.kind, contexts[row.pk], language=row.contact.language)
+                subject, body = text_for(row)
                 result = sender.send(
                     OutboundMessage(
                         notification_id=row.pk,
