@@ -56,6 +56,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
     },
 }
-app.conf.beat_schedule = BEAT_SCHEDULE
+# Deliberately not `app.conf.beat_schedule`: the DatabaseScheduler would write it over the
+# times administrators set in the admin at every start. `manage.py sync_schedules` puts it in.
 
 __all__ = ["BEAT_SCHEDULE", "app", "crontab"]

@@ -1,21 +1,27 @@
 """Write the beat schedule of config/celery.py into django-celery-beat's tables.
 
 New entries are created; existing ones keep the times and enabled flag an administrator set in
-the admin, unless --reset is given.
+the admin, unless --reset is given. Entries this command made earlier whose name is no longer in
+the schedule are deleted, so a renamed or retired task stops running. Entries an administrator
+made by hand are left alone.
 """
 
+from datetime import timedelta
+
+from celery.schedules import crontab
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from config.celery import BEAT_SCHEDULE
 
+# Marks the periodic tasks this command manages.
+MANAGED = "Managed by config/celery.py (manage.py sync_schedules)."
 
-def schedule_kwargs(schedule) -> dict:
-    from datetime import timedelta
 
-    from celery.schedules import crontab
-
+def schedule_fields(schedule) -> dict:
+    """The PeriodicTask fields for a celery schedule (a timedelta or a crontab)."""
     if isinstance(schedule, timedelta):
         interval, _ = IntervalSchedule.objects.get_or_create(
             every=int(schedule.total_seconds()), period=IntervalSchedule.SECONDS
@@ -23,12 +29,12 @@ def schedule_kwargs(schedule) -> dict:
         return {"interval": interval, "crontab": None}
     if isinstance(schedule, crontab):
         cron, _ = CrontabSchedule.objects.get_or_create(
-            minute=schedule._orig_minute,
-            hour=schedule._orig_hour,
-            day_of_week=schedule._orig_day_of_week,
-            day_of_month=schedule._orig_day_of_month,
-            month_of_year=schedule._orig_month_of_year,
-            timezone="Asia/Shanghai",
+            minute=str(schedule._orig_minute),
+            hour=str(schedule._orig_hour),
+            day_of_week=str(schedule._orig_day_of_week),
+            day_of_month=str(schedule._orig_day_of_month),
+            month_of_year=str(schedule._orig_month_of_year),
+            timezone=settings.TIME_ZONE,
         )
         return {"crontab": cron, "interval": None}
     raise TypeError(f"unsupported schedule {schedule!r}")
@@ -38,19 +44,39 @@ class Command(BaseCommand):
     help = "Create the periodic tasks of config/celery.py in the database scheduler."
 
     def add_arguments(self, parser):
-        parser.add_argument("--reset", action="store_true", help="Overwrite admin changes.")
+        parser.add_argument(
+            "--reset", action="store_true", help="Overwrite the times administrators changed."
+        )
 
     @transaction.atomic
     def handle(self, *args, reset: bool = False, **options):
-        created = 0
+        created = updated = 0
         for name, entry in BEAT_SCHEDULE.items():
             task = PeriodicTask.objects.filter(name=name).first()
-            if task is not None and not reset:
-                if task.task != entry["task"]:
-                    task.task = entry["task"]
-                    task.save(update_fields=["task"])
+            if task is None:
+                PeriodicTask.objects.create(
+                    name=name,
+                    task=entry["task"],
+                    description=MANAGED,
+                    **schedule_fields(entry["schedule"]),
+                )
+                created += 1
                 continue
-            values = {"task": entry["task"], **schedule_kwargs(entry["schedule"])}
-            PeriodicTask.objects.update_or_create(name=name, defaults=values)
-            created += 1
-        self.stdout.write(f"schedules: {created} written, {len(BEAT_SCHEDULE)} defined")
+            fields = {"task": entry["task"], "description": MANAGED}
+            if reset:
+                fields.update(schedule_fields(entry["schedule"]), enabled=True)
+            changed = [k for k, v in fields.items() if getattr(task, k) != v]
+            if changed:
+                for key in changed:
+                    setattr(task, key, fields[key])
+                task.save(update_fields=changed)
+                updated += 1
+        retired, _ = (
+            PeriodicTask.objects.filter(description=MANAGED)
+            .exclude(name__in=list(BEAT_SCHEDULE))
+            .delete()
+        )
+        self.stdout.write(
+            f"schedules: {created} created, {updated} updated, {retired} retired, "
+            f"{len(BEAT_SCHEDULE)} defined"
+        )
