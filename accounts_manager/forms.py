@@ -36,7 +36,7 @@ class FollowUpFilter(django_filters.FilterSet):
 
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=FollowUpKind.choices)
     manager = django_filters.ModelChoiceFilter(
-        label=_("manager"), queryset=None, null_label=_("No manager")
+        label=_("manager"), queryset=None, null_label=_("No manager"), empty_label=_("All managers")
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput

@@ -424,8 +424,8 @@ def generate_customers(
 
 
 def generate_followups(rng: random.Random, *, customers: list[str], count: int) -> list[dict]:
-    """Open follow-ups for some of `customers` (account numbers), due from five days ago to
-    ten days ahead, hours from now."""
+    """Open follow-ups for some of `customers` (account numbers), due in office hours from five
+    days ago to ten days ahead."""
     templates = [
         ("visit", "季度走访：了解用电计划与设备运行情况"),
         ("visit", "重要用户安全用电检查"),
@@ -440,7 +440,8 @@ def generate_followups(rng: random.Random, *, customers: list[str], count: int) 
             "account_no": account_no,
             "kind": kind,
             "summary": summary,
-            "due_in_hours": rng.randint(-5 * 24, 10 * 24),
+            "due_in_days": rng.randint(-5, 10),
+            "due_hour": rng.choice([9, 10, 11, 14, 15, 16, 17]),
             "source": f"demo:{account_no}:{n}",
         }
         for n, account_no in enumerate(chosen)
@@ -576,6 +577,11 @@ def _seed_customers(specs: list[CustomerSpec], regions: dict, users: dict, rng: 
     return [s.fields["account_no"] for s in new]
 
 
+def _office_hour(today: dt.date, days: int, hour: int) -> dt.datetime:
+    day = today + dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
 def _seed_followups(new_accounts: list[str], rng: random.Random, count: int) -> int:
     from accounts_manager.models import Assignment, FollowUp
 
@@ -591,7 +597,7 @@ def _seed_followups(new_accounts: list[str], rng: random.Random, count: int) -> 
         .filter(customer__account_no__in=new_accounts)
         .values_list("customer__account_no", "customer_id")
     )
-    now = timezone.now()
+    today = timezone.localdate()
     specs = generate_followups(rng, customers=sorted(managers), count=count)
     FollowUp.objects.bulk_create(
         [
@@ -601,7 +607,7 @@ def _seed_followups(new_accounts: list[str], rng: random.Random, count: int) -> 
                 kind=f["kind"],
                 summary=f["summary"],
                 source=f["source"],
-                due_at=now + dt.timedelta(hours=f["due_in_hours"]),
+                due_at=_office_hour(today, f["due_in_days"], f["due_hour"]),
             )
             for f in specs
         ]

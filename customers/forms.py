@@ -269,19 +269,26 @@ class CustomerFilter(django_filters.FilterSet):
             attrs={"placeholder": _("Name, account no. or credit code"), "type": "search"}
         ),
     )
-    segment = django_filters.ChoiceFilter(label=_("segment"), choices=Segment.choices)
-    importance = django_filters.ChoiceFilter(
-        label=_("importance class"), choices=Importance.choices
+    segment = django_filters.ChoiceFilter(
+        label=_("segment"), choices=Segment.choices, empty_label=_("All")
     )
-    region = django_filters.ModelChoiceFilter(label=_("region"), queryset=Region.objects.all())
-    status = django_filters.ChoiceFilter(label=_("status"), choices=CustomerStatus.choices)
+    importance = django_filters.ChoiceFilter(
+        label=_("importance class"), choices=Importance.choices, empty_label=_("All")
+    )
+    region = django_filters.ModelChoiceFilter(
+        label=_("region"), queryset=Region.objects.all(), empty_label=_("All")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("status"), choices=CustomerStatus.choices, empty_label=_("All")
+    )
     risk = django_filters.ChoiceFilter(
         label=_("risk level"),
         choices=[*RiskLevel.choices, (NOT_SCANNED, _("Not scanned"))],
         method="filter_risk",
+        empty_label=_("All"),
     )
     manager = django_filters.ModelChoiceFilter(
-        label=_("account manager"), queryset=None, method="filter_manager"
+        label=_("account manager"), queryset=None, method="filter_manager", empty_label=_("All")
     )
     unassigned = django_filters.BooleanFilter(
         label=_("Without a manager"),

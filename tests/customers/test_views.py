@@ -533,7 +533,7 @@ def test_editing_a_contact_records_the_change(client, mgr_a, customer_for):
     login(client, mgr_a)
     client.post(
         reverse("customers:contact_edit", args=[customer.pk, contact.pk]),
-        contact_data(name="新联系人", mobile=contact.mobile),
+        contact_data(name="新联系人", mobile=contact.mobile, email=contact.email),
     )
     contact.refresh_from_db()
     assert contact.name == "新联系人"
