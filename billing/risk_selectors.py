@@ -291,3 +291,63 @@ def alert_customers(user):
         )
         .order_by("-risk_score", "account_no")
     )
+
+
+def customer_features(customer: Customer, windows: Windows) -> dict:
+    """One customer's features computed the plain way, a few ORM queries per customer.
+
+    The scan never calls this (it computes every customer's features in one statement): it is
+    the reference the tests check `feature_sql` against, and the benchmark's naive baseline.
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from django.db.models import Avg, Min, Sum
+
+    from billing.querysets import bill_outstanding_expression
+
+    p = windows
+    month = p.month
+    m12, m6, m3 = (months_before(month, n) for n in (12, 6, 3))
+    year_ago = months_before(p.as_of, 12)
+    bills = Bill.objects.filter(customer=customer)
+    stats = bills.aggregate(
+        avg_bill=Avg("total", filter=Q(period__gte=m12, period__lt=month)),
+        kwh_recent=Avg("energy_kwh", filter=Q(period__gte=m3, period__lt=month)),
+        kwh_before=Avg("energy_kwh", filter=Q(period__gte=m6, period__lt=m3)),
+    )
+    late = (
+        bills.filter(due_date__gte=year_ago, due_date__lt=p.as_of, written_off_at__isnull=True)
+        .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=F("due_date")))
+        .count()
+    )
+    arrears = bills.overdue(p.as_of).aggregate(
+        amount=Sum(bill_outstanding_expression()), oldest=Min("due_date")
+    )
+    amount = arrears["amount"] or Decimal("0")
+    two = Decimal("0.01")
+    avg_bill, recent, before = stats["avg_bill"], stats["kwh_recent"], stats["kwh_before"]
+    executed_since = timezone.make_aware(dt.datetime.combine(year_ago, dt.time.min))
+    override = RiskOverride.objects.in_force(p.now).filter(customer=customer).first()
+    return {
+        "customer_id": customer.pk,
+        "previous_level": customer.risk_level,
+        "override_level": override.level if override else None,
+        "arrears_ratio": (amount / avg_bill).quantize(two, ROUND_HALF_UP)
+        if amount > 0 and avg_bill
+        else None,
+        "days_past_due": (p.as_of - arrears["oldest"]).days if amount > 0 else None,
+        "late_payments": late,
+        "broken_promises": PaymentPromise.objects.filter(
+            customer=customer,
+            status="broken",
+            due_date__gte=months_before(p.as_of, 6),
+            due_date__lt=p.as_of,
+        ).count(),
+        "consumption_drop": (1 - recent / before).quantize(two, ROUND_HALF_UP)
+        if before and before > 0 and recent is not None
+        else None,
+        "disconnections": Disconnection.objects.filter(
+            customer=customer, executed_at__isnull=False, executed_at__gte=executed_since
+        ).count(),
+        "importance": customer.importance if amount > 0 else None,
+    }
