@@ -1,5 +1,6 @@
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -111,6 +112,7 @@ class ManagerSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _VisibleManagerField(serializers.PrimaryKeyRelatedField):
     """An active account manager the caller may see (others read as missing)."""
 

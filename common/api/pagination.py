@@ -18,7 +18,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         # (int() refuses strings of thousands of digits, so look at the characters.)
         if (
-            raw is not None
+            raw  # an empty `?page=` is the first page, as in DRF
             and raw not in self.last_page_strings
             and not (raw.isascii() and raw.isdigit() and raw.strip("0"))
         ):

@@ -183,7 +183,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per choice set shared across parts (otherwise "Status0eaEnum" and warnings).
+    "ENUM_NAME_OVERRIDES": {
+        "MessageChannelEnum": "customers.models.Channel",
+        "CustomerStatusEnum": "customers.models.CustomerStatus",
+        "FollowUpStatusEnum": "accounts_manager.models.FollowUpStatus",
+        "PaymentChannelEnum": "billing.models.PaymentChannel",
+        "BillStatusEnum": "billing.models.BillStatus",
+        "PromiseStatusEnum": "billing.models.PromiseStatus",
+        "DisconnectionStatusEnum": "billing.models.DisconnectionStatus",
+        "OutageStatusEnum": "outages.models.OutageStatus",
+        "NotificationStatusEnum": "outages.models.NotificationStatus",
+        "ComplaintChannelEnum": "complaints.models.Channel",
+        "ComplaintStatusEnum": "complaints.models.Status",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
