@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from customers.querysets import CustomerScopedQuerySet
@@ -29,7 +29,7 @@ def zero() -> Value:
     return Value(Decimal("0.00"), output_field=money_field())
 
 
-def allocated_to_bill(bill_ref: str = "pk") -> Coalesce:
+def allocated_to_bill(bill_ref: str = "pk") -> Round:
     """The amount allocated to the bill `bill_ref` (an OuterRef name) — its paid amount."""
     from billing.models import PaymentAllocation
 
@@ -40,7 +40,10 @@ def allocated_to_bill(bill_ref: str = "pk") -> Coalesce:
         .annotate(s=Sum("amount"))
         .values("s")
     )
-    return Coalesce(Subquery(total, output_field=money_field()), zero())
+    # Rounded: SQLite (the embedded database) sums decimals as floats.
+    return Round(
+        Coalesce(Subquery(total, output_field=money_field()), zero()), 2, output_field=money_field()
+    )
 
 
 def bill_outstanding_expression():
@@ -110,7 +113,11 @@ class PaymentQuerySet(CustomerScopedQuerySet):
             .values("s")
         )
         return self.annotate(
-            allocated_amount=Coalesce(Subquery(total, output_field=money_field()), zero())
+            allocated_amount=Round(
+                Coalesce(Subquery(total, output_field=money_field()), zero()),
+                2,
+                output_field=money_field(),
+            )
         ).annotate(
             unallocated_amount=models.ExpressionWrapper(
                 F("amount") - F("allocated_amount"), output_field=money_field()

@@ -163,6 +163,7 @@ def arrears_list(request):
             "totals": totals,
             "aging_labels": AGING_LABELS,
             "sort": (form.cleaned_data.get("o") if form.is_valid() else "") or "-amount",
+            "can_import": role_of(request.user) in IMPORT_ROLES,
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "o")),
         },
     )

@@ -1,0 +1,72 @@
+"""The demo billing history is consistent with the product's rules and loads once."""
+
+import random
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count, F
+
+from billing import demo_data
+from billing.models import Bill, Disconnection, Payment, PaymentPromise
+from common.money import ZERO
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(clock):
+    from customers import demo_data as customers_demo
+
+    clock("2025-06-03 09:00")
+    customers_demo.seed(random.Random(7), customers=60, managers=3, feeders=12, followups=0)
+    return demo_data.seed(random.Random(8))
+
+
+def test_every_customer_gets_24_months_of_bills(demo):
+    counts = set(
+        Bill.objects.values("customer").annotate(n=Count("id")).values_list("n", flat=True)
+    )
+    assert counts == {24}
+    assert demo["bills"] == 60 * 24
+
+
+def test_allocations_follow_the_rules(demo):
+    assert not Bill.objects.with_amounts().filter(paid_amount__gt=F("total")).exists()
+    assert not Payment.objects.with_allocated().filter(allocated_amount__gt=F("amount")).exists()
+    for bill in Bill.objects.with_amounts():
+        assert (bill.settled_on is not None) == (bill.outstanding_amount == ZERO)
+
+
+def test_most_bills_are_paid_on_time_and_some_late(demo):
+    settled = Bill.objects.filter(settled_on__isnull=False)
+    late = settled.filter(settled_on__gt=F("due_date")).count() / settled.count()
+    assert 0.05 < late < 0.4
+    assert Bill.objects.open().filter(due_date__lt="2025-06-03").exists()
+
+
+def test_collection_work_and_disconnections_are_there(demo):
+    assert set(PaymentPromise.objects.values_list("status", flat=True)) >= {"pending", "kept"}
+    statuses = set(Disconnection.objects.values_list("status", flat=True))
+    assert {"requested", "approved", "executed"} <= statuses
+    for d in Disconnection.objects.select_related("notice"):
+        assert d.notice.kind == "disconnection_notice" and d.notice.delivered_at is not None
+        assert (d.scheduled_for - d.notice.delivered_at.date()).days >= 7
+        assert d.events.exists()
+
+
+def test_bill_amounts_add_up_and_look_like_a_key_account(demo):
+    for bill in Bill.objects.all()[:200]:
+        assert bill.total == (
+            bill.basic_charge
+            + bill.energy_charge
+            + bill.power_factor_adjustment
+            + bill.other_charges
+        )
+        assert bill.energy_kwh == bill.peak_kwh + bill.flat_kwh + bill.valley_kwh
+        assert bill.total > Decimal("1000")
+
+
+def test_seeding_again_adds_nothing(demo):
+    before = Bill.objects.count(), Payment.objects.count()
+    assert demo_data.seed(random.Random(9)) == {}
+    assert (Bill.objects.count(), Payment.objects.count()) == before
