@@ -31,6 +31,8 @@ def _when(value) -> str:
 def render(kind: str, ctx: NoticeContext, *, language: str) -> tuple[str, str]:
     """(subject, body) of a notice of `kind` in `language` (zh-hans or en)."""
     with translation.override(language or "zh-hans"):
+        # Chinese sentences follow one another without a space.
+        sep = "" if translation.get_language().startswith("zh") else " "
         outage = ctx.outage
         where = ctx.feeders + (f" · {outage.area}" if outage.area else "")
         values = {
@@ -97,9 +99,9 @@ def render(kind: str, ctx: NoticeContext, *, language: str) -> tuple[str, str]:
             NotificationKind.NOTICE,
             NotificationKind.CHANGE,
         ):
-            body += " " + _(
+            body += sep + _(
                 "Your site stays supplied from another feeder; check that the transfer is ready."
             )
-        body += " " + _("Account manager %(manager)s, phone %(phone)s.") % values
-        body += " " + _("Please confirm receipt: %(link)s") % values
+        body += sep + _("Account manager %(manager)s, phone %(phone)s.") % values
+        body += sep + _("Please confirm receipt: %(link)s") % values
         return subject, body

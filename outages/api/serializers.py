@@ -89,7 +89,7 @@ class OutageSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ApproveSerializer(serializers.Serializer):
+class OutageApproveSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -98,7 +98,7 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class RescheduleSerializer(serializers.Serializer):
+class OutageRescheduleSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
@@ -109,11 +109,11 @@ class RescheduleSerializer(serializers.Serializer):
         return attrs
 
 
-class CancelSerializer(serializers.Serializer):
+class OutageCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class ConfirmCallSerializer(serializers.Serializer):
+class OutageConfirmCallSerializer(serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
@@ -124,7 +124,7 @@ class ConfirmCallSerializer(serializers.Serializer):
             self.fields["customer"].queryset = Customer.objects.visible_to(request.user)
 
 
-class ImpactSerializer(serializers.ModelSerializer):
+class OutageImpactSerializer(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id", read_only=True)
     account_no = serializers.CharField(source="customer.account_no", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -155,7 +155,7 @@ class ImpactSerializer(serializers.ModelSerializer):
         ]
 
 
-class CoverageSerializer(serializers.Serializer):
+class OutageCoverageSerializer(serializers.Serializer):
     affected = serializers.IntegerField()
     notified = serializers.IntegerField()
     delivered = serializers.IntegerField()
@@ -175,7 +175,7 @@ class OutageEventSerializer(serializers.ModelSerializer):
         return obj.actor.display_name if obj.actor else None
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class OutageNotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         # The confirmation token is the customer's, and never leaves through the API.

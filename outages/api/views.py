@@ -9,16 +9,16 @@ from common.roles import Role
 from outages import selectors, services
 from outages.api.filters import ImpactFilter, NotificationFilter, OutageFilter
 from outages.api.serializers import (
-    ApproveSerializer,
-    CancelSerializer,
-    ConfirmCallSerializer,
-    CoverageSerializer,
     FeederSerializer,
-    ImpactSerializer,
-    NotificationSerializer,
+    OutageApproveSerializer,
+    OutageCancelSerializer,
+    OutageConfirmCallSerializer,
+    OutageCoverageSerializer,
     OutageEventSerializer,
+    OutageImpactSerializer,
+    OutageNotificationSerializer,
+    OutageRescheduleSerializer,
     OutageSerializer,
-    RescheduleSerializer,
     SubstationSerializer,
 )
 from outages.models import Feeder, Notification, PlannedOutage, Substation
@@ -128,10 +128,10 @@ class OutageViewSet(
     def submit(self, request, pk=None):
         return self._act(request, services.submit_outage)
 
-    @extend_schema(request=ApproveSerializer, responses=OutageSerializer)
+    @extend_schema(request=OutageApproveSerializer, responses=OutageSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def approve(self, request, pk=None):
-        return self._act(request, services.approve_outage, ApproveSerializer)
+        return self._act(request, services.approve_outage, OutageApproveSerializer)
 
     @extend_schema(request=None, responses={202: OutageSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -139,15 +139,15 @@ class OutageViewSet(
         """Start the notice batch in the background (202); running it again adds nothing."""
         return self._act(request, services.notify_outage, status_code=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=RescheduleSerializer, responses=OutageSerializer)
+    @extend_schema(request=OutageRescheduleSerializer, responses=OutageSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def reschedule(self, request, pk=None):
-        return self._act(request, services.reschedule_outage, RescheduleSerializer)
+        return self._act(request, services.reschedule_outage, OutageRescheduleSerializer)
 
-    @extend_schema(request=CancelSerializer, responses=OutageSerializer)
+    @extend_schema(request=OutageCancelSerializer, responses=OutageSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def cancel(self, request, pk=None):
-        return self._act(request, services.cancel_outage, CancelSerializer)
+        return self._act(request, services.cancel_outage, OutageCancelSerializer)
 
     @extend_schema(request=None, responses=OutageSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -159,21 +159,21 @@ class OutageViewSet(
     def complete(self, request, pk=None):
         return self._act(request, services.complete_outage)
 
-    @extend_schema(request=ConfirmCallSerializer, responses=ImpactSerializer)
+    @extend_schema(request=OutageConfirmCallSerializer, responses=OutageImpactSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-call", filter_backends=[])
     def confirm_call(self, request, pk=None):
         """Record the manager's call in which an affected customer confirmed the outage."""
         outage = self.get_object()
-        payload = ConfirmCallSerializer(data=request.data, context={"request": request})
+        payload = OutageConfirmCallSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         services.record_confirmed_call(outage, acting_user=request.user, **payload.validated_data)
         impact = selectors.impacts_with_state(outage, request.user).get(
             customer=payload.validated_data["customer"]
         )
-        return Response(ImpactSerializer(impact).data)
+        return Response(OutageImpactSerializer(impact).data)
 
     @extend_schema(
-        responses=ImpactSerializer(many=True),
+        responses=OutageImpactSerializer(many=True),
         filters=False,
         parameters=[
             OpenApiParameter("impact", str, enum=["full", "partial"]),
@@ -191,13 +191,13 @@ class OutageViewSet(
         qs = selectors.impacts_with_state(outage, request.user).order_by("customer_id")
         qs = ImpactFilter(request.query_params, queryset=qs, request=request).qs
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(ImpactSerializer(page, many=True).data)
+        return self.get_paginated_response(OutageImpactSerializer(page, many=True).data)
 
-    @extend_schema(responses=CoverageSerializer, filters=False)
+    @extend_schema(responses=OutageCoverageSerializer, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])
     def coverage(self, request, pk=None):
         outage = self.get_object()
-        return Response(CoverageSerializer(selectors.coverage(outage, request.user)).data)
+        return Response(OutageCoverageSerializer(selectors.coverage(outage, request.user)).data)
 
     @extend_schema(responses=OutageEventSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -213,7 +213,7 @@ class NotificationViewSet(
 ):
     """Outage notices of the customers the caller sees."""
 
-    serializer_class = NotificationSerializer
+    serializer_class = OutageNotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["created_at", "sent_at", "status", "id"]
     ordering = ["-id"]
