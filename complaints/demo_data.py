@@ -260,11 +260,16 @@ def _play(complaint: Complaint, plan: str, received: dt.datetime, rng: random.Ra
 def _backdate(complaint: Complaint, received: dt.datetime, rng: random.Random) -> None:
     """Spread the ticket's events between its receipt and now, in their order."""
     events = list(ComplaintEvent.objects.filter(complaint=complaint).order_by("at", "pk"))
-    span = (timezone.now() - received) * 0.8
+    # Most tickets are handled within a few days, some take longer than their deadline.
+    handling = dt.timedelta(days=rng.choice([1, 2, 2, 3, 3, 4, 5, 8, 12]), hours=rng.randint(0, 9))
+    span = min((timezone.now() - received) * 0.8, handling)
     step = span / max(len(events), 1)
     moments = {}
     for i, event in enumerate(events):
-        at = received if i == 0 else received + step * i + dt.timedelta(minutes=rng.randint(0, 50))
+        at = received + step * i + dt.timedelta(minutes=rng.randint(0, 50)) if i else received
+        if i == 1:
+            # The customer is usually called back the same day.
+            at = received + min(step, dt.timedelta(hours=rng.randint(1, 20)))
         ComplaintEvent.objects.filter(pk=event.pk).update(at=at)
         moments.setdefault(event.kind, at)
     fields = {

@@ -35,7 +35,7 @@ class ComplaintForm(forms.Form):
     """A complaint received at the counter, by phone or in person."""
 
     account_no = forms.CharField(
-        label=_("Customer account number"),
+        label=pgettext_lazy("complaint", "Customer account number"),
         max_length=32,
         help_text=_("The customer's account number (户号)."),
     )
@@ -73,7 +73,9 @@ class ComplaintForm(forms.Form):
         account_no = self.cleaned_data["account_no"].strip()
         customer = Customer.objects.visible_to(self.user).filter(account_no=account_no).first()
         if customer is None:
-            raise forms.ValidationError(_("No customer you can see has this account number."))
+            raise forms.ValidationError(
+                pgettext_lazy("complaint", "No customer you can see has this account number.")
+            )
         return customer
 
 

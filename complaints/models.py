@@ -256,7 +256,7 @@ class Complaint(TimeStampedModel):
 
     # Callback and closure.
     satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction"),
+        pgettext_lazy("complaint", "satisfaction"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
@@ -452,7 +452,7 @@ class CallbackAttempt(models.Model):
     )
     reached = models.BooleanField(_("customer reached"))
     satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction"),
+        pgettext_lazy("complaint", "satisfaction"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
