@@ -36,7 +36,7 @@ class PerformanceIndicator(models.TextChoices):
     """The indicators that make up a manager's score (see docs/dashboards.md)."""
 
     COLLECTION_RATE = "collection_rate", _("Collection rate")
-    OVERDUE_RATIO = "overdue_ratio", _("Overdue amount against the month's bills")
+    OVERDUE_RATIO = "overdue_ratio", _("Overdue share of the amount receivable")
     HIGH_RISK_SHARE = "high_risk_share", _("Share of high-risk customers")
     COMPLAINT_SLA = "complaint_sla", _("Complaints resolved within deadline")
     VISIT_COMPLETION = "visit_completion", _("Visits done against plan")
@@ -138,7 +138,7 @@ class ManagerMonthSnapshot(models.Model):
     collected = models.DecimalField(_("collected on them"), **MONEY)
     collection_rate = models.DecimalField(_("collection rate"), **RATIO)
     amount_overdue = models.DecimalField(_("amount overdue"), **MONEY)
-    overdue_ratio = models.DecimalField(_("overdue against the month's bills"), **RATIO)
+    overdue_ratio = models.DecimalField(_("overdue share of the amount receivable"), **RATIO)
     high_risk_customers = models.PositiveIntegerField(_("high-risk customers"), default=0)
     high_risk_share = models.DecimalField(_("share of high-risk customers"), **RATIO)
     complaints_resolved = models.PositiveIntegerField(_("complaints resolved"), default=0)

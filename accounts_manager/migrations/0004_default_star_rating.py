@@ -10,7 +10,7 @@ from django.db import migrations
 # indicator: (weight, value worth 100 points, value worth 0 points)
 DEFAULT_WEIGHTS = {
     "collection_rate": (30, Decimal("1.0000"), Decimal("0.8000")),
-    "overdue_ratio": (15, Decimal("0.0000"), Decimal("0.5000")),
+    "overdue_ratio": (15, Decimal("0.0000"), Decimal("0.4000")),
     "high_risk_share": (15, Decimal("0.0000"), Decimal("0.1000")),
     "complaint_sla": (15, Decimal("1.0000"), Decimal("0.8000")),
     "visit_completion": (15, Decimal("1.0000"), Decimal("0.5000")),
