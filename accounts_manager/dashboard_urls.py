@@ -1,4 +1,15 @@
 """Supervisors' dashboard and managers' performance pages, under /dashboard/."""
 
+from django.urls import path
+
+from accounts_manager import dashboard_views as views
+
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export/<slug:table>.<str:fmt>", views.export, name="export"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("managers/", views.league, name="league"),
+    path("managers/snapshot/", views.snapshot, name="snapshot"),
+    path("managers/<int:pk>/", views.manager_performance, name="manager"),
+]

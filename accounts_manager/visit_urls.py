@@ -1,4 +1,15 @@
-"""Visit plans and visits, under /visits/."""
+"""Visit pages, under /visits/."""
+
+from django.urls import path
+
+from accounts_manager import visit_views as views
 
 app_name = "visits"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.visit_list, name="list"),
+    path("new/", views.visit_create, name="create"),
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/generate/", views.plan_generate, name="generate"),
+    path("<int:pk>/", views.visit_detail, name="detail"),
+    path("customer/<int:pk>/", views.customer_visits_tab, name="customer_visits_tab"),
+]

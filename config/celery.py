@@ -16,6 +16,7 @@ app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(related_name="risk_tasks")
+app.autodiscover_tasks(related_name="dashboard_tasks")
 
 # name -> (task, schedule). Each app's tasks stay thin; the rules live in their services.
 BEAT_SCHEDULE: dict[str, dict] = {
@@ -54,6 +55,18 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "billing-risk-expire-overrides": {
         "task": "billing.risk_tasks.expire_risk_overrides",
         "schedule": crontab(minute="*"),
+    },
+    "dashboard-refresh-summary": {
+        "task": "accounts_manager.dashboard_tasks.refresh_dashboard_summary",
+        "schedule": crontab(minute="*/10"),
+    },
+    "performance-snapshot-previous-month": {
+        "task": "accounts_manager.dashboard_tasks.snapshot_previous_month",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "visits-generate-plans": {
+        "task": "accounts_manager.dashboard_tasks.generate_visit_plans",
+        "schedule": crontab(hour=1, minute=15),
     },
 }
 # Deliberately not `app.conf.beat_schedule`: the DatabaseScheduler would write it over the

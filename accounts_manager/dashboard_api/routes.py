@@ -1,4 +1,33 @@
-"""API routes of dashboards, performance and visits: (prefix, viewset, basename), extra paths."""
+"""API routes of dashboards, performance and visits: (prefix, viewset, basename), extra paths.
 
-ROUTES: list = []
-EXTRA_URLS: list = []
+The extra paths are matched before the router, so `managers/<id>/performance/` is answered
+here and not by the managers' viewset.
+"""
+
+from django.urls import path
+
+from accounts_manager.dashboard_api.views import (
+    DashboardView,
+    ManagerPerformanceView,
+    PerformanceSnapshotView,
+    VisitPlanViewSet,
+    VisitViewSet,
+)
+
+ROUTES: list = [
+    ("visits", VisitViewSet, "visit"),
+    ("visit-plans", VisitPlanViewSet, "visit-plan"),
+]
+EXTRA_URLS: list = [
+    path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
+    path(
+        "managers/<int:pk>/performance/",
+        ManagerPerformanceView.as_view(),
+        name="api-manager-performance",
+    ),
+    path(
+        "performance/snapshots/",
+        PerformanceSnapshotView.as_view(),
+        name="api-performance-snapshots",
+    ),
+]

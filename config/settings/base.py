@@ -330,3 +330,16 @@ COMPLAINT_CALLBACK_BY_RESOLVER_ALLOWED = env_bool("COMPLAINT_CALLBACK_BY_RESOLVE
 
 # visits: planned frequency in months by importance class
 VISIT_FREQUENCY_MONTHS = {"special": 1, "level1": 2, "level2": 3, "temporary": 6, "normal": 6}
+# A planned visit enters the manager's queue ("my day") this many days before its due date.
+VISIT_FOLLOWUP_LEAD_DAYS = 7
+
+# dashboard and managers' performance (definitions in docs/dashboards.md)
+DASHBOARD_TOP_DEBTORS = 10
+# Complaints whose next deadline falls within this many hours are "near breach".
+DASHBOARD_NEAR_BREACH_HOURS = 24
+# The money figures of the current month are refreshed by a job every 10 minutes; a page
+# that finds them older than this refreshes them itself.
+DASHBOARD_SUMMARY_MAX_AGE_MINUTES = 30
+# The previous month's figures keep being refreshed for this many days into the new month
+# (payments recorded late); its performance snapshot is taken on the day after.
+DASHBOARD_SETTLE_DAYS = 2
