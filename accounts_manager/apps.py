@@ -7,9 +7,11 @@ class AccountsManagerConfig(AppConfig):
     verbose_name = _("Account managers")
 
     def ready(self) -> None:
-        from accounts_manager import timeline_entries  # noqa: F401  (registers providers)
-        from accounts_manager import (  # noqa: F401  (visits' timeline provider, admin)
+        # Timeline providers (assignments, follow-ups, visits) and the admin of visits and
+        # the star rating.
+        from accounts_manager import (  # noqa: F401
             dashboard_admin,
+            timeline_entries,
             visit_timeline,
         )
         from customers.tabs import register_tab
