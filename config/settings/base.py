@@ -187,6 +187,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MessageChannelEnum": "customers.models.Channel",
         "CustomerStatusEnum": "customers.models.CustomerStatus",
+        "RiskLevelEnum": "customers.models.RiskLevel",
         "FollowUpStatusEnum": "accounts_manager.models.FollowUpStatus",
         "PaymentChannelEnum": "billing.models.PaymentChannel",
         "BillStatusEnum": "billing.models.BillStatus",
