@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -425,6 +426,51 @@ def assign_complaint(
         link=ticket_link(complaint),
     )
     return complaint
+
+
+@transaction.atomic
+def move_open_complaints(*, from_user, to_user, acting_user=None, note: str = "") -> int:
+    """Hand every open ticket assigned to `from_user` to `to_user` (portfolio handover).
+
+    Each moved ticket gets an `assigned` event and its deadline follow-ups move along; the new
+    assignee gets one notice. Returns the number of tickets moved.
+    """
+    check_assignee(to_user)
+    tickets = list(
+        Complaint.objects.select_for_update()
+        .filter(assignee=from_user)
+        .exclude(status=Status.CLOSED)
+        .order_by("pk")
+    )
+    if not tickets:
+        return 0
+    now = timezone.now()
+    Complaint.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        assignee=to_user, updated_at=now
+    )
+    actor = _user(acting_user)
+    ComplaintEvent.objects.bulk_create(
+        ComplaintEvent(
+            complaint=t,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            at=now,
+            message=note.strip(),
+            data={"from": from_user.pk, "to": to_user.pk},
+        )
+        for t in tickets
+    )
+    FollowUp.objects.open().filter(
+        source__in=[ticket_source(t, suffix) for t in tickets for suffix in ("ack", "resolve")]
+    ).update(manager=to_user, updated_at=now)
+    notify_user(
+        to_user,
+        key=f"complaints:handover:{from_user.pk}:{to_user.pk}:{now:%Y%m%d%H%M%S}",
+        title=_("%(n)d open complaints handed over to you from %(user)s")
+        % {"n": len(tickets), "user": from_user},
+        link=reverse("complaints:list") + "?status=open",
+    )
+    return len(tickets)
 
 
 @transaction.atomic

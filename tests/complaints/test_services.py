@@ -372,3 +372,29 @@ def test_other_categories_and_customers_do_not_hold_disconnection(register, cust
     register(customer, category="power_quality")
     register(customer_for(mgr_a), category="billing")
     assert has_open_billing_complaint(customer.pk) is False
+
+
+def test_handover_moves_open_tickets_with_their_follow_ups(
+    register, customer_for, mgr_a, mgr_b, sup_east, drive
+):
+    from accounts_manager.services import raise_followup
+
+    open_ticket = register(customer_for(mgr_a))
+    closed_ticket = drive(register(customer_for(mgr_a)), Status.CLOSED)
+    raise_followup(
+        open_ticket.customer,
+        kind="complaint",
+        summary="x",
+        source=f"complaint:{open_ticket.pk}:ack",
+        due_at=open_ticket.ack_due,
+        manager=mgr_a,
+    )
+    moved = services.move_open_complaints(from_user=mgr_a, to_user=mgr_b, acting_user=sup_east)
+    assert moved == 1
+    assert Complaint.objects.get(pk=open_ticket.pk).assignee == mgr_b
+    assert Complaint.objects.get(pk=closed_ticket.pk).assignee == mgr_a
+    assert FollowUp.objects.get(source=f"complaint:{open_ticket.pk}:ack").manager == mgr_b
+    assert open_ticket.events.filter(kind="assigned", actor=sup_east).exists()
+    assert (
+        Notice.objects.filter(recipient=mgr_b, key__startswith="complaints:handover:").count() == 1
+    )
