@@ -266,3 +266,18 @@ def test_bad_reschedule_form_comes_back_as_messages(login, grid, sup_east):
     assert len(list(response.context["messages"])) >= 1
     outage.refresh_from_db()
     assert outage.schedule_revision == 0
+
+
+def test_outage_page_runs_a_fixed_number_of_queries(
+    login, grid, sup_east, mgr_a, django_assert_max_num_queries
+):
+    for importance in ("normal", "level1", "normal", "special", "normal", "normal"):
+        supplied_customer(grid["e1"], contacts=2, manager=mgr_a, importance=importance)
+    outage = approved_outage(sup_east, [grid["e1"]])
+    notices.plan_notices(outage)
+    notices.run_batch(channel_senders={"sms": NoopSender()})
+    client = login(sup_east)
+    with django_assert_max_num_queries(16):
+        response = client.get(outage.get_absolute_url())
+    assert response.status_code == 200
+    assert len(response.context["impacts"]) == 6
