@@ -7,14 +7,20 @@ from accounts_manager.models import Assignment, FollowUp, ManagerProfile, Notice
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "name", "employee_no", "region", "supervisor", "is_active",
-                    "is_superuser"]
+    list_display = [
+        "username",
+        "name",
+        "employee_no",
+        "region",
+        "supervisor",
+        "is_active",
+        "is_superuser",
+    ]
     list_filter = ["groups", "region", "is_active", "is_superuser"]
     search_fields = ["username", "name", "employee_no", "email"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Organisation"), {"fields": ("name", "employee_no", "region", "supervisor",
-                                        "phone")}),
+        (_("Organisation"), {"fields": ("name", "employee_no", "region", "supervisor", "phone")}),
     )
 
 

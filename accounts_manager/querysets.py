@@ -28,6 +28,4 @@ def visible_managers(user):
 
 
 def with_customer_count(qs):
-    return qs.annotate(
-        customer_count=Count("assignments", filter=Q(assignments__end__isnull=True))
-    )
+    return qs.annotate(customer_count=Count("assignments", filter=Q(assignments__end__isnull=True)))

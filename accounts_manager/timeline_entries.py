@@ -10,7 +10,9 @@ from customers.timeline import ref, register, text
 
 def _name(prefix: str):
     return Coalesce(
-        NullIf(F(f"{prefix}__name"), Value("")), F(f"{prefix}__username"), Value("—"),
+        NullIf(F(f"{prefix}__name"), Value("")),
+        F(f"{prefix}__username"),
+        Value("—"),
         output_field=CharField(),
     )
 
@@ -21,8 +23,12 @@ def assignments(customer):
         tl_at=F("created_at"),
         tl_kind=text("assignment"),
         tl_summary=Concat(
-            text(_("Assigned to ")), _name("manager"), text(_(" from ")),
-            F("start"), text(" "), F("reason"),
+            text(_("Assigned to ")),
+            _name("manager"),
+            text(_(" from ")),
+            F("start"),
+            text(" "),
+            F("reason"),
             output_field=CharField(),
         ),
         tl_ref=ref("assignment"),

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import lru_cache
+from functools import cache
 
 import chinese_calendar
 
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _warn_unknown_year(year: int) -> None:
     logger.warning(
         "chinesecalendar has no official calendar for %s; treating Monday–Friday as working "

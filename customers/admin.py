@@ -19,14 +19,20 @@ class SupplyPointInline(admin.TabularInline):
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
-    fields = ["name", "role", "mobile", "email", "preferred_channel", "receives_outage_notices",
-              "receives_billing_notices"]
+    fields = [
+        "name",
+        "role",
+        "mobile",
+        "email",
+        "preferred_channel",
+        "receives_outage_notices",
+        "receives_billing_notices",
+    ]
 
 
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
-    list_display = ["account_no", "name", "segment", "importance", "region", "status",
-                    "risk_level"]
+    list_display = ["account_no", "name", "segment", "importance", "region", "status", "risk_level"]
     list_filter = ["segment", "importance", "region", "status", "tariff", "risk_level"]
     search_fields = ["account_no", "name", "credit_code"]
     inlines = [SupplyPointInline, ContactInline]

@@ -136,7 +136,11 @@ class Customer(TimeStampedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     # Filled by the arrears-risk scan (billing); null before the first scan.
     risk_level = models.CharField(
-        _("risk level"), max_length=10, choices=RiskLevel.choices, null=True, blank=True,
+        _("risk level"),
+        max_length=10,
+        choices=RiskLevel.choices,
+        null=True,
+        blank=True,
         db_index=True,
     )
     risk_score = models.PositiveSmallIntegerField(_("risk score"), null=True, blank=True)

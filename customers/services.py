@@ -52,8 +52,9 @@ def set_supply_points(
     """Replace the customer's supply points; exactly one of them is primary."""
     _check_supply_points(points)
     wanted = {p.feeder_id: p.is_primary for p in points}
-    existing = {sp.feeder_id: sp for sp in SupplyPoint.objects.select_for_update().filter(
-        customer=customer)}
+    existing = {
+        sp.feeder_id: sp for sp in SupplyPoint.objects.select_for_update().filter(customer=customer)
+    }
     for feeder_id, sp in existing.items():
         if feeder_id not in wanted:
             if acting_user is not None:

@@ -45,8 +45,9 @@ def register(kind: str, label) -> Callable:
 
 def ref(prefix: str, field: str = "pk"):
     """`prefix:<id>` as a SQL expression, e.g. `complaint:42`."""
-    return Concat(Value(f"{prefix}:"), Cast(field, output_field=CharField()),
-                  output_field=CharField())
+    return Concat(
+        Value(f"{prefix}:"), Cast(field, output_field=CharField()), output_field=CharField()
+    )
 
 
 def text(value) -> Value:
@@ -61,9 +62,11 @@ def customer_timeline(customer, *, kinds: Iterable[str] | None = None) -> QueryS
     if not parts:
         from customers.models import Customer
 
-        return Customer.objects.none().annotate(
-            tl_at=Value(None), tl_kind=text(""), tl_summary=text(""), tl_ref=text("")
-        ).values(*TIMELINE_FIELDS)
+        return (
+            Customer.objects.none()
+            .annotate(tl_at=Value(None), tl_kind=text(""), tl_summary=text(""), tl_ref=text(""))
+            .values(*TIMELINE_FIELDS)
+        )
     first, *rest = parts
     combined = first.union(*rest, all=True) if rest else first
     return combined.order_by("-tl_at", "-tl_ref")

@@ -10,7 +10,9 @@ from customers.timeline import ref, register, text
 
 def _who():
     return Coalesce(
-        NullIf(F("history_user__name"), Value("")), F("history_user__username"), Value("—"),
+        NullIf(F("history_user__name"), Value("")),
+        F("history_user__username"),
+        Value("—"),
         output_field=CharField(),
     )
 
@@ -30,7 +32,10 @@ def customer_changes(customer):
         tl_at=F("history_date"),
         tl_kind=text("change"),
         tl_summary=Concat(
-            text(_("Customer record ")), _action(), text(" · "), _who(),
+            text(_("Customer record ")),
+            _action(),
+            text(" · "),
+            _who(),
             output_field=CharField(),
         ),
         tl_ref=ref("customer-history", "history_id"),
@@ -43,7 +48,12 @@ def contact_changes(customer):
         tl_at=F("history_date"),
         tl_kind=text("change"),
         tl_summary=Concat(
-            text(_("Contact ")), F("name"), text(" "), _action(), text(" · "), _who(),
+            text(_("Contact ")),
+            F("name"),
+            text(" "),
+            _action(),
+            text(" · "),
+            _who(),
             output_field=CharField(),
         ),
         tl_ref=ref("contact-history", "history_id"),

@@ -74,8 +74,7 @@ def normalize_mobile(value: str) -> str:
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
         raise ValidationError(
-            _("%(value)s is not a mobile number (a landline cannot receive SMS).")
-            % {"value": raw},
+            _("%(value)s is not a mobile number (a landline cannot receive SMS).") % {"value": raw},
             code="landline",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

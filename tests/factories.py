@@ -19,8 +19,10 @@ def make_credit_code(seed: int) -> str:
     """A valid unified social credit code derived from `seed`."""
     from stdnum.cn import uscc
 
-    body = "91" + f"{110000 + seed % 890000:06d}" + "".join(
-        _ALPHABET[(seed * 7 + i * 13) % 31] for i in range(9)
+    body = (
+        "91"
+        + f"{110000 + seed % 890000:06d}"
+        + "".join(_ALPHABET[(seed * 7 + i * 13) % 31] for i in range(9))
     )
     return body + uscc.calc_check_digit(body)
 
