@@ -316,3 +316,15 @@ def test_a_manager_cannot_import(client, today, mgr_a):
         logged_in(client, mgr_a).get(reverse("billing:import_upload", args=["bills"])).status_code
         == 403
     )
+
+
+def test_pages_and_refusals_speak_chinese_by_default(client, api, today, customer_for, mgr_a):
+    overdue_customer(customer_for, mgr_a)
+    body = logged_in(client, mgr_a).get(reverse("billing:arrears")).content.decode()
+    assert "逾期天数" in body and "电费违约金" in body
+    refused = api(mgr_a).post(
+        "/api/v1/disconnections/",
+        {"customer": customer_for(mgr_a).pk, "scheduled_for": "2025-06-16"},
+        format="json",
+    )
+    assert refused.json()["detail"] == "该客户没有逾期超过 30 天的电费账单。"
