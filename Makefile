@@ -2,7 +2,6 @@
 # http://127.0.0.1:8000; `make test` runs ruff and the whole test suite against a real
 # PostgreSQL and Redis. Both install what they need on a fresh Debian machine with Python 3.11.
 SHELL := /bin/bash
-PYTHON ?= python3
 VENV := .venv
 UV := $(VENV)/bin/uv
 PY := $(VENV)/bin/python
@@ -10,12 +9,13 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench install messages makemessages lint format check-services clean
+.PHONY: run test bench install messages makemessages lint format schema clean
 
+# Python 3.11 venv with the pinned uv (installs python3-venv with apt when Debian lacks it).
 $(UV):
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+	scripts/bootstrap.sh $(UV_VERSION)
 
+# Everything from uv.lock, the test tools included.
 install: $(UV)
 	$(UV) sync --frozen --quiet
 
@@ -43,5 +43,9 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The OpenAPI schema, validated, into schema.yaml.
+schema: install
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py spectacular --validate --fail-on-warn --file schema.yaml
+
 clean:
-	rm -rf $(VENV) staticfiles var db.sqlite3
+	rm -rf $(VENV) staticfiles var db.sqlite3 db.sqlite3-shm db.sqlite3-wal test-artifacts

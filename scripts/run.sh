@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
 # `make run`: migrate, load the demo once, and serve web, worker and beat until Ctrl-C.
+# Embedded defaults: SQLite (db.sqlite3) and a filesystem Celery transport (var/celery/);
+# DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis; CRM_PORT moves the port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 PY=.venv/bin/python
-mkdir -p var/celery/queue var/celery/processed
+mkdir -p var/celery/queue var/celery/processed var/media
 $PY manage.py migrate --noinput
 $PY manage.py sync_schedules
 $PY manage.py seed_demo
 $PY manage.py collectstatic --noinput --verbosity 0
-cat <<'MSG'
+export CRM_PORT=${CRM_PORT:-8000}
+URL="http://127.0.0.1:$CRM_PORT"
+cat <<MSG
 
-  Key-account CRM is starting on http://127.0.0.1:8000  (API docs: /api/docs/, admin: /admin/)
+  Key-account CRM is starting on $URL
+  API docs: $URL/api/docs/    admin: $URL/admin/
 
   Demo logins (password for all: demo12345)
     admin          administrator (Django admin and everything)
-    sup_east       supervisor, 东区      sup_all   supervisor, all regions
+    sup_east       supervisor of 东区        sup_all      supervisor of all regions
     mgr01 … mgr08  account managers
-    auditor        read-only auditor     billing_api  integration client
+    auditor        read-only auditor          billing_api  integration client (API)
 
   Ctrl-C stops the web server, the worker and the scheduler.
 
 MSG
+# honcho runs the Procfile (web, worker, beat) and stops them all on Ctrl-C.
 exec .venv/bin/honcho -f Procfile start
