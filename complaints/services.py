@@ -13,27 +13,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts_manager.models import FollowUp, FollowUpKind
-from accounts_manager.services import (
-    close_followups_for_source,
-    current_assignment,
-    notify_user,
-    raise_followup,
-    supervisor_of,
-)
+from accounts_manager.services import notify_user, raise_followup
 from common.errors import DomainError, TransitionNotAllowed
-from common.roles import Role, role_of
 from common.workcalendar import add_working_days
 from complaints import access
 from complaints.attachments import check_upload
 from complaints.deadlines import deadlines_for
+
+# Registration lives in complaints.intake; it is part of this module's interface.
+from complaints.intake import find_repeat_of, next_ticket_no, register_complaint  # noqa: F401
 from complaints.models import (
-    SEVERITY_RAISED,
     CallbackAttempt,
     Category,
     Channel,
@@ -45,13 +40,22 @@ from complaints.models import (
     Responsibility,
     Severity,
     Status,
-    TicketCounter,
+)
+from complaints.tickets import (
+    CLOCK_SKEW,
+    check_assignee,
+    check_choice,
+    close_ticket_followups,
+    escalation_suffix,
+    record_event,
+    ticket_label,
+    ticket_link,
+    ticket_source,
+    user_or_none,
 )
 
 logger = logging.getLogger(__name__)
 
-# A pushed receipt time may run slightly ahead of our clock.
-CLOCK_SKEW = dt.timedelta(minutes=5)
 RESOLUTION_FIELDS = (
     "root_cause",
     "responsibility",
@@ -88,29 +92,6 @@ def _require_role(user, action: str) -> None:
         raise PermissionDenied(_("Your role may not do this."))
 
 
-def record_event(
-    complaint: Complaint,
-    kind: str,
-    *,
-    actor=None,
-    at: dt.datetime | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    message: str = "",
-    data: dict[str, Any] | None = None,
-) -> ComplaintEvent:
-    return ComplaintEvent.objects.create(
-        complaint=complaint,
-        kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        at=at or timezone.now(),
-        from_status=from_status,
-        to_status=to_status,
-        message=message,
-        data=data or {},
-    )
-
-
 def _set_status(complaint: Complaint, to: str) -> str:
     """Move to `to` after checking the transition map; return the previous status."""
     if not complaint.can_transition_to(to):  # pragma: no cover - check_action ran first
@@ -118,223 +99,6 @@ def _set_status(complaint: Complaint, to: str) -> str:
     previous = complaint.status
     complaint.status = to
     return previous
-
-
-def _choice(value: str, choices, field: str) -> str:
-    if value not in choices.values:
-        raise DomainError(
-            "invalid_choice",
-            _("“%(value)s” is not a valid choice.") % {"value": value},
-            field=field,
-        )
-    return value
-
-
-def check_assignee(user) -> None:
-    """An assignee is an active account manager or supervisor."""
-    if user is None:
-        return
-    if not user.is_active or role_of(user) not in (Role.ACCOUNT_MANAGER, Role.SUPERVISOR):
-        raise DomainError(
-            "invalid_assignee",
-            _("%(user)s is neither an active account manager nor a supervisor.") % {"user": user},
-            field="assignee",
-        )
-
-
-def ticket_link(complaint: Complaint) -> str:
-    return complaint.get_absolute_url()
-
-
-def ticket_label(complaint: Complaint) -> str:
-    return f"{complaint.ticket_no} {complaint.customer.name}"
-
-
-def ticket_source(complaint: Complaint, suffix: str = "") -> str:
-    """The follow-up `source` of a ticket: `complaint:42` or `complaint:42:<suffix>`."""
-    return f"complaint:{complaint.pk}" + (f":{suffix}" if suffix else "")
-
-
-def close_ticket_followups(complaint: Complaint, *suffixes: str) -> None:
-    for suffix in suffixes:
-        close_followups_for_source(source=ticket_source(complaint, suffix))
-
-
-def escalation_suffix(level: int) -> str:
-    return f"escalation:{level}"
-
-
-# --- numbering -------------------------------------------------------------------------------
-
-
-def next_ticket_no(day: dt.date) -> str:
-    """TS + YYYYMMDD + a daily sequence of at least four digits, e.g. TS202610080007.
-
-    The day's counter row is created if missing and locked until the caller's transaction
-    ends, so concurrent registrations take consecutive numbers and never the same one.
-    """
-    TicketCounter.objects.bulk_create([TicketCounter(day=day, last=0)], ignore_conflicts=True)
-    counter = TicketCounter.objects.select_for_update().get(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"TS{day:%Y%m%d}{counter.last:04d}"
-
-
-# --- registration ----------------------------------------------------------------------------
-
-
-def find_repeat_of(*, customer, category: str, received_at: dt.datetime) -> Complaint | None:
-    """The latest earlier ticket of the customer in the category within the repeat window.
-
-    The window counts calendar days: a ticket received on day D repeats one received on or
-    after day D − COMPLAINT_REPEAT_WINDOW_DAYS (local dates).
-    """
-    local_day = timezone.localtime(received_at).date()
-    window_start = local_day - dt.timedelta(days=settings.COMPLAINT_REPEAT_WINDOW_DAYS)
-    return (
-        Complaint.objects.filter(
-            customer=customer,
-            category=category,
-            received_at__date__gte=window_start,
-            received_at__lt=received_at,
-        )
-        .order_by("-received_at", "-pk")
-        .first()
-    )
-
-
-@transaction.atomic
-def register_complaint(
-    *,
-    customer,
-    channel: str,
-    category: str,
-    description: str,
-    severity: str = Severity.NORMAL,
-    received_at: dt.datetime | None = None,
-    external_ref: str = "",
-    assignee=None,
-    acting_user=None,
-) -> tuple[Complaint, bool]:
-    """Register a complaint; return (ticket, created).
-
-    The same `external_ref` again returns the existing ticket (created=False). The assignee is
-    the customer's account manager unless given. A repeat (same customer and category within
-    the window) is linked, raised one severity step and reported to the supervisor.
-    """
-    now = timezone.now()
-    received_at = received_at or now
-    external_ref = (external_ref or "").strip()
-    description = (description or "").strip()
-    if external_ref:
-        existing = Complaint.objects.filter(external_ref=external_ref).first()
-        if existing is not None:
-            return existing, False
-    _choice(channel, Channel, "channel")
-    _choice(category, Category, "category")
-    _choice(severity, Severity, "severity")
-    if not description:
-        raise DomainError("required", _("Describe the complaint."), field="description")
-    if received_at > now + CLOCK_SKEW:
-        raise DomainError(
-            "in_future", _("The receipt time cannot be in the future."), field="received_at"
-        )
-    if assignee is None:
-        current = current_assignment(customer)
-        assignee = current.manager if current else None
-    else:
-        check_assignee(assignee)
-    repeat_of = find_repeat_of(customer=customer, category=category, received_at=received_at)
-    if repeat_of is not None:
-        severity = SEVERITY_RAISED[Severity(severity)]
-    deadlines = deadlines_for(category=category, severity=severity, start=received_at)
-    try:
-        with transaction.atomic():
-            complaint = Complaint.objects.create(
-                ticket_no=next_ticket_no(timezone.localtime(received_at).date()),
-                external_ref=external_ref,
-                customer=customer,
-                channel=channel,
-                category=category,
-                severity=severity,
-                description=description,
-                assignee=assignee,
-                received_at=received_at,
-                registered_by=acting_user
-                if getattr(acting_user, "is_authenticated", False)
-                else None,
-                cycle_started_at=received_at,
-                is_repeat=repeat_of is not None,
-                repeat_of=repeat_of,
-                **vars(deadlines),
-            )
-    except IntegrityError:
-        # A concurrent push of the same external ticket won the race.
-        existing = (
-            Complaint.objects.filter(external_ref=external_ref).first() if external_ref else None
-        )
-        if existing is None:
-            raise
-        return existing, False
-    record_event(
-        complaint,
-        EventKind.CREATED,
-        actor=acting_user,
-        at=now,
-        to_status=Status.NEW,
-        data={
-            "channel": channel,
-            "received_at": received_at.isoformat(),
-            "ack_due": complaint.ack_due.isoformat(),
-            "resolve_due": complaint.resolve_due.isoformat(),
-        },
-    )
-    supervisor = supervisor_of(customer)
-    if repeat_of is not None:
-        _report_repeat(complaint, repeat_of=repeat_of, supervisor=supervisor)
-    if assignee is None and supervisor is not None:
-        notify_user(
-            supervisor,
-            key=f"complaint:{complaint.pk}:unassigned",
-            title=_("Complaint %(ticket)s has nobody to handle it")
-            % {"ticket": ticket_label(complaint)},
-            body=_("The customer has no account manager. Assign the complaint."),
-            link=ticket_link(complaint),
-        )
-    if assignee is not None:
-        notify_user(
-            assignee,
-            key=f"complaint:{complaint.pk}:assigned:{assignee.pk}:0",
-            title=_("New complaint %(ticket)s") % {"ticket": ticket_label(complaint)},
-            body=_("Contact the customer by %(due)s.")
-            % {"due": f"{timezone.localtime(complaint.ack_due):%Y-%m-%d %H:%M}"},
-            link=ticket_link(complaint),
-        )
-    return complaint, True
-
-
-def _report_repeat(complaint: Complaint, *, repeat_of: Complaint, supervisor) -> None:
-    message = _("Repeat of %(ticket)s received on %(date)s; severity raised to %(severity)s.") % {
-        "ticket": repeat_of.ticket_no,
-        "date": f"{timezone.localtime(repeat_of.received_at):%Y-%m-%d}",
-        "severity": complaint.get_severity_display(),
-    }
-    record_event(
-        complaint,
-        EventKind.REPEAT,
-        message=message,
-        data={"repeat_of": repeat_of.pk, "severity": complaint.severity},
-    )
-    if supervisor is None:
-        logger.warning("Repeat complaint %s: no supervisor to tell.", complaint.ticket_no)
-        return
-    notify_user(
-        supervisor,
-        key=f"complaint:{complaint.pk}:repeat",
-        title=_("Repeat complaint %(ticket)s") % {"ticket": ticket_label(complaint)},
-        body=message,
-        link=ticket_link(complaint),
-    )
 
 
 # --- changes while the ticket is worked ------------------------------------------------------
@@ -360,7 +124,7 @@ def update_complaint(complaint: Complaint, *, acting_user=None, **fields) -> Com
             raise DomainError("required", _("Describe the complaint."), field="description")
     for name, choices in (("channel", Channel), ("category", Category), ("severity", Severity)):
         if name in fields:
-            _choice(fields[name], choices, name)
+            check_choice(fields[name], choices, name)
     changes = {
         name: [getattr(complaint, name), value]
         for name, value in fields.items()
@@ -448,7 +212,7 @@ def move_open_complaints(*, from_user, to_user, acting_user=None, note: str = ""
     Complaint.objects.filter(pk__in=[t.pk for t in tickets]).update(
         assignee=to_user, updated_at=now
     )
-    actor = _user(acting_user)
+    actor = user_or_none(acting_user)
     ComplaintEvent.objects.bulk_create(
         ComplaintEvent(
             complaint=t,
@@ -655,7 +419,7 @@ def record_callback(
             complaint=complaint,
             cycle=complaint.cycle,
             at=now,
-            by=_user(acting_user),
+            by=user_or_none(acting_user),
             reached=False,
             notes=notes,
         )
@@ -681,7 +445,7 @@ def record_callback(
         complaint=complaint,
         cycle=complaint.cycle,
         at=now,
-        by=_user(acting_user),
+        by=user_or_none(acting_user),
         reached=True,
         satisfaction=satisfaction,
         solved=solved,
@@ -693,7 +457,7 @@ def record_callback(
     if solved:
         previous = _set_status(complaint, Status.CLOSED)
         complaint.closed_at = now
-        complaint.closed_by = _user(acting_user)
+        complaint.closed_by = user_or_none(acting_user)
         complaint.closed_without_callback = False
         complaint.close_reason = ""
         complaint.save(
@@ -732,10 +496,6 @@ def record_callback(
     if satisfaction <= 2:
         _raise_low_satisfaction(complaint, satisfaction=satisfaction, now=now)
     return complaint
-
-
-def _user(user):
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _raise_low_satisfaction(complaint: Complaint, *, satisfaction: int, now: dt.datetime) -> None:
@@ -928,7 +688,7 @@ def add_attachment(
                 original_name=name,
                 content_type=content_type,
                 size=upload.size,
-                uploaded_by=_user(acting_user),
+                uploaded_by=user_or_none(acting_user),
                 uploaded_at=event.at,
             )
             attachment.file.save(name, upload, save=False)

@@ -29,7 +29,7 @@ from accounts_manager.models import FollowUpKind
 from accounts_manager.services import notify_user, raise_followup, supervisor_of
 from common.workcalendar import add_working_days
 from complaints.models import WORKING_STATUSES, Complaint, EventKind
-from complaints.services import (
+from complaints.tickets import (
     close_ticket_followups,
     escalation_suffix,
     record_event,
