@@ -164,7 +164,9 @@ def _scan(scan_id: int, now: dt.datetime) -> None:
     sql = assessment_insert_sql(rules)
     scanned = 0
     for start, end in _slices(lo, hi, settings.RISK_SCAN_SLICES):
-        with connection.cursor() as cursor:
+        # One transaction per slice (a savepoint inside a caller's transaction), so a failure
+        # leaves the connection usable for recording it.
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, {**params, "lo": start, "hi": end})
             scanned += max(cursor.rowcount, 0)
         _heartbeat(scan_id, customers_scanned=scanned)
