@@ -88,6 +88,10 @@ SORT_COLUMNS = [
 ]
 
 
+# Columns a phone leaves out (the 360 page has them all).
+WIDE_ONLY_COLUMNS = frozenset({"segment", "importance", "region", "capacity"})
+
+
 def _sort_headers(current: str) -> list[dict]:
     headers = []
     for key, label in SORT_COLUMNS:
@@ -95,6 +99,7 @@ def _sort_headers(current: str) -> list[dict]:
         headers.append(
             {
                 "key": key,
+                "wide_only": key in WIDE_ONLY_COLUMNS,
                 "label": label,
                 "direction": direction,
                 "next": f"-{key}" if direction == "asc" else key,
