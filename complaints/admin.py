@@ -39,7 +39,7 @@ class EventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "actor", "from_status", "to_status", "message"]
+    fields = ("at", "kind", "actor", "from_status", "to_status", "message")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

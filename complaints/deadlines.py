@@ -22,8 +22,12 @@ from complaints.models import DeadlineRule, Severity
 logger = logging.getLogger(__name__)
 
 # Used when the admin deleted the rule for a category and severity: the product defaults.
-DEFAULT_ACK_HOURS = {Severity.NORMAL: 24, Severity.URGENT: 2, Severity.MAJOR: 2}
-DEFAULT_ACK_WARNING_MINUTES = {Severity.NORMAL: 240, Severity.URGENT: 30, Severity.MAJOR: 30}
+DEFAULT_ACK_HOURS: dict[str, int] = {Severity.NORMAL: 24, Severity.URGENT: 2, Severity.MAJOR: 2}
+DEFAULT_ACK_WARNING_MINUTES: dict[str, int] = {
+    Severity.NORMAL: 240,
+    Severity.URGENT: 30,
+    Severity.MAJOR: 30,
+}
 DEFAULT_RESOLVE_WORKING_DAYS = 5
 DEFAULT_RESOLVE_WARNING_HOURS = 24
 

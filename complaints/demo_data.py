@@ -264,7 +264,7 @@ def _backdate(complaint: Complaint, received: dt.datetime, rng: random.Random) -
     handling = dt.timedelta(days=rng.choice([1, 2, 2, 3, 3, 4, 5, 8, 12]), hours=rng.randint(0, 9))
     span = min((timezone.now() - received) * 0.8, handling)
     step = span / max(len(events), 1)
-    moments = {}
+    moments: dict[str, dt.datetime] = {}
     for i, event in enumerate(events):
         at = received + step * i + dt.timedelta(minutes=rng.randint(0, 50)) if i else received
         if i == 1:

@@ -493,7 +493,7 @@ def record_callback(
             now=now,
             reason=_("The customer says the problem is not solved."),
         )
-    if satisfaction <= 2:
+    if satisfaction is not None and satisfaction <= 2:
         _raise_low_satisfaction(complaint, satisfaction=satisfaction, now=now)
     return complaint
 
@@ -642,7 +642,7 @@ def _reopen(complaint: Complaint, *, actor, now: dt.datetime, reason: str) -> No
             "resolve_due": complaint.resolve_due.isoformat(),
         },
     )
-    if complaint.assignee_id:
+    if complaint.assignee is not None:
         notify_user(
             complaint.assignee,
             key=f"complaint:{complaint.pk}:reopened:{complaint.cycle}",

@@ -166,10 +166,10 @@ def complaint_create(request):
 def _form_error(form, exc) -> None:
     """Attach a service's refusal to the form: to its field when it names one we show."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
         return
-    field = getattr(exc, "field", None)
+    field: str | None = getattr(exc, "field", None)
     message = getattr(exc, "message", None) or " ".join(getattr(exc, "messages", [str(exc)]))
     form.add_error(field if field in form.fields else None, str(message))
 
