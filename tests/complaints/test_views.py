@@ -319,3 +319,17 @@ def test_customer_tab_and_timeline_are_registered(register, customer_for, mgr_a)
     entries = list(customer_timeline(customer, kinds=["complaint"]))
     assert entries[0]["tl_ref"] == f"complaint:{ticket.pk}"
     assert ticket.ticket_no in entries[0]["tl_summary"]
+
+
+def test_customer_tab_queries_do_not_grow_with_tickets(
+    browser, register, customer_for, mgr_a, django_assert_max_num_queries
+):
+    customer = customer_for(mgr_a)
+    for category in ("billing", "metering", "outage", "service", "other", "business"):
+        register(customer, category=category)
+    url = reverse("complaints:customer_complaints_tab", args=[customer.pk])
+    client = browser(mgr_a)
+    client.get(url)
+    with django_assert_max_num_queries(6):
+        page = client.get(url)
+    assert len(page.context["tickets"]) == 6
