@@ -355,6 +355,8 @@ class Notification(models.Model):
         verbose_name=_("outage"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        # The idempotency key and the progress index both start with the outage.
+        db_index=False,
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -403,9 +405,10 @@ class Notification(models.Model):
             ),
         ]
         indexes = [
-            # The claim query: pending rows that are due, oldest first.
+            # The claim query: pending rows that are due, oldest first; read in index order,
+            # so taking a chunk does not sort the whole backlog.
             models.Index(
-                fields=["status", "next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 name="notification_due_idx",
                 condition=Q(status="pending"),
             ),

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,47 +220,30 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
 CUSTOMER_MARK, LINK_MARK = "\x00customer\x00", "\x00link\x00"
 
 
-def _texts(rows: list[Notification]):
-    """A function giving each row's (subject, body), with a fixed number of queries for the
-    whole chunk. Texts differ only by kind, language, outage, impact and manager, so each
-    variant is rendered once and the customer's name and link are filled in per row."""
-    from accounts_manager.models import Assignment
-
-    outage_ids = {r.outage_id for r in rows}
-    outages = {
-        o.pk: o for o in PlannedOutage.objects.filter(pk__in=outage_ids).prefetch_related("feeders")
-    }
-    customer_ids = {r.customer_id for r in rows}
-    managers = {
-        a["customer_id"]: (a["manager__name"] or a["manager__username"], a["manager__phone"])
-        for a in Assignment.objects.filter(customer_id__in=customer_ids, end__isnull=True).values(
-            "customer_id", "manager__name", "manager__username", "manager__phone"
-        )
-    }
-    impacts = {
-        (i["outage_id"], i["customer_id"]): None if i["removed_at"] else i["impact"]
-        for i in OutageImpact.objects.filter(
-            outage_id__in=outage_ids, customer_id__in=customer_ids
-        ).values("outage_id", "customer_id", "impact", "removed_at")
-    }
-    feeders = {
-        pk: "、".join(f"{f.name} ({f.code})" for f in o.feeders.all()) for pk, o in outages.items()
-    }
+def _texts(rows: list[Notification], outages: dict[int, tuple[PlannedOutage, str]]):
+    """A function giving each row's (subject, body). Texts differ only by kind, language,
+    outage, impact and manager, so each variant is rendered once and the customer's name
+    and link are filled in per row. `outages` caches each outage and its feeder names for
+    the run (loaded here when missing)."""
+    missing = {r.outage_id for r in rows} - set(outages)
+    for o in PlannedOutage.objects.filter(pk__in=missing).prefetch_related("feeders"):
+        outages[o.pk] = (o, "、".join(f"{f.name} ({f.code})" for f in o.feeders.all()))
     link = settings.SITE_URL.rstrip("/") + reverse("outages_public:confirm", args=["TOKEN"])
     link_prefix, link_suffix = link.split("TOKEN")
     rendered: dict[tuple, tuple[str, str]] = {}
 
     def text_for(row: Notification) -> tuple[str, str]:
-        manager = managers.get(row.customer_id, ("", ""))
-        impact = impacts.get((row.outage_id, row.customer_id))
+        manager = (row.manager_name or row.manager_username or "", row.manager_phone or "")
+        impact = None if row.impact_removed else row.impact_level
         language = row.contact.language
+        outage, feeders = outages[row.outage_id]
         key = (row.kind, language, row.outage_id, impact, manager)
         if key not in rendered:
             rendered[key] = render(
                 row.kind,
                 NoticeContext(
-                    outage=outages[row.outage_id],
-                    feeders=feeders[row.outage_id],
+                    outage=outage,
+                    feeders=feeders,
                     customer_name=CUSTOMER_MARK,
                     impact=impact,
                     manager_name=manager[0],
@@ -349,6 +332,8 @@ class BatchRun:
     retried: int = 0
     failed: int = 0
     outages: set[int] = field(default_factory=set)
+    # Each outage and its feeder names, loaded once per run for the texts.
+    outage_cache: dict = field(default_factory=dict)
 
     @property
     def handled(self) -> int:
@@ -375,15 +360,28 @@ CHUNK_FIELDS = (
 def send_chunk(
     ids: list[int], *, worker: str, channel_senders: dict[str, Sender], run: BatchRun
 ) -> None:
+    from accounts_manager.models import Assignment
+
+    impact = OutageImpact.objects.filter(
+        outage_id=OuterRef("outage_id"), customer_id=OuterRef("customer_id")
+    )
+    manager = Assignment.objects.filter(customer_id=OuterRef("customer_id"), end__isnull=True)
     rows = list(
         Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING)
         .select_related("customer", "contact")
         .only(*CHUNK_FIELDS)
+        .annotate(
+            impact_level=Subquery(impact.values("impact")[:1]),
+            impact_removed=Exists(impact.filter(removed_at__isnull=False)),
+            manager_name=Subquery(manager.values("manager__name")[:1]),
+            manager_username=Subquery(manager.values("manager__username")[:1]),
+            manager_phone=Subquery(manager.values("manager__phone")[:1]),
+        )
         .order_by("id")
     )
     if not rows:
         return
-    text_for = _texts(rows)
+    text_for = _texts(rows, run.outage_cache)
     pending: list[Notification] = []
     opened: list[Sender] = []
     renewed = timezone.now()
