@@ -238,7 +238,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ArrearsSerializer(serializers.Serializer):
+class ArrearsRowSerializer(serializers.Serializer):
     """One customer with arrears (a `billing.selectors.ArrearsRow`)."""
 
     customer = serializers.IntegerField(source="customer_id")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -25,7 +25,7 @@ from billing.api.filters import (
 )
 from billing.api.serializers import (
     ApproveSerializer,
-    ArrearsSerializer,
+    ArrearsRowSerializer,
     BillInputSerializer,
     BillSerializer,
     CollectionActionSerializer,
@@ -125,7 +125,18 @@ class BillViewSet(
 
     @extend_schema(
         request=BillInputSerializer(many=True),
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={
+            200: ImportResultSerializer,
+            400: OpenApiResponse(
+                response={
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/ImportResult"},
+                        {"$ref": "#/components/schemas/Error"},
+                    ]
+                },
+                description="Rows refused (nothing written), or a request that is not a list.",
+            ),
+        },
         parameters=[
             OpenApiParameter(
                 "partial",
@@ -141,11 +152,21 @@ class BillViewSet(
     def import_bills(self, request):
         """Upsert a list of bills; any bad row and nothing is written unless ?partial=true."""
         rows = request.data
+        problem = None
         if not isinstance(rows, list):
-            raise ValidationError({"detail": _("Send a JSON list of bills.")})
-        if len(rows) > MAX_ROWS:
-            raise ValidationError(
-                {"detail": _("At most %(n)d bills per request.") % {"n": MAX_ROWS}}
+            problem = _("Send a JSON list of bills.")
+        elif len(rows) > MAX_ROWS:
+            problem = _("At most %(n)d bills per request.") % {"n": MAX_ROWS}
+        if problem:
+            # The same answer shape as row errors; row 0 is the request as a whole.
+            return Response(
+                {
+                    "created": 0,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "errors": [{"row": 0, "field": "", "message": str(problem)}],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
             )
         partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
         result = services.import_bills(rows, partial=partial, acting_user=request.user)
@@ -193,7 +214,9 @@ class PaymentViewSet(
             )
         )
 
+    @extend_schema(responses={201: PaymentSerializer, 200: PaymentSerializer})
     def create(self, request, *args, **kwargs):
+        """Record a payment; the same channel and reference again answers it with 200."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -226,7 +249,7 @@ class PaymentViewSet(
 class ArrearsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """One row per customer with overdue bills: amounts, aging, days past due, late fee."""
 
-    serializer_class = ArrearsSerializer
+    serializer_class = ArrearsRowSerializer
     filterset_class = ArrearsFilter
     filter_backends = [DjangoFilterBackend, SearchFilter, ArrearsOrdering]
     search_fields = ["customer__account_no", "customer__name"]
@@ -249,7 +272,7 @@ class ArrearsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = arrears_rows(page, as_of=timezone.localdate())
-        return self.get_paginated_response(ArrearsSerializer(rows, many=True).data)
+        return self.get_paginated_response(ArrearsRowSerializer(rows, many=True).data)
 
 
 class CollectionActionViewSet(
