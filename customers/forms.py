@@ -103,7 +103,11 @@ class CustomerForm(ServiceModelForm):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions_for(user)
+        regions = regions_for(user)
+        if self.instance.region_id is not None:
+            # A customer filed under another region keeps it selectable on its own form.
+            regions = regions | Region.objects.filter(pk=self.instance.region_id)
+        self.fields["region"].queryset = regions
         editing = self.instance.pk is not None
         if editing:
             # 户号 never changes once the customer exists.
