@@ -444,6 +444,8 @@ def index(request):
 @roles_required(dashboard.DASHBOARD_ROLES)
 @require_GET
 def export(request, table: str, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
     form, f = _filter(request)
     if f is None:
         return HttpResponse(
