@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -36,5 +34,5 @@ urlpatterns = [
     # Customers confirm outage notices without logging in (see outages.urls).
     path("n/", include("outages.public_urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served as static media: each part serves its own uploads through
+# a view that checks the caller may see them (complaint attachments, import files).
