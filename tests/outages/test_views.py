@@ -281,3 +281,40 @@ def test_outage_page_runs_a_fixed_number_of_queries(
         response = client.get(outage.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["impacts"]) == 6
+
+
+def test_form_pages_render_with_the_feeder_picker(login, grid, sup_east):
+    outage = OutageFactory(feeders=[grid["e1"]])
+    client = login(sup_east)
+    for url in (reverse("outages:create"), reverse("outages:edit", args=[outage.pk])):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "data-tom-select" in page.content.decode()
+        # A supervisor picks among the feeders of their region only.
+        assert set(page.context["form"].fields["feeders"].queryset) == {
+            grid["e1"],
+            grid["e2"],
+            grid["e3"],
+        }
+
+
+def test_editing_an_approved_outage_changes_feeders_but_not_times(login, grid, sup_east):
+    other = supplied_customer(grid["e2"])
+    outage = approved_outage(sup_east, [grid["e1"]])
+    start = outage.start
+    response = login(sup_east).post(
+        reverse("outages:edit", args=[outage.pk]),
+        {
+            "kind": "planned",
+            "reason": outage.reason,
+            "area": outage.area,
+            "feeders": [grid["e1"].pk, grid["e2"].pk],
+            "start": local(later(days=30)),
+            "end": local(later(days=31)),
+            "override_reason": "",
+        },
+    )
+    assert response.status_code == 302
+    outage.refresh_from_db()
+    assert outage.start == start
+    assert outage.impacts.filter(customer=other, removed_at__isnull=True).exists()
