@@ -70,7 +70,9 @@ class FollowUpCloseForm(forms.Form):
 class AssignForm(forms.Form):
     """Give one customer to a manager (supervisors)."""
 
-    manager = forms.ModelChoiceField(label=_("account manager"), queryset=None)
+    manager = forms.ModelChoiceField(
+        label=_("account manager"), queryset=None, empty_label=_("Choose a manager")
+    )
     start = forms.DateField(
         label=_("from"),
         required=False,
@@ -90,7 +92,9 @@ class AssignForm(forms.Form):
 class HandoverForm(forms.Form):
     """Hand a manager's whole portfolio, open follow-ups included, to another manager."""
 
-    to = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
+    to = forms.ModelChoiceField(
+        label=_("Hand over to"), queryset=None, empty_label=_("Choose a manager")
+    )
     effective = forms.DateField(
         label=_("effective from"),
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -24,6 +24,8 @@ from customers.services import SupplyPointInput, _check_supply_points
 from customers.validators import credit_code_problem, normalize_credit_code, normalize_mobile
 from outages.models import Feeder
 
+CHOOSE = _("Choose…")
+
 
 def attach_error(form: forms.BaseForm, exc: ValidationError | DomainError) -> None:
     """Show an error a service raised on the form: on its field when the form has it."""
@@ -45,6 +47,18 @@ class ServiceModelForm(forms.ModelForm):
     attached with `attach_error`, so the model's rules run once and the form never changes the
     instance it was given (services compare old and new values to record what changed).
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # "Choose…" rather than Django's dashes for a select that has no value yet.
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label is not None:
+                    field.empty_label = CHOOSE
+            elif isinstance(field, forms.ChoiceField) and field.choices:
+                choices = list(field.choices)
+                if choices[0][0] == "":
+                    field.choices = [("", CHOOSE), *choices[1:]]
 
     def _post_clean(self) -> None:
         pass
@@ -146,7 +160,7 @@ class SupplyPointForm(forms.Form):
 
     def __init__(self, *args, feeder_choices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["feeder"].choices = [("", "---------"), *feeder_choices]
+        self.fields["feeder"].choices = [("", _("Choose a feeder…")), *feeder_choices]
         self.fields["feeder"].widget.attrs["data-tom-select"] = ""
 
 

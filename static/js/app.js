@@ -18,7 +18,8 @@
       if (el.tomselect || el.closest("template")) return;
       new TomSelect(el, {
         maxOptions: 500,
-        allowEmptyOption: true,
+        // the empty option ("Choose…") is the placeholder, not a value to pick
+        allowEmptyOption: false,
         plugins: el.multiple ? ["remove_button"] : [],
       });
     });
