@@ -16,4 +16,8 @@ cp "$nm"/htmx.org/dist/htmx.min.js $V/htmx/
 cp "$nm"/echarts/dist/echarts.min.js $V/echarts/
 cp "$nm"/tom-select/dist/css/tom-select.bootstrap5.min.css "$nm"/tom-select/dist/js/tom-select.complete.min.js $V/tom-select/
 rm -rf "$tmp"
+# The source maps are not vendored: drop the references to them, which collectstatic's
+# manifest storage would otherwise fail to resolve.
+grep -rl "sourceMappingURL" $V | xargs -r sed -i -E \
+  's@//# sourceMappingURL=[^ ]*\.map@@; s@/\*# sourceMappingURL=[^ ]*\.map \*/@@'
 echo "vendored into $V"
