@@ -154,3 +154,14 @@ def test_scripts_are_valid_bash(script):
     path = ROOT / "scripts" / script
     assert os.access(path, os.X_OK)
     assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
+
+
+def test_static_files_collect_with_the_production_storage(tmp_path):
+    # Hashed names and compression: fails on a reference to a missing file (e.g. a .map).
+    result = manage(
+        "collectstatic", "--noinput", env={**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = tmp_path / "staticfiles.json"
+    assert manifest.exists()
+    assert any(tmp_path.glob("vendor/bootstrap/bootstrap.min.*.css"))
