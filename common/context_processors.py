@@ -12,13 +12,13 @@ _OVERSIGHT = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
 # (label, url name, icon, roles)
 NAVIGATION = [
     (_("My day"), "accounts_manager:my_day", "bi-sun", _MANAGERS | _OVERSIGHT),
-    (_("Dashboard"), "accounts_manager:dashboard", "bi-speedometer2", _OVERSIGHT),
+    (_("Dashboard"), "dashboard:index", "bi-speedometer2", _OVERSIGHT),
     (_("Customers"), "customers:list", "bi-building", _ALL),
     (_("Arrears"), "billing:arrears", "bi-cash-coin", _ALL),
     (_("Risk"), "risk:overview", "bi-exclamation-triangle", _OVERSIGHT | _MANAGERS),
     (_("Outages"), "outages:list", "bi-lightning", _ALL),
     (_("Complaints"), "complaints:list", "bi-chat-left-text", _ALL),
-    (_("Visits"), "accounts_manager:visits", "bi-geo-alt", _MANAGERS | _OVERSIGHT),
+    (_("Visits"), "visits:list", "bi-geo-alt", _MANAGERS | _OVERSIGHT),
     (_("Managers"), "accounts_manager:manager_list", "bi-people", _OVERSIGHT),
 ]
 
