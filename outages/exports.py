@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -35,7 +36,7 @@ def coverage_rows(outage: PlannedOutage, impacts) -> tuple[list[str], list[list[
     ):
         notifications[n.customer_id].append(n)
     header = [
-        _("Outage"),
+        pgettext("outage", "Outage"),
         _("Account number"),
         _("Customer"),
         _("Impact"),
@@ -43,7 +44,7 @@ def coverage_rows(outage: PlannedOutage, impacts) -> tuple[list[str], list[list[
         _("Own generator"),
         _("Reachable"),
         _("Contact"),
-        _("Channel"),
+        pgettext("outage", "Channel"),
         _("Sent to"),
         _("Notice"),
         _("Status"),

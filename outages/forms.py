@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.roles import Role, role_of, sees_everything
 from customers.models import Customer
@@ -29,7 +30,9 @@ class OutageForm(forms.ModelForm):
         help_text=_("Type a code or a name to find a feeder."),
     )
     start = forms.DateTimeField(
-        label=_("Start"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+        label=pgettext_lazy("outage", "Start"),
+        widget=DATETIME_INPUT,
+        input_formats=DATETIME_FORMATS,
     )
     end = forms.DateTimeField(
         label=_("Expected end"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.errors import TransitionNotAllowed
 from common.models import TimeStampedModel
@@ -71,12 +72,12 @@ class OutageKind(models.TextChoices):
 class OutageStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("outage", "Approved")
     NOTIFYING = "notifying", _("Notifying")
-    NOTIFIED = "notified", _("Notified")
+    NOTIFIED = "notified", pgettext_lazy("outage", "Notified")
     IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", pgettext_lazy("outage", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("outage", "Cancelled")
 
 
 S = OutageStatus
@@ -111,7 +112,7 @@ class ReferenceCounter(models.Model):
     """
 
     year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
+    last = models.PositiveIntegerField(pgettext_lazy("outage", "last number"), default=0)
 
     class Meta:
         verbose_name = _("reference counter")
@@ -122,7 +123,9 @@ class ReferenceCounter(models.Model):
 
 
 class PlannedOutage(TimeStampedModel):
-    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    reference = models.CharField(
+        pgettext_lazy("outage", "reference"), max_length=20, unique=True, editable=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=OutageKind.choices)
     reason = models.CharField(_("reason"), max_length=300)
     area = models.CharField(
@@ -132,7 +135,7 @@ class PlannedOutage(TimeStampedModel):
         help_text=_("Streets or places affected, as told to customers."),
     )
     feeders = models.ManyToManyField(Feeder, verbose_name=_("feeders"), related_name="outages")
-    start = models.DateTimeField(_("start"), db_index=True)
+    start = models.DateTimeField(pgettext_lazy("outage", "start"), db_index=True)
     end = models.DateTimeField(_("expected end"))
     status = models.CharField(
         _("status"),
@@ -166,9 +169,11 @@ class PlannedOutage(TimeStampedModel):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    started_at = models.DateTimeField(pgettext_lazy("outage", "started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("restored at"), null=True, blank=True)
-    cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    cancel_reason = models.CharField(
+        pgettext_lazy("outage", "cancellation reason"), max_length=300, blank=True
+    )
 
     objects = PlannedOutageQuerySet.as_manager()
 
@@ -212,12 +217,12 @@ class PlannedOutage(TimeStampedModel):
 ACTION_LABELS = {
     "edit": _("Edit"),
     "submit": _("Submit"),
-    "approve": _("Approve"),
+    "approve": pgettext_lazy("outage", "Approve"),
     "notify": _("Send notices"),
     "finish_notifying": _("Finish notifying"),
     "reschedule": _("Reschedule"),
-    "cancel": _("Cancel"),
-    "start": _("Start"),
+    "cancel": pgettext_lazy("outage", "Cancel"),
+    "start": pgettext_lazy("outage", "Start"),
     "complete": _("Complete"),
 }
 
@@ -320,10 +325,10 @@ class NotificationKind(models.TextChoices):
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("outage", "Pending")
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("outage", "Failed")
     CONFIRMED = "confirmed", _("Confirmed")
 
 

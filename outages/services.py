@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus
 from accounts_manager.services import (
@@ -345,7 +346,7 @@ def approve_outage(
     outage.override_reason = reason if overridden else outage.override_reason
     outage.approved_by, outage.approved_at = acting_user, now
     data = {"lead_time_hours": round((outage.start - now).total_seconds() / 3600, 1)}
-    message = _("Approved")
+    message = pgettext("outage", "Approved")
     if overridden:
         data["override_reason"] = reason
         message = _("Approved with a short notice: %(reason)s") % {"reason": reason}
@@ -467,7 +468,7 @@ def cancel_outage(outage: PlannedOutage, *, acting_user, reason: str = "") -> Pl
         "cancel",
         acting_user=acting_user,
         fields=["cancel_reason"],
-        message=_("Cancelled") + (f": {outage.cancel_reason}" if reason else ""),
+        message=pgettext("outage", "Cancelled") + (f": {outage.cancel_reason}" if reason else ""),
     )
     notices.drop_pending(
         outage,
