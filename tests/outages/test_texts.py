@@ -55,3 +55,17 @@ def test_notice_in_english_for_contacts_who_read_english(sent):
     assert body.startswith("Outage notice")
     assert "Supply is expected back by" in body
     assert "Please confirm receipt: http://127.0.0.1:8000/n/" in body
+
+
+def test_labels_keep_their_outage_meaning_in_chinese():
+    from django.utils import translation
+
+    from outages.models import ACTION_LABELS, NotificationStatus, OutageStatus
+
+    with translation.override("zh-hans"):
+        # Other parts translate the same English words differently (a pending promise, a
+        # payment channel): the outage labels carry their own context.
+        assert str(NotificationStatus.PENDING.label) == "待发送"
+        assert str(OutageStatus.APPROVED.label) == "已批准"
+        assert str(OutageStatus.COMPLETED.label) == "已送电"
+        assert str(ACTION_LABELS["cancel"]) == "取消停电"
