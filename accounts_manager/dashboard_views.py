@@ -55,7 +55,11 @@ def link(url_name: str, *args, **query) -> str | None:
 
 def _filter(request):
     """The dashboard filter from the query string: (form, DashboardFilter or None)."""
-    form = DashboardFilterForm(request.GET or None, user=request.user)
+    form = DashboardFilterForm(
+        request.GET or None,
+        user=request.user,
+        initial={"period": performance.period_label(performance.current_period())},
+    )
     if request.GET and not form.is_valid():
         return form, None
     params = form.cleaned_data if request.GET else {}
@@ -543,7 +547,9 @@ def _visible_manager(request, pk: int):
 @require_GET
 def manager_performance(request, pk: int):
     manager = _visible_manager(request, pk)
-    form = PeriodForm(request.GET)
+    form = PeriodForm(
+        request.GET or {"period": performance.period_label(performance.current_period())}
+    )
     if not form.is_valid():
         return render(
             request, "dashboard/manager.html", {"form": form, "manager": manager}, status=400

@@ -1,0 +1,111 @@
+"""The dashboard in a real browser: every chart is drawn by ECharts with data."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts_manager import visits
+from outages.models import Notification
+from tests.browser.conftest import LAPTOP, log_in
+from tests.factories import ContactFactory
+from tests.outages.factories import approved_outage
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHARTS_WITH_DATA = """() => Array.from(document.querySelectorAll('[data-chart]')).map(el => {
+    const chart = echarts.getInstanceByDom(el);
+    const canvas = el.querySelector('canvas');
+    const series = chart ? chart.getOption().series : [];
+    return {
+        key: el.dataset.chart,
+        canvas: !!canvas && canvas.width > 0 && canvas.height > 0,
+        points: series.length ? series[0].data.length : 0,
+    };
+})"""
+
+
+@pytest.fixture
+def region_in_business(bill, pay, customer_for, mgr_a, mgr_b, sup_east, feeder_east):
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+    steel = customer_for(mgr_a, name="东方钢铁有限公司", importance="level1", risk_level="critical")
+    mall = customer_for(mgr_a, name="万象商业广场", risk_level="high")
+    hospital = customer_for(
+        mgr_b, name="市第一人民医院", segment="hospital", importance="special", risk_level="low"
+    )
+    bill(steel, 58000, due=str(today - 75 * day), period="2025-01")
+    bill(steel, 61000, due=str(today - 40 * day), period="2025-02")
+    bill(mall, 23000, due=str(today - 12 * day), period="2025-02")
+    bill(hospital, 35000, due=str(today - 3 * day), period="2025-02")
+    pay(hospital, 35000, day=str(today - 4 * day))
+    pay(mall, 5000, day=str(today - day))
+    for customer in (steel, mall, hospital):
+        ContactFactory(customer=customer)
+    outage = approved_outage(sup_east, [feeder_east], start=timezone.now() + dt.timedelta(days=9))
+    contact = steel.contacts.first()
+    Notification.objects.create(
+        outage=outage,
+        customer=steel,
+        contact=contact,
+        channel="sms",
+        address=contact.mobile,
+        kind="notice",
+        status="delivered",
+    )
+    from complaints import services as complaint_services
+
+    complaint_services.register_complaint(
+        customer=mall,
+        channel="hotline_95598",
+        category="billing",
+        description="电费异常",
+        received_at=timezone.now() - dt.timedelta(hours=20),
+        acting_user=None,
+    )
+    visits.generate_visit_plans()
+    visits.record_visit(
+        hospital, manager=mgr_b, visited_at=timezone.now(), kind="routine", outcome="completed"
+    )
+
+
+def test_the_dashboard_draws_every_chart_with_data(
+    browser_page, shot, sup_east, region_in_business
+):
+    page = browser_page(LAPTOP)
+    log_in(page, "sup_east")
+    page.goto("/dashboard/")
+    page.wait_for_selector("[data-chart] canvas")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-chart] canvas').length"
+        " === document.querySelectorAll('[data-chart]').length"
+    )
+    charts = page.evaluate(CHARTS_WITH_DATA)
+    assert {c["key"] for c in charts} == {
+        "aging",
+        "collection",
+        "risk",
+        "complaints",
+        "coverage",
+        "managers",
+    }
+    assert all(c["canvas"] and c["points"] > 0 for c in charts), charts
+    # zh-Hans labels: the aging chart's categories and the page's own text.
+    labels = page.evaluate(
+        "() => echarts.getInstanceByDom(document.querySelector('[data-chart=aging]'))"
+        ".getOption().xAxis[0].data"
+    )
+    assert labels[0].endswith("天")
+    assert page.get_by_text("东方钢铁有限公司").first.is_visible()
+    shot(page, "dashboard")
+
+    page.get_by_role("link", name="客户经理排行").click()
+    page.wait_for_selector("[data-chart=scores] canvas")
+    page.locator("[data-testid=league] a").first.click()
+    page.wait_for_selector("[data-chart=trend] canvas")
+    trend = page.evaluate(CHARTS_WITH_DATA)
+    assert trend[0]["key"] == "trend" and trend[0]["points"] == 12
+    shot(page, "manager-performance")
