@@ -16,13 +16,24 @@ class OutageFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OutageStatus.choices)
     kind = django_filters.MultipleChoiceFilter(choices=OutageKind.choices)
     feeder = django_filters.CharFilter(field_name="feeders__code", distinct=True)
+    # The same filter under the field's own name (API.md: filters are named after fields).
+    feeders = django_filters.CharFilter(field_name="feeders__code", distinct=True)
     region = django_filters.CharFilter(field_name="feeders__region__code", distinct=True)
     start_after = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="gte")
     start_before = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
 
     class Meta:
         model = PlannedOutage
-        fields = ["status", "kind", "feeder", "region", "start_after", "start_before", "reference"]
+        fields = [
+            "status",
+            "kind",
+            "feeder",
+            "feeders",
+            "region",
+            "start_after",
+            "start_before",
+            "reference",
+        ]
 
 
 class ImpactFilter(django_filters.FilterSet):

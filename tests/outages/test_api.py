@@ -285,6 +285,7 @@ def test_outages_filter_by_status_kind_feeder_and_start(api, grid, sup_east, int
     assert [r["id"] for r in client.get(f"{URL}?status=approved").json()["results"]] == [a.pk]
     assert client.get(f"{URL}?kind=temporary").json()["count"] == 1
     assert [r["id"] for r in client.get(f"{URL}?feeder=E1").json()["results"]] == [a.pk]
+    assert [r["id"] for r in client.get(f"{URL}?feeders=E1").json()["results"]] == [a.pk]
     before = iso(later(days=10)).replace("+", "%2B")
     assert [r["id"] for r in client.get(f"{URL}?start_before={before}").json()["results"]] == [a.pk]
     assert client.get(f"{URL}?status=bogus").status_code == 400
