@@ -418,6 +418,12 @@ class Notification(models.Model):
                 condition=Q(status="pending"),
             ),
             models.Index(fields=["outage", "kind", "status"], name="notification_progress_idx"),
+            # Delivery reports from the SMS gateway name the provider's message id.
+            models.Index(
+                fields=["provider_ref"],
+                name="notification_provider_ref_idx",
+                condition=~Q(provider_ref=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,8 @@ OUTAGE_WRITERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATION})
 OUTAGE_APPROVERS = frozenset({Role.SUPERVISOR})
 # Confirmed calls with important customers are recorded by managers (or for them).
 CALL_RECORDERS = frozenset({Role.ACCOUNT_MANAGER, Role.SUPERVISOR, Role.ADMIN})
+# The SMS gateway reports deliveries with an integration account.
+DELIVERY_REPORTERS = frozenset({Role.INTEGRATION, Role.ADMIN})
 
 
 def may(user, action: str) -> bool:

@@ -874,6 +874,54 @@ def confirm_receipt(token: str) -> tuple[Notification | None, bool]:
     return notification, True
 
 
+@dataclass(frozen=True)
+class DeliveryReport:
+    provider_ref: str
+    delivered: bool
+    error: str = ""
+    at: dt.datetime | None = None
+
+
+def record_delivery_reports(reports: Sequence[DeliveryReport]) -> dict[str, object]:
+    """Apply the SMS gateway's delivery reports (DLR) to the notices it names.
+
+    A sent notice becomes delivered, or failed with the provider's reason (then the
+    customer may become unreachable). Reports for unknown messages are returned; a report
+    for a notice already delivered, failed or confirmed changes nothing, so a gateway may
+    send a report again.
+    """
+    updated, unknown, outages = 0, [], set()
+    with transaction.atomic():
+        refs = [r.provider_ref for r in reports]
+        rows = {
+            n.provider_ref: n
+            for n in Notification.objects.select_for_update()
+            .filter(provider_ref__in=refs)
+            .exclude(provider_ref="")
+            .order_by("pk")
+        }
+        for report in reports:
+            row = rows.get(report.provider_ref)
+            if row is None:
+                unknown.append(report.provider_ref)
+                continue
+            if row.status != NotificationStatus.SENT:
+                continue
+            if report.delivered:
+                row.status = NotificationStatus.DELIVERED
+                row.delivered_at = report.at or timezone.now()
+                row.save(update_fields=["status", "delivered_at"])
+            else:
+                row.status = NotificationStatus.FAILED
+                row.last_error = (report.error or "undelivered")[:500]
+                row.save(update_fields=["status", "last_error"])
+                outages.add(row.outage_id)
+            updated += 1
+    for outage_id in sorted(outages):
+        settle_notices(outage_id)
+    return {"updated": updated, "unknown": unknown}
+
+
 def escalate_unconfirmed_important(*, now: dt.datetime | None = None) -> int:
     """Tell the supervisor of each important customer still unconfirmed within
     OUTAGE_CONFIRM_ESCALATION_BEFORE of the start (scheduled job; idempotent)."""

@@ -198,3 +198,15 @@ class OutageNotificationSerializer(serializers.ModelSerializer):
             "confirmed_at",
             "provider_ref",
         ]
+
+
+class OutageDeliveryReportSerializer(serializers.Serializer):
+    provider_ref = serializers.CharField(max_length=100)
+    status = serializers.ChoiceField(choices=["delivered", "failed"])
+    error = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    at = serializers.DateTimeField(required=False)
+
+
+class OutageDeliveryReportResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField()
+    unknown = serializers.ListField(child=serializers.CharField())

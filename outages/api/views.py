@@ -14,6 +14,8 @@ from outages.api.serializers import (
     OutageCancelSerializer,
     OutageConfirmCallSerializer,
     OutageCoverageSerializer,
+    OutageDeliveryReportResultSerializer,
+    OutageDeliveryReportSerializer,
     OutageEventSerializer,
     OutageImpactSerializer,
     OutageNotificationSerializer,
@@ -22,7 +24,12 @@ from outages.api.serializers import (
     SubstationSerializer,
 )
 from outages.models import Feeder, Notification, PlannedOutage, Substation
-from outages.permissions import CALL_RECORDERS, OUTAGE_APPROVERS, OUTAGE_WRITERS
+from outages.permissions import (
+    CALL_RECORDERS,
+    DELIVERY_REPORTERS,
+    OUTAGE_APPROVERS,
+    OUTAGE_WRITERS,
+)
 
 GRID_WRITERS = ADMIN_ONLY | {Role.INTEGRATION}
 
@@ -218,5 +225,31 @@ class NotificationViewSet(
     ordering_fields = ["created_at", "sent_at", "status", "id"]
     ordering = ["-id"]
 
+    action_roles = {"delivery_report": DELIVERY_REPORTERS}
+
     def get_queryset(self):
         return Notification.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        request=OutageDeliveryReportSerializer(many=True),
+        responses=OutageDeliveryReportResultSerializer,
+    )
+    @action(detail=False, methods=["post"], url_path="delivery-report", filter_backends=[])
+    def delivery_report(self, request):
+        """Delivery reports (DLR) of the SMS gateway: a list of
+        `{"provider_ref", "status": "delivered" | "failed", "error"?, "at"?}`."""
+        payload = request.data if isinstance(request.data, list) else [request.data]
+        serializer = OutageDeliveryReportSerializer(data=payload, many=True)
+        serializer.is_valid(raise_exception=True)
+        result = services.record_delivery_reports(
+            [
+                services.DeliveryReport(
+                    provider_ref=r["provider_ref"],
+                    delivered=r["status"] == "delivered",
+                    error=r.get("error", ""),
+                    at=r.get("at"),
+                )
+                for r in serializer.validated_data
+            ]
+        )
+        return Response(result)

@@ -298,3 +298,41 @@ def test_services_do_not_send_from_the_request(api, grid, sup_east, integration,
     assert api(integration).post(f"{URL}{outage.pk}/notify/").status_code == 202
     assert Notification.objects.get().status == "pending"
     assert not sent_log.exists()
+
+
+def test_sms_delivery_reports_mark_notices_delivered_or_failed(
+    api, grid, sup_east, mgr_a, integration
+):
+    from accounts_manager.models import FollowUp
+    from outages.channels import OutboundMessage, Sender, SendResult
+
+    class Gateway(Sender):
+        def send(self, message: OutboundMessage) -> SendResult:
+            return SendResult("sent", provider_ref=f"gw-{message.notification_id}")
+
+    reached = supplied_customer(grid["e1"], contacts=1, manager=mgr_a)
+    lost = supplied_customer(grid["e1"], contacts=1, manager=mgr_a)
+    outage = approved_outage(sup_east, [grid["e1"]])
+    notices.plan_notices(outage)
+    notices.run_batch(channel_senders={"sms": Gateway()})
+    ok = Notification.objects.get(customer=reached)
+    bad = Notification.objects.get(customer=lost)
+    reports = [
+        {"provider_ref": ok.provider_ref, "status": "delivered"},
+        {"provider_ref": bad.provider_ref, "status": "failed", "error": "用户停机"},
+        {"provider_ref": "gw-unknown", "status": "delivered"},
+    ]
+    url = "/api/v1/notifications/delivery-report/"
+    assert api(mgr_a).post(url, reports, format="json").status_code == 403
+    response = api(integration).post(url, reports, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"updated": 2, "unknown": ["gw-unknown"]}
+    ok.refresh_from_db()
+    bad.refresh_from_db()
+    assert (ok.status, bad.status, bad.last_error) == ("delivered", "failed", "用户停机")
+    assert FollowUp.objects.filter(customer=lost, kind="outage_unreachable").exists()
+    assert api(integration).get(f"{URL}{outage.pk}/coverage/").json()["delivered"] == 1
+    again = api(integration).post(url, reports[:2], format="json").json()
+    assert again == {"updated": 0, "unknown": []}
+    bad_input = api(integration).post(url, [{"provider_ref": "x", "status": "lost"}], format="json")
+    assert bad_input.status_code == 400
