@@ -186,7 +186,8 @@ def _disconnection(
         scheduled = _working_day(w.today + dt.timedelta(days=w.rng.randint(2, 5)), 1, w.blocked)
     elif scheduled is None:
         scheduled = _working_day(w.today - dt.timedelta(days=w.rng.randint(3, 12)), -1, w.blocked)
-    notice_day = min(scheduled - dt.timedelta(days=8), w.today - dt.timedelta(days=1))
+    # Early enough that the request (the next day) and its approval are in the past.
+    notice_day = min(scheduled - dt.timedelta(days=8), w.today - dt.timedelta(days=3))
     w.action(history, "call", _at(w.rng, oldest + dt.timedelta(days=6)))
     notice = w.action(history, "disconnection_notice", _at(w.rng, notice_day, 10), delivered=True)
     notice.delivered_at = notice.at + dt.timedelta(hours=3)
@@ -231,7 +232,7 @@ def _disconnection(
         d.cancelled_at = _at(w.rng, cleared, 15)
         d.cancel_reason = "欠费已结清"
         events.append(("approved", "cancelled", d.cancelled_at, None, d.cancel_reason))
-    d.created_at = requested_at
+    d._requested_at = requested_at  # created_at is overwritten on insert
     d._demo_events = [
         DisconnectionEvent(from_status=f, to_status=t, at=at, by_id=by, note=note)
         for f, t, at, by, note in events
@@ -354,7 +355,7 @@ def _write_events(disconnections) -> None:
 
     events = []
     for d in disconnections:
-        Disconnection.objects.filter(pk=d.pk).update(created_at=d.created_at)
+        Disconnection.objects.filter(pk=d.pk).update(created_at=d._requested_at)
         for event in d._demo_events:
             event.disconnection_id = d.pk
             events.append(event)

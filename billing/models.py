@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.querysets import (
     OPEN_BILL,
@@ -36,10 +37,10 @@ NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class BillStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    PARTIALLY_PAID = "partially_paid", _("Partially paid")
-    PAID = "paid", _("Paid")
-    WRITTEN_OFF = "written_off", _("Written off")
+    OPEN = "open", pgettext_lazy("bill status", "Open")
+    PARTIALLY_PAID = "partially_paid", pgettext_lazy("bill status", "Partially paid")
+    PAID = "paid", pgettext_lazy("bill status", "Paid")
+    WRITTEN_OFF = "written_off", pgettext_lazy("bill status", "Written off")
 
 
 class TariffCategory(models.TextChoices):
@@ -309,9 +310,9 @@ class CollectionAction(TimeStampedModel):
 
 
 class PromiseStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    KEPT = "kept", _("Kept")
-    BROKEN = "broken", _("Broken")
+    PENDING = "pending", pgettext_lazy("promise status", "Pending")
+    KEPT = "kept", pgettext_lazy("promise status", "Kept")
+    BROKEN = "broken", pgettext_lazy("promise status", "Broken")
 
 
 class PaymentPromise(TimeStampedModel):
@@ -358,11 +359,11 @@ class PaymentPromise(TimeStampedModel):
 
 
 class DisconnectionStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    APPROVED = "approved", _("Approved")
-    EXECUTED = "executed", _("Executed")
-    CANCELLED = "cancelled", _("Cancelled")
-    RECONNECTED = "reconnected", _("Reconnected")
+    REQUESTED = "requested", pgettext_lazy("disconnection status", "Requested")
+    APPROVED = "approved", pgettext_lazy("disconnection status", "Approved")
+    EXECUTED = "executed", pgettext_lazy("disconnection status", "Executed")
+    CANCELLED = "cancelled", pgettext_lazy("disconnection status", "Cancelled")
+    RECONNECTED = "reconnected", pgettext_lazy("disconnection status", "Reconnected")
 
 
 # The one map of allowed transitions (checked by billing.services._transition).
@@ -544,9 +545,9 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", _("Previewed")
-    COMMITTED = "committed", _("Committed")
-    DISCARDED = "discarded", _("Discarded")
+    PREVIEWED = "previewed", pgettext_lazy("import status", "Previewed")
+    COMMITTED = "committed", pgettext_lazy("import status", "Committed")
+    DISCARDED = "discarded", pgettext_lazy("import status", "Discarded")
 
 
 class ImportBatch(TimeStampedModel):

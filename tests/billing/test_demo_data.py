@@ -70,3 +70,16 @@ def test_seeding_again_adds_nothing(demo):
     before = Bill.objects.count(), Payment.objects.count()
     assert demo_data.seed(random.Random(9)) == {}
     assert (Bill.objects.count(), Payment.objects.count()) == before
+
+
+def test_nothing_in_the_demo_happens_in_the_future(demo):
+    from django.utils import timezone
+
+    from billing.models import CollectionAction, DisconnectionEvent
+
+    now = timezone.now()
+    assert not Payment.objects.filter(paid_at__gt=now).exists()
+    assert not CollectionAction.objects.filter(at__gt=now).exists()
+    assert not CollectionAction.objects.filter(delivered_at__gt=now).exists()
+    assert not DisconnectionEvent.objects.filter(at__gt=now).exists()
+    assert not Disconnection.objects.filter(approved_at__gt=now).exists()
