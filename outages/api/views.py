@@ -2,6 +2,7 @@ import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from common.api.permissions import ADMIN_ONLY
@@ -196,7 +197,10 @@ class OutageViewSet(
         """The affected customers the caller sees, with how far their notices got."""
         outage = self.get_object()
         qs = selectors.impacts_with_state(outage, request.user).order_by("customer_id")
-        qs = ImpactFilter(request.query_params, queryset=qs, request=request).qs
+        filterset = ImpactFilter(request.query_params, queryset=qs, request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        qs = filterset.qs
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(OutageImpactSerializer(page, many=True).data)
 

@@ -336,3 +336,24 @@ def test_sms_delivery_reports_mark_notices_delivered_or_failed(
     assert again == {"updated": 0, "unknown": []}
     bad_input = api(integration).post(url, [{"provider_ref": "x", "status": "lost"}], format="json")
     assert bad_input.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("impacts/?impact=none", None),
+        ("reschedule/", {"start": "2026-02-30T08:00:00+08:00", "end": "x"}),
+        ("reschedule/", {"start": "2030-01-01T08:00:00+08:00", "end": "2029-01-01T08:00:00+08:00"}),
+        ("confirm-call/", {"customer": "abc"}),
+        ("confirm-call/", {}),
+        ("approve/", {"override_reason": "x" * 301}),
+    ],
+)
+def test_bad_action_input_is_400(api, grid, sup_east, path, body):
+    outage = approved_outage(sup_east, [grid["e1"]])
+    client = api(sup_east)
+    if body is None:
+        response = client.get(f"{URL}{outage.pk}/{path}")
+    else:
+        response = client.post(f"{URL}{outage.pk}/{path}", body, format="json")
+    assert response.status_code == 400, response.content
