@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts_manager.querysets import visible_managers
-from billing.api.filters import AGING_CHOICES
 from billing.models import (
     ActionKind,
     CollectionAction,
     DeliveryMethod,
     PaymentChannel,
 )
+from billing.selectors import AGING_CHOICES
 from common.errors import DomainError
 from common.roles import Role, role_of
 from customers.models import Importance, Region

@@ -283,6 +283,8 @@ def read_table(upload, columns: dict[str, tuple[str, ...]]) -> list[dict]:
         raise FileProblem(_("Upload a .csv or .xlsx file."))
     if not table:
         raise FileProblem(_("The file is empty."))
+    if any(isinstance(c, str) and "\x00" in c for row in table for c in row):
+        raise FileProblem(_("The file contains NUL characters; it is not a text table."))
     header, *body = table
     mapping = _map_header(header, columns)
     rows = []
@@ -329,11 +331,16 @@ def _csv_rows(content: bytes) -> list[list]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte sequence
         raise FileProblem(_("The file is not UTF-8 or GBK text."))
+    if "\x00" in text:
+        raise FileProblem(_("The file contains NUL characters; it is not a text table."))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise FileProblem(_("The file cannot be read as CSV: %(error)s") % {"error": exc}) from exc
 
 
 def _xlsx_rows(content: bytes) -> list[list]:

@@ -29,6 +29,7 @@ from common.money import ZERO, to_money
 
 # (key, first day past due, last day past due or None)
 AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
+AGING_CHOICES = [("1_30", "1–30"), ("31_60", "31–60"), ("61_90", "61–90"), ("over_90", ">90")]
 
 
 def outstanding_annotation(customer_ref: str = "pk"):

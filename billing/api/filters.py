@@ -19,6 +19,7 @@ from billing.models import (
     PaymentPromise,
     PromiseStatus,
 )
+from billing.selectors import AGING_CHOICES
 from customers.models import Importance, Segment
 
 
@@ -130,9 +131,6 @@ class DisconnectionFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         overdue = Disconnection.objects.reconnection_overdue().values("pk")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
-
-
-AGING_CHOICES = [("1_30", "1–30"), ("31_60", "31–60"), ("61_90", "61–90"), ("over_90", ">90")]
 
 
 class ArrearsFilter(django_filters.FilterSet):

@@ -328,3 +328,17 @@ def test_pages_and_refusals_speak_chinese_by_default(client, api, today, custome
         format="json",
     )
     assert refused.json()["detail"] == "该客户没有逾期超过 30 天的电费账单。"
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("bills.csv", b"account_no,period\n31\x0000,2025-01\n"),
+    ("bills.xlsx", b"not a workbook"),
+    ("bills.pdf", b"%PDF-1.4"),
+    ("bills.csv", b""),
+    ("bills.csv", b"name,amount\nx,1\n"),
+])
+def test_an_unreadable_file_is_refused_on_the_form(client, today, admin_user, name, content):
+    response = upload(logged_in(client, admin_user), "bills", content, name=name)
+    assert response.status_code == 200
+    assert "file" in response.context["form"].errors
+    assert not ImportBatch.objects.exists()
