@@ -622,3 +622,35 @@ def test_the_customer_api_shows_the_outstanding_amount(
     assert outstanding[customers[1].pk] == "1500.00"
     single = client.get(f"/api/v1/customers/{customers[0].pk}/").json()
     assert single["outstanding"] == "500.00"
+
+
+@pytest.fixture
+def busy_portfolio(customer_for, mgr_a, sup_east, pay):
+    """Five customers of mgr_a, each with bills, payments, actions, a promise and a
+    disconnection (approved), so that every list has several rows with related rows."""
+    from billing.disconnections import approve_disconnection, request_disconnection
+
+    for i in range(5):
+        customer = customer_for(mgr_a)
+        BillFactory(customer=customer, period=month("2025-02"), total=Decimal("5000.00"))
+        BillFactory(customer=customer, period=month("2025-03"), total=Decimal("5000.00"))
+        pay(customer, "2000.00", day="2025-03-01", reference=f"LIST-{i}-a")
+        pay(customer, "1000.00", day="2025-04-01", reference=f"LIST-{i}-b")
+        ActionFactory(customer=customer, kind="call", at=at("2025-04-10"))
+        NoticeFactory(customer=customer, at=at("2025-05-20"))
+        PaymentPromise.objects.create(
+            customer=customer, amount=Decimal("100"), due_date=dt.date(2025, 6, 20)
+        )
+        d = request_disconnection(customer, scheduled_for=dt.date(2025, 6, 5), acting_user=mgr_a)
+        approve_disconnection(d, acting_user=sup_east)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_every_list_runs_a_fixed_number_of_queries(
+    api, busy_portfolio, mgr_a, path, django_assert_max_num_queries
+):
+    client = api(mgr_a)
+    with django_assert_max_num_queries(7):
+        response = client.get(f"/api/v1/{path}/")
+    assert response.status_code == 200
+    assert response.json()["count"] >= 5

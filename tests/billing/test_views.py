@@ -330,15 +330,37 @@ def test_pages_and_refusals_speak_chinese_by_default(client, api, today, custome
     assert refused.json()["detail"] == "该客户没有逾期超过 30 天的电费账单。"
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("bills.csv", b"account_no,period\n31\x0000,2025-01\n"),
-    ("bills.xlsx", b"not a workbook"),
-    ("bills.pdf", b"%PDF-1.4"),
-    ("bills.csv", b""),
-    ("bills.csv", b"name,amount\nx,1\n"),
-])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bills.csv", b"account_no,period\n31\x0000,2025-01\n"),
+        ("bills.xlsx", b"not a workbook"),
+        ("bills.pdf", b"%PDF-1.4"),
+        ("bills.csv", b""),
+        ("bills.csv", b"name,amount\nx,1\n"),
+    ],
+)
 def test_an_unreadable_file_is_refused_on_the_form(client, today, admin_user, name, content):
     response = upload(logged_in(client, admin_user), "bills", content, name=name)
     assert response.status_code == 200
     assert "file" in response.context["form"].errors
     assert not ImportBatch.objects.exists()
+
+
+def test_uploading_the_same_file_again_changes_nothing(client, today, customer_for, admin_user):
+    customer = customer_for(None)
+    content = (
+        "account_no,period,issue_date,due_date,energy_kwh,energy_charge\n"
+        f"{customer.account_no},2025-04,2025-05-05,2025-05-25,100,80.00\n"
+        f"{customer.account_no},2025-04,2025-05-05,2025-05-25,100,80.00\n"
+    ).encode()
+    client = logged_in(client, admin_user)
+    first = upload(client, "bills", content, partial=True)
+    preview = client.get(first.url + "?partial=1")
+    assert [(e["row"], e["field"]) for e in preview.context["result"].errors] == [(3, "period")]
+    client.post(first.url, {"partial": "1"})
+    assert Bill.objects.count() == 1
+
+    again = client.get(upload(client, "bills", content, partial=True).url + "?partial=1")
+    assert (again.context["result"].created, again.context["result"].unchanged) == (0, 1)
+    assert not again.context["can_commit"]
