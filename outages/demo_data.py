@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts_manager.models import User
 from common.roles import Role
-from outages import notices, services
+from outages import confirmations, notices, services
 from outages.channels.logfile import LogFileSender
 from outages.models import Feeder, Notification, OutageEvent, OutageImpact, PlannedOutage
 
@@ -46,7 +46,7 @@ def _confirm_some(rng: random.Random, outage: PlannedOutage, share: float) -> in
     )
     picked = [t for t in tokens if rng.random() < share]
     for token in picked:
-        services.confirm_receipt(token)
+        confirmations.confirm_receipt(token)
     return len(picked)
 
 
@@ -59,7 +59,7 @@ def _record_calls(rng: random.Random, outage: PlannedOutage, share: float) -> No
         if rng.random() >= share:
             continue
         assignment = Assignment.objects.filter(customer=impact.customer, end__isnull=True).first()
-        services.record_confirmed_call(
+        confirmations.record_confirmed_call(
             outage,
             customer=impact.customer,
             acting_user=assignment.manager if assignment else None,

@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from outages.confirmations import confirm_receipt
 from outages.models import Notification
-from outages.services import confirm_receipt
 
 
 @login_not_required

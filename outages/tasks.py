@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from outages import notices, services
+from outages import confirmations, notices, services
 
 
 @shared_task(acks_late=True)
@@ -23,7 +23,7 @@ def resume_outage_notifications() -> int:
 
 @shared_task
 def escalate_unconfirmed_important_customers() -> int:
-    return services.escalate_unconfirmed_important()
+    return confirmations.escalate_unconfirmed_important()
 
 
 @shared_task

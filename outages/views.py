@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from common.errors import DomainError
 from common.roles import role_of
 from customers.models import Customer
-from outages import notices, selectors, services
+from outages import confirmations, notices, selectors, services
 from outages.exports import export_response
 from outages.forms import (
     ApproveForm,
@@ -385,7 +385,7 @@ def confirm_call(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         raise Http404
     try:
-        services.record_confirmed_call(
+        confirmations.record_confirmed_call(
             outage,
             customer=form.cleaned_data["customer"],
             acting_user=request.user,

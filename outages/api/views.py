@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from common.api.permissions import ADMIN_ONLY
 from common.roles import Role
-from outages import selectors, services
+from outages import confirmations, selectors, services
 from outages.api.filters import ImpactFilter, NotificationFilter, OutageFilter
 from outages.api.serializers import (
     FeederSerializer,
@@ -174,7 +174,9 @@ class OutageViewSet(
         outage = self.get_object()
         payload = OutageConfirmCallSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
-        services.record_confirmed_call(outage, acting_user=request.user, **payload.validated_data)
+        confirmations.record_confirmed_call(
+            outage, acting_user=request.user, **payload.validated_data
+        )
         impact = selectors.impacts_with_state(outage, request.user).get(
             customer=payload.validated_data["customer"]
         )
@@ -245,9 +247,9 @@ class NotificationViewSet(
         payload = request.data if isinstance(request.data, list) else [request.data]
         serializer = OutageDeliveryReportSerializer(data=payload, many=True)
         serializer.is_valid(raise_exception=True)
-        result = services.record_delivery_reports(
+        result = confirmations.record_delivery_reports(
             [
-                services.DeliveryReport(
+                confirmations.DeliveryReport(
                     provider_ref=r["provider_ref"],
                     delivered=r["status"] == "delivered",
                     error=r.get("error", ""),

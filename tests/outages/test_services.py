@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts_manager.models import FollowUp, Notice
 from common.errors import DomainError, TransitionNotAllowed
 from customers.services import SupplyPointInput, set_supply_points
-from outages import services
+from outages import confirmations, services
 from outages.models import (
     TRANSITIONS,
     Notification,
@@ -283,7 +283,7 @@ def test_important_customer_needs_a_recorded_call(grid, sup_east, mgr_a):
     outage = approved_outage(sup_east, [grid["e1"]])
     followup = FollowUp.objects.get(customer=vip, kind="outage_confirm_call")
     assert followup.due_at == outage.start - dt.timedelta(hours=48)
-    services.record_confirmed_call(outage, customer=vip, acting_user=mgr_a, note="已电话确认")
+    confirmations.record_confirmed_call(outage, customer=vip, acting_user=mgr_a, note="已电话确认")
     impact = OutageImpact.objects.get(outage=outage, customer=vip)
     assert impact.call_confirmed_by == mgr_a and impact.call_note == "已电话确认"
     followup.refresh_from_db()
@@ -296,12 +296,12 @@ def test_unconfirmed_important_customer_is_escalated_once_48_hours_before(grid, 
     start = dt.datetime(2030, 5, 10, 8, tzinfo=dt.UTC)
     with time_machine.travel(start - dt.timedelta(days=10), tick=False):
         outage = approved_outage(sup_east, [grid["e1"]], start=start)
-        services.record_confirmed_call(outage, customer=confirmed, acting_user=mgr_a)
+        confirmations.record_confirmed_call(outage, customer=confirmed, acting_user=mgr_a)
     with time_machine.travel(start - dt.timedelta(hours=48, minutes=1), tick=False):
-        assert services.escalate_unconfirmed_important() == 0
+        assert confirmations.escalate_unconfirmed_important() == 0
     with time_machine.travel(start - dt.timedelta(hours=47), tick=False):
-        assert services.escalate_unconfirmed_important() == 1
-        assert services.escalate_unconfirmed_important() == 0
+        assert confirmations.escalate_unconfirmed_important() == 1
+        assert confirmations.escalate_unconfirmed_important() == 0
     notice = Notice.objects.get(recipient=sup_east)
     assert vip.name in notice.title
     assert FollowUp.objects.open().filter(customer=vip, kind="outage_confirm_call").exists()
@@ -315,11 +315,11 @@ def test_confirmation_token_confirms_only_its_notice(
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_outage(outage, acting_user=sup_east)
     first, second = Notification.objects.filter(customer=customer).order_by("id")
-    notification, newly = services.confirm_receipt(first.token)
+    notification, newly = confirmations.confirm_receipt(first.token)
     assert newly and notification.status == "confirmed"
-    again, newly_again = services.confirm_receipt(first.token)
+    again, newly_again = confirmations.confirm_receipt(first.token)
     assert not newly_again and again.confirmed_at == notification.confirmed_at
     second.refresh_from_db()
     assert second.status == "sent"
-    assert services.confirm_receipt("not-a-token") == (None, False)
+    assert confirmations.confirm_receipt("not-a-token") == (None, False)
     assert OutageImpact.objects.get(outage=outage, customer=customer).confirmed_at is not None
