@@ -117,6 +117,11 @@ def _customer_360(customer: Customer) -> str | None:
         return None
 
 
+def _posted(request):
+    """The submitted data (even when empty, so that a blank form shows its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _call(form, fn, *args, **kwargs):
     """Run a service; on a refusal put its message on the form and return None."""
     try:
@@ -225,7 +230,7 @@ def _form_page(request, customer, form, title, template="billing/form.html", **e
 @require_http_methods(["GET", "POST"])
 def payment_create(request, pk: int):
     customer = visible_customer(request, pk)
-    form = PaymentForm(request.POST or None, initial={"paid_at": timezone.localtime()})
+    form = PaymentForm(_posted(request), initial={"paid_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
         result = _call(
             form, services.record_payment, customer, acting_user=request.user, **form.cleaned_data
@@ -250,7 +255,7 @@ def payment_reverse(request, pk: int):
     payment = get_object_or_404(
         Payment.objects.visible_to(request.user).select_related("customer"), pk=pk
     )
-    form = ReverseForm(request.POST or None)
+    form = ReverseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         done = _call(
             form,
@@ -272,7 +277,7 @@ def payment_reverse(request, pk: int):
 def action_create(request, pk: int):
     customer = visible_customer(request, pk)
     initial = {"at": timezone.localtime(), "kind": request.GET.get("kind", ActionKind.CALL)}
-    form = ActionForm(request.POST or None, initial=initial)
+    form = ActionForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         action = _call(
             form,
@@ -293,7 +298,7 @@ def action_delivery(request, pk: int):
     action = get_object_or_404(
         CollectionAction.objects.visible_to(request.user).select_related("customer"), pk=pk
     )
-    form = DeliveryForm(request.POST or None)
+    form = DeliveryForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         done = _call(
             form,
@@ -314,7 +319,7 @@ def action_delivery(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def promise_create(request, pk: int):
     customer = visible_customer(request, pk)
-    form = PromiseForm(request.POST or None)
+    form = PromiseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         promise = _call(
             form, services.record_promise, customer, acting_user=request.user, **form.cleaned_data
@@ -332,7 +337,7 @@ def promise_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def disconnection_request(request, pk: int):
     customer = visible_customer(request, pk)
-    form = DisconnectionRequestForm(request.POST or None, customer=customer)
+    form = DisconnectionRequestForm(_posted(request), customer=customer)
     problems = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -538,7 +543,7 @@ def _run_import(batch: ImportBatch, request, *, dry_run: bool, partial: bool):
 def import_upload(request, kind: str):
     if kind not in ImportKind.values:
         raise Http404
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

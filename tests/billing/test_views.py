@@ -364,3 +364,13 @@ def test_uploading_the_same_file_again_changes_nothing(client, today, customer_f
     again = client.get(upload(client, "bills", content, partial=True).url + "?partial=1")
     assert (again.context["result"].created, again.context["result"].unchanged) == (0, 1)
     assert not again.context["can_commit"]
+
+
+@pytest.mark.parametrize(
+    "url_name", ["payment_create", "action_create", "promise_create", "disconnection_request"]
+)
+def test_an_empty_form_shows_what_is_required(client, today, customer_for, mgr_a, url_name):
+    customer = customer_for(mgr_a)
+    response = logged_in(client, mgr_a).post(reverse(f"billing:{url_name}", args=[customer.pk]), {})
+    assert response.status_code == 200
+    assert response.context["form"].errors
