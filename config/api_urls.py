@@ -35,5 +35,6 @@ urlpatterns = [
     *complaints_routes.EXTRA_URLS,
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404, not the HTML page of the site.
-    re_path(r"^.*$", api_not_found),
+    # ((?s): a path may hold a newline, which `.` alone would not match.)
+    re_path(r"(?s)^.*$", api_not_found),
 ]

@@ -110,6 +110,11 @@ def test_unknown_api_path_is_a_json_404(api, admin_user):
     assert response.json() == {"detail": response.json()["detail"]}
 
 
+def test_unknown_api_path_with_a_newline_is_a_json_404_too(api, admin_user):
+    response = api(admin_user).get("/api/v1/customers/1%0A2/timeline/")
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+
+
 def test_unknown_api_path_is_404_even_without_login():
     response = Client().get("/api/v1/nothing-here/")
     assert (response.status_code, response["Content-Type"]) == (404, "application/json")
