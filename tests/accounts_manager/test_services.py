@@ -309,3 +309,38 @@ def test_supervisor_of_a_customer_is_its_managers_else_one_of_its_region(
     unassigned = CustomerFactory(region=east)
     assert services.supervisor_of(unassigned) == sup_east
     assert services.supervisor_of(CustomerFactory(region=west)) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reassignments_leave_one_open_assignment(mgr_a, mgr_b, mgr_c):
+    """Two supervisors reassign the same customer at the same moment: the customer row lock
+    serialises them, the second sees the first's assignment and is refused cleanly."""
+    import threading
+
+    from django.db import connection
+
+    customer = CustomerFactory()
+    AssignmentFactory(customer=customer, manager=mgr_a, start=dt.date(2025, 1, 1))
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def reassign(manager):
+        try:
+            barrier.wait(timeout=10)
+            services.assign_customer(customer, manager=manager, start=dt.date(2025, 7, 1))
+            outcomes[manager.username] = "assigned"
+        except DomainError as exc:
+            outcomes[manager.username] = exc.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reassign, args=(m,)) for m in (mgr_b, mgr_c)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes.values()) == ["assigned", "start_too_early"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "assigned")
+    assert open_manager(customer).username == winner
+    assert Assignment.objects.filter(customer=customer).count() == 2
