@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, ExpressionWrapper, F, Min, Q, Sum
 from django.utils import timezone
 
 from billing.latefees import LateFeeRates, late_fee
@@ -24,7 +24,7 @@ from billing.models import (
     PaymentPromise,
     TariffCategory,
 )
-from billing.querysets import bill_outstanding_expression, customer_outstanding
+from billing.querysets import bill_outstanding_expression, customer_outstanding, money_field
 from common.money import ZERO, to_money
 
 # (key, first day past due, last day past due or None)
@@ -60,7 +60,10 @@ def arrears_queryset(user, *, as_of: dt.date | None = None):
     outstanding, overdue, oldest_due_date, open_bills, aging_<bucket>.
     """
     as_of = as_of or timezone.localdate()
-    outstanding = bill_outstanding_expression()
+    buckets = [f"aging_{key}" for key, _first, _last in AGING_BUCKETS]
+    overdue = sum((F(name) for name in buckets[1:]), F(buckets[0]))
+    # Each amount sums a per-bill subquery over the allocations, so the aggregates are kept
+    # to the four buckets and the amount not yet due; the rest is arithmetic on them.
     return (
         Bill.objects.visible_to(user)
         .open()
@@ -71,13 +74,17 @@ def arrears_queryset(user, *, as_of: dt.date | None = None):
             region_code=Min("customer__region__code"),
             region_name=Min("customer__region__name"),
             importance=Min("customer__importance"),
-            outstanding=Sum(outstanding),
-            overdue=Sum(outstanding, filter=Q(due_date__lt=as_of), default=ZERO),
             oldest_due_date=Min("due_date", filter=Q(due_date__lt=as_of)),
             open_bills=Count("id"),
+            not_due=Sum(bill_outstanding_expression(), filter=Q(due_date__gte=as_of), default=ZERO),
             **aging_annotations(as_of),
         )
-        .filter(overdue__gt=0)
+        .annotate(
+            overdue=ExpressionWrapper(overdue, output_field=money_field()),
+            outstanding=ExpressionWrapper(overdue + F("not_due"), output_field=money_field()),
+        )
+        # An open bill always owes something, so an overdue one means arrears.
+        .filter(oldest_due_date__isnull=False)
     )
 
 
