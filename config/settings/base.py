@@ -310,7 +310,8 @@ SMS_GATEWAY_SIGNATURE = env("SMS_GATEWAY_SIGNATURE", "国网供电")
 SMS_GATEWAY_TEMPLATE_ID = env("SMS_GATEWAY_TEMPLATE_ID", "")
 # Sender per channel; with no SMS gateway URL, SMS go to the log and a file (the demo).
 OUTAGE_CHANNEL_SENDERS = {
-    "sms": "outages.channels.sms.HttpSmsSender" if SMS_GATEWAY_URL
+    "sms": "outages.channels.sms.HttpSmsSender"
+    if SMS_GATEWAY_URL
     else "outages.channels.logfile.LogFileSender",
     "email": "outages.channels.email.EmailSender",
 }
