@@ -38,7 +38,7 @@ from common.money import to_money
 from common.roles import Role, role_of, sees_everything
 from complaints.models import CallbackAttempt, Complaint, ComplaintEvent, Status
 from complaints.selectors import complaint_indicators
-from customers.models import Customer, Region
+from customers.models import Region
 from customers.querysets import customer_scope
 from outages.models import (
     DELIVERED_STATUSES,
@@ -152,11 +152,28 @@ def _customers_q(f: DashboardFilter, prefix: str = "") -> Q:
 # --- arrears ---------------------------------------------------------------------------------
 
 
-def arrears_figures(f: DashboardFilter) -> dict:
+@dataclass(frozen=True)
+class Summary:
+    """The summary tables' figures of the month and the one before, for the filter's region."""
+
+    markers: dict
+    totals: dict
+
+
+def read_summary(f: DashboardFilter) -> Summary:
+    """Two queries when the summary is fresh (it is refreshed first when it is not)."""
     markers = performance.ensure_portfolio_summaries([f.period, f.previous], today=f.today)
     region_id = f.region.pk if f.region else None
-    totals = performance.summary_totals([f.period, f.previous], region_id=region_id)
-    now, before = totals[f.period], totals[f.previous]
+    return Summary(
+        markers=markers,
+        totals=performance.summary_totals([f.period, f.previous], region_id=region_id),
+    )
+
+
+def arrears_figures(f: DashboardFilter, summary: Summary | None = None) -> dict:
+    summary = summary or read_summary(f)
+    markers, region_id = summary.markers, f.region.pk if f.region else None
+    now, before = summary.totals[f.period], summary.totals[f.previous]
     debtors = DebtorSummary.objects.filter(period=f.period).select_related("customer", "manager")
     if region_id is not None:
         debtors = debtors.filter(region_id=region_id)
@@ -202,19 +219,15 @@ def _scans(f: DashboardFilter):
     )
 
 
-def risk_figures(f: DashboardFilter) -> tuple[dict, dict]:
-    """Customers by risk level, and how the levels moved with the last scan."""
+def risk_figures(f: DashboardFilter, summary: Summary | None = None) -> tuple[dict, dict]:
+    """Active customers by risk level (the current month: as counted with the summary; a past
+    month: after its last scan), and how the levels moved with the last scan."""
     scans = _scans(f)
     scan = scans[0] if scans else None
     assessments = RiskAssessment.objects.filter(_customers_q(f, "customer"))
     if f.is_current:
-        counts = dict(
-            Customer.objects.active()
-            .filter(_customers_q(f))
-            .order_by()
-            .values_list("risk_level")
-            .annotate(n=Count("pk"))
-        )
+        totals = (summary or read_summary(f)).totals[f.period]
+        counts = {level: totals[f"risk_{level}"] for level in LEVEL_ORDER}
     elif scan is not None:
         # A past month: the levels the customers showed after the month's last scan.
         counts = dict(
@@ -461,12 +474,13 @@ def manager_figures(f: DashboardFilter) -> list[dict]:
 
 def dashboard_figures(f: DashboardFilter) -> dict:
     """Every figure of the dashboard for the filter (the page and the API show this)."""
-    risk, movement = risk_figures(f)
+    summary = read_summary(f)
+    risk, movement = risk_figures(f, summary)
     return {
         "region": f.region.code if f.region else None,
         "period": performance.period_label(f.period),
         "as_of": iso(f.as_of),
-        "arrears": arrears_figures(f),
+        "arrears": arrears_figures(f, summary),
         "risk": risk,
         "risk_movement": movement,
         "complaints": complaint_figures(f),

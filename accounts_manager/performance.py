@@ -63,9 +63,10 @@ from billing.selectors import AGING_BUCKETS
 from common.errors import DomainError
 from common.money import ZERO, to_money
 from common.roles import Role
+from customers.models import Customer
 
 MIN_PERIOD = dt.date(2000, 1, 1)
-HIGH_RISK_LEVELS = ("high", "critical")
+RISK_LEVELS = ("low", "medium", "high", "critical")
 RATIO_PLACES = Decimal("0.0001")
 SCORE_PLACES = Decimal("0.01")
 
@@ -251,15 +252,56 @@ def overdue_by_customer(as_of: dt.date, customers=None) -> list[dict]:
     )
 
 
+COUNT_FIELDS = (
+    "overdue_customers",
+    "customers",
+    "risk_low",
+    "risk_medium",
+    "risk_high",
+    "risk_critical",
+    "visits_planned",
+    "visits_done",
+)
+
+
 def _empty_group() -> dict:
     return {
         "billed": ZERO,
         "bills_due": ZERO,
         "collected": ZERO,
         "overdue": ZERO,
-        "overdue_customers": 0,
         **{f"aging_{key}": ZERO for key, _f, _l in AGING_BUCKETS},
+        **dict.fromkeys(COUNT_FIELDS, 0),
     }
+
+
+def portfolio_counts(as_of: dt.date) -> list[dict]:
+    """Active customers by region and manager on `as_of`, and by the risk level they show
+    (one query)."""
+    by_level = {f"risk_{level}": Count("pk", filter=Q(risk_level=level)) for level in RISK_LEVELS}
+    return list(
+        Customer.objects.active()
+        .annotate(manager_id=manager_on(as_of, "pk"))
+        .values("region_id", "manager_id")
+        .annotate(customers=Count("pk"), **by_level)
+        .order_by()
+    )
+
+
+def visit_plan_counts(period: dt.date, as_of: dt.date) -> list[dict]:
+    """Plan items due in the month (cancelled ones left out) and those done by their due date,
+    by region and by the customer's manager on `as_of` (one query)."""
+    return list(
+        VisitPlan.objects.filter(due_date__gte=period, due_date__lte=month_end(period))
+        .exclude(status=VisitPlanStatus.CANCELLED)
+        .annotate(manager_id=manager_on(as_of))
+        .values("customer__region_id", "manager_id")
+        .annotate(
+            planned=Count("pk"),
+            done=Count("pk", filter=Q(status=VisitPlanStatus.DONE, done_on__lte=F("due_date"))),
+        )
+        .order_by()
+    )
 
 
 def _summary_rows(period: dt.date, as_of: dt.date) -> tuple[list, list]:
@@ -269,6 +311,14 @@ def _summary_rows(period: dt.date, as_of: dt.date) -> tuple[list, list]:
         group["billed"] += row["billed"] or ZERO
         group["bills_due"] += row["due"] or ZERO
         group["collected"] += row["collected"] or ZERO
+    for row in portfolio_counts(as_of):
+        group = groups[(row["region_id"], row["manager_id"])]
+        for name in ("customers", *(f"risk_{level}" for level in RISK_LEVELS)):
+            group[name] += row[name]
+    for row in visit_plan_counts(period, as_of):
+        group = groups[(row["customer__region_id"], row["manager_id"])]
+        group["visits_planned"] += row["planned"]
+        group["visits_done"] += row["done"]
     debtors = overdue_by_customer(as_of)
     for row in debtors:
         group = groups[(row["region_id"], row["manager_id"])]
@@ -355,7 +405,7 @@ SUMMARY_FIELDS = (
     "collected",
     "overdue",
     *(f"aging_{key}" for key, _f, _l in AGING_BUCKETS),
-    "overdue_customers",
+    *COUNT_FIELDS,
 )
 
 
@@ -365,7 +415,7 @@ def summary_totals(periods: Sequence[dt.date], *, region_id: int | None = None) 
     if region_id is not None:
         qs = qs.filter(region_id=region_id)
     rows = qs.order_by().values("period").annotate(**{f: Sum(f) for f in SUMMARY_FIELDS})
-    empty = {f: (0 if f == "overdue_customers" else ZERO) for f in SUMMARY_FIELDS}
+    empty = {f: (0 if f in COUNT_FIELDS else ZERO) for f in SUMMARY_FIELDS}
     totals = {period: dict(empty) for period in periods}
     for row in rows:
         totals[row["period"]] = {f: row[f] for f in SUMMARY_FIELDS}
@@ -502,20 +552,6 @@ def rate(ratios: dict, rules: RatingRules) -> tuple[Decimal | None, int | None]:
     return score, stars_for(score, rules.bands)
 
 
-def _portfolio_counts(manager_ids, as_of):
-    return {
-        row["manager_id"]: row
-        for row in Assignment.objects.filter(covering(as_of), manager_id__in=manager_ids)
-        .exclude(customer__status="closed")
-        .order_by()
-        .values("manager_id")
-        .annotate(
-            customers=Count("customer_id"),
-            high_risk=Count("customer_id", filter=Q(customer__risk_level__in=HIGH_RISK_LEVELS)),
-        )
-    }
-
-
 def _complaint_counts(manager_ids, period, as_of):
     from complaints.models import Complaint
 
@@ -530,22 +566,6 @@ def _complaint_counts(manager_ids, period, as_of):
         .values("assignee_id")
         .annotate(resolved=Count("pk"), in_time=Count("pk", filter=Q(breached=False)))
     }
-
-
-def _visit_counts(manager_ids, period, as_of):
-    plans = (
-        VisitPlan.objects.filter(due_date__gte=period, due_date__lte=month_end(period))
-        .exclude(status=VisitPlanStatus.CANCELLED)
-        .filter(customer_id__in=portfolio_on(manager_ids, as_of))
-        .annotate(manager_id=manager_on(as_of))
-        .values("manager_id")
-        .annotate(
-            planned=Count("pk"),
-            done=Count("pk", filter=Q(status=VisitPlanStatus.DONE, done_on__lte=F("due_date"))),
-        )
-        .order_by()
-    )
-    return {row["manager_id"]: row for row in plans}
 
 
 def _survey_figures(manager_ids, period, as_of):
@@ -579,7 +599,8 @@ def compute_indicators(
 ) -> dict[int, Indicators]:
     """Indicators of these managers for the month, computed now (a fixed number of queries).
 
-    Money figures come from the summary tables (`money`, read when not given).
+    Money figures, portfolio sizes, risk levels and the visit plan come from the summary tables
+    (`money`, read when not given); complaints and surveys are counted now.
     """
     today = today or timezone.localdate()
     as_of = as_of_for(period, today)
@@ -588,9 +609,7 @@ def compute_indicators(
     if money is None:
         ensure_portfolio_summaries([period], today=today)
         money = summary_by_manager(period, ids)
-    portfolio = _portfolio_counts(ids, as_of)
     complaints = _complaint_counts(ids, period, as_of)
-    visits = _visit_counts(ids, period, as_of)
     surveys = _survey_figures(ids, period, as_of)
     source = "live" if period == current_period(today) else "computed"
     result = {}
@@ -602,16 +621,16 @@ def compute_indicators(
             period=period,
             as_of=as_of,
             source=source,
-            portfolio_customers=portfolio.get(pk, {}).get("customers", 0),
+            portfolio_customers=m.get("customers") or 0,
             billed=m.get("billed") or ZERO,
             bills_due=m.get("bills_due") or ZERO,
             collected=m.get("collected") or ZERO,
             amount_overdue=m.get("overdue") or ZERO,
-            high_risk_customers=portfolio.get(pk, {}).get("high_risk", 0),
+            high_risk_customers=(m.get("risk_high") or 0) + (m.get("risk_critical") or 0),
             complaints_resolved=complaints.get(pk, {}).get("resolved", 0),
             complaints_resolved_in_time=complaints.get(pk, {}).get("in_time", 0),
-            visits_planned=visits.get(pk, {}).get("planned", 0),
-            visits_done=visits.get(pk, {}).get("done", 0),
+            visits_planned=m.get("visits_planned") or 0,
+            visits_done=m.get("visits_done") or 0,
             surveys=s["n"] if s else 0,
             satisfaction=(Decimal(s["total"]) / 5).quantize(SCORE_PLACES, ROUND_HALF_UP)
             if s and s["total"] is not None

@@ -203,7 +203,8 @@ class SummaryPeriod(models.Model):
 
 
 class PortfolioSummary(models.Model):
-    """Money figures of one month for the customers of one region and one manager.
+    """Figures of one month for the customers of one region and one manager: money, portfolio
+    size, risk levels and the visit plan.
 
     `manager` is the manager whose assignment covered the customer on `as_of` (empty for
     customers nobody looked after then).
@@ -230,6 +231,15 @@ class PortfolioSummary(models.Model):
     aging_61_90 = models.DecimalField(_("61–90 days"), **MONEY)
     aging_over_90 = models.DecimalField(_("over 90 days"), **MONEY)
     overdue_customers = models.PositiveIntegerField(_("customers with arrears"), default=0)
+    # Active customers of the portfolio and the risk level they show, and the month's visit
+    # plan: counted with the money figures so that the dashboard reads no per-customer rows.
+    customers = models.PositiveIntegerField(_("active customers"), default=0)
+    risk_low = models.PositiveIntegerField(_("low risk"), default=0)
+    risk_medium = models.PositiveIntegerField(_("medium risk"), default=0)
+    risk_high = models.PositiveIntegerField(_("high risk"), default=0)
+    risk_critical = models.PositiveIntegerField(_("critical risk"), default=0)
+    visits_planned = models.PositiveIntegerField(_("visits planned"), default=0)
+    visits_done = models.PositiveIntegerField(_("visits done on time"), default=0)
 
     class Meta:
         ordering = ["period", "region_id", "manager_id"]
