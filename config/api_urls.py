@@ -36,5 +36,5 @@ urlpatterns = [
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404, not the HTML page of the site.
     # ((?s): a path may hold a newline, which `.` alone would not match.)
-    re_path(r"(?s)^.*$", api_not_found),
+    re_path(r"^[\s\S]*$", api_not_found),
 ]

@@ -1,13 +1,11 @@
 """Settings for the test suite: a real PostgreSQL and a real Redis."""
 
-import dj_database_url
-
 from config.env import env
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, database_from_url
 
-DATABASES["default"] = dj_database_url.parse(
+DATABASES["default"] = database_from_url(
     env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm"), conn_max_age=0
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
