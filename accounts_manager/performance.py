@@ -12,9 +12,10 @@ Definitions (docs/dashboards.md has them for users):
 - Amount overdue (arrears): what was still unpaid at the end of the as-of day on bills whose
   due date had passed, aged by days past due (1–30, 31–60, 61–90, over 90).
 
-Money figures over every bill are costly at 200k customers, so they are kept per month, region
-and manager in summary tables (PortfolioSummary, DebtorSummary), refreshed by a scheduled job
-and whenever a page finds them stale (see `ensure_portfolio_summaries`).
+Figures over every bill or every customer (money, portfolio sizes and risk levels, the month's
+visit plan) are costly at 200k customers, so they are kept per month, region and manager in
+summary tables (PortfolioSummary, DebtorSummary), refreshed by a scheduled job and whenever a
+page finds them stale (see `ensure_portfolio_summaries`).
 """
 
 from __future__ import annotations
