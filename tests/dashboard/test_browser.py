@@ -6,8 +6,10 @@ import pytest
 from django.utils import timezone
 
 from accounts_manager import visits
+from customers.models import Customer
 from outages.models import Notification
 from tests.browser.conftest import LAPTOP, log_in
+from tests.dashboard.factories import VisitPlanFactory
 from tests.factories import ContactFactory
 from tests.outages.factories import approved_outage
 
@@ -109,3 +111,41 @@ def test_the_dashboard_draws_every_chart_with_data(
     trend = page.evaluate(CHARTS_WITH_DATA)
     assert trend[0]["key"] == "trend" and trend[0]["points"] == 12
     shot(page, "manager-performance")
+
+
+def test_a_manager_records_an_overdue_visit_with_a_survey(
+    browser_page, shot, mgr_a, region_in_business
+):
+    steel = Customer.objects.get(name="东方钢铁有限公司")
+    last_month_end = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    VisitPlanFactory(
+        customer=steel,
+        window_start=last_month_end.replace(day=1),
+        due_date=last_month_end,
+        frequency_months=1,
+        importance="level1",
+    )
+    page = browser_page(LAPTOP)
+    log_in(page, "mgr_a")
+    page.goto("/visits/")
+    first = page.locator("[data-testid=plans] tbody tr").first
+    assert "东方钢铁有限公司" in first.inner_text()  # overdue: listed first
+    shot(page, "visits-list")
+    first.get_by_role("link", name="登记走访").click()
+    page.select_option("#id_kind", "satisfaction_survey")
+    page.check("#id_with_survey")
+    for name in (
+        "supply_reliability",
+        "power_quality",
+        "billing",
+        "service_attitude",
+        "business_handling",
+    ):
+        page.select_option(f"#id_{name}", "4")
+    page.fill("#id_notes", "检查配电房，客户反映电压稳定")
+    shot(page, "visit-form")
+    page.get_by_role("button", name="登记走访").click()
+    page.wait_for_url("**/visits/*/")
+    assert page.locator("[data-testid=survey]").inner_text().count("4 / 5") == 5
+    assert "检查配电房" in page.locator("[data-testid=visit]").inner_text()
+    shot(page, "visit-detail")
