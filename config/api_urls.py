@@ -35,6 +35,7 @@ urlpatterns = [
     *complaints_routes.EXTRA_URLS,
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404, not the HTML page of the site.
-    # ((?s): a path may hold a newline, which `.` alone would not match.)
+    # ([\s\S]: a path may hold a newline, which `.` does not match; an inline (?s) flag
+    # would break reverse().)
     re_path(r"^[\s\S]*$", api_not_found),
 ]

@@ -228,3 +228,10 @@ def test_dates_far_in_the_past_or_future_are_accepted_or_refused_cleanly(api, su
             "/api/v1/assignments/", {"customer": customer.pk, "manager": mgr_a.pk, "start": start}
         )
         assert response.status_code in (201, 400)
+
+
+def test_url_names_still_reverse_with_the_api_catch_all():
+    from django.urls import reverse
+
+    assert reverse("customer-list") == "/api/v1/customers/"
+    assert reverse("api-docs") == "/api/docs/"
