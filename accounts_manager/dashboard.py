@@ -466,6 +466,8 @@ def manager_figures(f: DashboardFilter) -> list[dict]:
         for m in managers
     ]
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
     return rows
 
 

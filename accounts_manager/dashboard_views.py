@@ -347,6 +347,17 @@ def _links(figures: dict, f) -> dict:
     }
 
 
+# The dashboard page shows the best and the lowest rated managers; the league table all.
+PAGE_MANAGERS = 10
+
+
+def shown_managers(rows: list[dict]) -> list[dict]:
+    """The best and the lowest rated managers (all of them when there are few)."""
+    if len(rows) <= 2 * PAGE_MANAGERS:
+        return rows
+    return rows[:PAGE_MANAGERS] + rows[-PAGE_MANAGERS:]
+
+
 def _charts(figures: dict) -> dict:
     """The data of the page's charts, with their labels in the user's language."""
     arrears = figures["arrears"]
@@ -394,8 +405,8 @@ def _charts(figures: dict) -> dict:
             ],
         },
         "managers": {
-            "labels": [m["name"] for m in figures["managers"]],
-            "values": [m["score"] for m in figures["managers"]],
+            "labels": [m["name"] for m in shown_managers(figures["managers"])],
+            "values": [m["score"] for m in shown_managers(figures["managers"])],
             "name": _("Score"),
         },
     }
@@ -441,6 +452,7 @@ def index(request):
             ],
             "can_refresh": role_of(request.user) in SUPERVISOR_ROLES,
             "period": figures["period"],
+            "managers": shown_managers(figures["managers"]),
         },
     )
 

@@ -168,6 +168,7 @@ SOURCES = [
 
 
 class ManagerRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(help_text="1 for the best score.")
     id = serializers.IntegerField()
     name = serializers.CharField()
     employee_no = serializers.CharField()
