@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts_manager import dashboard, performance
@@ -151,7 +151,9 @@ def dashboard_tables(figures: dict) -> dict[str, Table]:
                     c["customer_name"],
                     dict(Category.choices).get(c["category"]),
                     c["assignee_name"] or "",
-                    _("Contact") if c["deadline"] == "contact" else _("Resolution"),
+                    pgettext("deadline", "Contact")
+                    if c["deadline"] == "contact"
+                    else pgettext("deadline", "Resolution"),
                     c["due"],
                 ]
                 for c in complaints["near_breach"]
