@@ -9,6 +9,8 @@ exception handler (`common.api.exceptions`) produces them:
 - 409 a write refused in the object's current state or conflicting with existing data
 """
 
+import enum
+
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
 
@@ -75,3 +77,27 @@ class AutoSchema(openapi.AutoSchema):
                 },
             )
         return responses
+
+
+def _plain_key(key) -> str:
+    # A TextChoices member is a str subclass: its plain value, not the member.
+    if isinstance(key, enum.Enum):
+        key = key.value
+    return key if type(key) is str else str(key)
+
+
+def _plain_keys(value):
+    if isinstance(value, dict):
+        return {_plain_key(k): _plain_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_keys(item) for item in value]
+    return value
+
+
+def stringify_keys(result, generator, request, public):
+    """Postprocessing hook: every key of the schema a plain string.
+
+    A serializer may describe an object by choice members (`{RiskLevel.LOW: …}`); JSON keys are
+    strings, and the YAML renderer cannot write an enum member at all (a 500 on /api/schema/).
+    """
+    return _plain_keys(result)

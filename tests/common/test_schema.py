@@ -84,3 +84,13 @@ def test_schema_and_docs_are_served_without_a_cdn():
         client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css").status_code
         == 200
     )
+
+
+def test_schema_keys_made_of_choice_members_become_plain_strings():
+    from common.api.schema import stringify_keys
+    from customers.models import RiskLevel
+
+    schema = {"properties": {RiskLevel.LOW: {"type": "integer"}}, "list": [{1: "x"}]}
+    result = stringify_keys(schema, None, None, True)
+    assert result == {"properties": {"low": {"type": "integer"}}, "list": [{"1": "x"}]}
+    assert all(type(key) is str for key in result["properties"])
