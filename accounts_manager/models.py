@@ -268,5 +268,6 @@ class Notice(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
-from accounts_manager.performance_models import *  # noqa: E402,F401,F403
-from accounts_manager.visit_models import *  # noqa: E402,F401,F403
+
+from accounts_manager.performance_models import *  # noqa: E402, F403
+from accounts_manager.visit_models import *  # noqa: E402, F403
