@@ -236,7 +236,8 @@ def handover_portfolio(
     reason: str = "",
     acting_user: User | None = None,
 ) -> int:
-    """Move every open assignment and open follow-up of `from_manager` in one step.
+    """Move every open assignment, open follow-up and open complaint ticket of
+    `from_manager` to `to_manager` in one step.
 
     Returns the number of customers moved. All or nothing.
     """
@@ -276,6 +277,9 @@ def handover_portfolio(
     FollowUp.objects.open().filter(manager=from_manager).update(
         manager=to_manager, updated_at=timezone.now()
     )
+    from complaints.services import move_open_complaints
+
+    move_open_complaints(from_user=from_manager, to_user=to_manager, acting_user=acting_user)
     return len(current)
 
 

@@ -1,0 +1,26 @@
+"""A portfolio handover takes the leaving manager's open complaint tickets along."""
+
+import datetime as dt
+
+import pytest
+
+from accounts_manager.services import handover_portfolio
+from complaints.models import Complaint
+from tests.factories import AssignmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_handover_moves_open_tickets_to_the_new_manager(
+    register, drive, customer_for, mgr_a, mgr_b, sup_east
+):
+    customer = customer_for(None)
+    AssignmentFactory(customer=customer, manager=mgr_a, start=dt.date(2025, 1, 1))
+    open_ticket = register(customer)
+    closed_ticket = drive(register(customer, category="billing"), "closed")
+    assert open_ticket.assignee == mgr_a
+
+    handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1), acting_user=sup_east)
+
+    assert Complaint.objects.get(pk=open_ticket.pk).assignee == mgr_b
+    assert Complaint.objects.get(pk=closed_ticket.pk).assignee == closed_ticket.assignee
