@@ -20,7 +20,7 @@ from customers.models import (
     RiskLevel,
     Segment,
 )
-from customers.services import SupplyPointInput, _check_supply_points
+from customers.services import SupplyPointInput, check_supply_points
 from customers.validators import credit_code_problem, normalize_credit_code, normalize_mobile
 from outages.models import Feeder
 
@@ -171,7 +171,7 @@ class BaseSupplyPointFormSet(forms.BaseFormSet):
         try:
             # The service's own rule (one primary, no feeder twice), checked before saving so
             # its message shows together with the other errors of the page.
-            _check_supply_points(self.points())
+            check_supply_points(self.points())
         except DomainError as exc:
             raise ValidationError(str(exc.message), code=exc.code) from exc
 

@@ -27,7 +27,7 @@ def _save_with_user(instance, acting_user, **save_kwargs) -> None:
     instance.save(**save_kwargs)
 
 
-def _check_supply_points(points: Sequence[SupplyPointInput]) -> None:
+def check_supply_points(points: Sequence[SupplyPointInput]) -> None:
     if not points:
         return
     feeders = [p.feeder_id for p in points]
@@ -50,7 +50,7 @@ def set_supply_points(
     customer: Customer, *, points: Sequence[SupplyPointInput], acting_user=None
 ) -> list[SupplyPoint]:
     """Replace the customer's supply points; exactly one of them is primary."""
-    _check_supply_points(points)
+    check_supply_points(points)
     wanted = {p.feeder_id: p.is_primary for p in points}
     existing = {
         sp.feeder_id: sp for sp in SupplyPoint.objects.select_for_update().filter(customer=customer)
