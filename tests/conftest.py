@@ -18,6 +18,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# Browser fixtures (chromium, browser_page, shot) for tests/browser and tests/dashboard.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture
 def east(db):

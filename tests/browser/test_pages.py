@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts_manager.models import Notice
-from tests.browser.conftest import LAPTOP, PHONE, log_in
+from tests.browser_fixtures import LAPTOP, PHONE, log_in
 from tests.factories import ContactFactory, FollowUpFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -81,8 +81,3 @@ def bill():
         )
 
     return make
-
-
-# The browser fixtures of tests/browser (Debian's chromium through Playwright, screenshots in
-# test-artifacts/), for the dashboard's browser test.
-from tests.browser.conftest import browser_page, chromium, shot  # noqa: E402,F401

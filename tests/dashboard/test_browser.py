@@ -1,22 +1,33 @@
 """The dashboard in a real browser: every chart is drawn by ECharts with data."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from accounts_manager import visits
 from customers.models import Customer
 from outages.models import Notification
-from tests.browser.conftest import LAPTOP, log_in
+from tests.browser_fixtures import LAPTOP, log_in
 from tests.dashboard.factories import VisitPlanFactory
 from tests.factories import ContactFactory
 from tests.outages.factories import approved_outage
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def default_star_rules(transactional_db):
+    """The rating rules the data migration creates (a transactional test's flush removes them;
+    serialized_rollback would clash with content types recreated by earlier flushes)."""
+    migration = importlib.import_module("accounts_manager.migrations.0004_default_star_rating")
+    migration.create_defaults(apps, None)
+
 
 CHARTS_WITH_DATA = """() => Array.from(document.querySelectorAll('[data-chart]')).map(el => {
     const chart = echarts.getInstanceByDom(el);

@@ -1,5 +1,7 @@
-"""Browser tests: Playwright's sync API driving Debian's chromium against pytest-django's
-live_server. Screenshots go to test-artifacts/ (kept by CI as artefacts, ignored by git)."""
+"""Browser-test fixtures, a pytest plugin loaded by tests/conftest.py.
+
+Playwright's sync API driving Debian's chromium against pytest-django's live_server.
+Screenshots go to test-artifacts/ (kept by CI as artefacts, ignored by git)."""
 
 import os
 from pathlib import Path
