@@ -20,6 +20,7 @@ from billing.models import (
     PromiseStatus,
 )
 from billing.selectors import AGING_CHOICES
+from common.api.filters import DateTimeFilter
 from customers.models import Importance, Segment
 
 
@@ -70,8 +71,8 @@ class PaymentFilter(django_filters.FilterSet):
     reversed = django_filters.BooleanFilter(
         field_name="reversed_at", lookup_expr="isnull", exclude=True
     )
-    paid_after = django_filters.IsoDateTimeFilter(field_name="paid_at", lookup_expr="gte")
-    paid_before = django_filters.IsoDateTimeFilter(field_name="paid_at", lookup_expr="lt")
+    paid_after = DateTimeFilter(field_name="paid_at", lookup_expr="gte")
+    paid_before = DateTimeFilter(field_name="paid_at", lookup_expr="lt")
 
     class Meta:
         model = Payment
@@ -92,8 +93,8 @@ class CollectionActionFilter(django_filters.FilterSet):
     delivered = django_filters.BooleanFilter(
         field_name="delivered_at", lookup_expr="isnull", exclude=True
     )
-    after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    after = DateTimeFilter(field_name="at", lookup_expr="gte")
+    before = DateTimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = CollectionAction

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from common.api.filters import DateTimeFilter
 from complaints.models import Category, Channel, Complaint, Severity, Status
 from complaints.sla import overdue_q
 
@@ -22,11 +23,9 @@ class ComplaintFilter(django_filters.FilterSet):
     open = django_filters.BooleanFilter(method="filter_open")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     closed_without_callback = django_filters.BooleanFilter()
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    resolve_due_before = django_filters.IsoDateTimeFilter(
-        field_name="resolve_due", lookup_expr="lt"
-    )
+    received_after = DateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = DateTimeFilter(field_name="received_at", lookup_expr="lt")
+    resolve_due_before = DateTimeFilter(field_name="resolve_due", lookup_expr="lt")
 
     class Meta:
         model = Complaint

@@ -1,5 +1,6 @@
 import django_filters
 
+from common.api.filters import DateTimeFilter
 from outages.models import (
     ImpactLevel,
     Notification,
@@ -19,8 +20,8 @@ class OutageFilter(django_filters.FilterSet):
     # The same filter under the field's own name (API.md: filters are named after fields).
     feeders = django_filters.CharFilter(field_name="feeders__code", distinct=True)
     region = django_filters.CharFilter(field_name="feeders__region__code", distinct=True)
-    start_after = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="gte")
-    start_before = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
+    start_after = DateTimeFilter(field_name="start", lookup_expr="gte")
+    start_before = DateTimeFilter(field_name="start", lookup_expr="lt")
 
     class Meta:
         model = PlannedOutage
