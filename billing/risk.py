@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,7 +42,14 @@ from billing.risk_models import (
     level_rank,
 )
 from billing.risk_rules import RiskRules, assessment_insert_sql
-from billing.risk_selectors import Windows, active_id_range, shown_level
+from billing.risk_selectors import (
+    FEATURES_TABLE,
+    Windows,
+    active_id_range,
+    drop_features_table_sql,
+    features_table_sql,
+    shown_level,
+)
 from common.errors import Busy, DomainError
 from customers.models import Customer, RiskLevel
 
@@ -160,18 +168,42 @@ def _scan(scan_id: int, now: dt.datetime) -> None:
     total, lo, hi = active_id_range()
     _heartbeat(scan_id, customers_total=total)
     windows = Windows(as_of=timezone.localdate(now), now=now)
-    params = {**windows.params(), "scan": scan_id}
-    sql = assessment_insert_sql(rules)
-    scanned = 0
-    for start, end in _slices(lo, hi, settings.RISK_SCAN_SLICES):
-        # One transaction per slice (a savepoint inside a caller's transaction), so a failure
-        # leaves the connection usable for recording it.
+    started = time.perf_counter()
+    try:
+        # Every statement in its own transaction (a savepoint inside a caller's transaction),
+        # so a failure leaves the connection usable for recording it.
+        drop, create, index = features_table_sql()
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, {**params, "lo": start, "hi": end})
-            scanned += max(cursor.rowcount, 0)
-        _heartbeat(scan_id, customers_scanned=scanned)
+            cursor.execute(drop)
+            cursor.execute(create, {**windows.params(), "lo": lo, "hi": hi + 1})
+            cursor.execute(index)
+        _heartbeat(scan_id)
+        featured = time.perf_counter()
+        scanned = 0
+        sql = assessment_insert_sql(rules, FEATURES_TABLE)
+        params = {"scan": scan_id, "now": connection.ops.adapt_datetimefield_value(now)}
+        for start, end in _slices(lo, hi, settings.RISK_SCAN_SLICES):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, {**params, "lo": start, "hi": end})
+                scanned += max(cursor.rowcount, 0)
+            _heartbeat(scan_id, customers_scanned=scanned)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(drop_features_table_sql())
+    scored = time.perf_counter()
     _publish(scan_id, now)
+    published = time.perf_counter()
     _prune_history(now)
+    logger.info(
+        "risk scan %s: %d customers; features %.2f s, scores %.2f s, publishing %.2f s, "
+        "pruning %.2f s",
+        scan_id,
+        scanned,
+        featured - started,
+        scored - featured,
+        published - scored,
+        time.perf_counter() - published,
+    )
 
 
 # --- publishing a scan's results -------------------------------------------------------------

@@ -151,14 +151,25 @@ class RiskAssessment(models.Model):
     `{"factor", "value", "points"}`.
     """
 
+    # No database foreign keys: a scan writes one row per active customer every night, and
+    # checking both keys row by row doubled the cost of writing them. The rows are written by
+    # the scan from the customer table itself, and deletes cascade through Django. No index of
+    # their own either: the unique (scan, customer) and the (customer, scan) indexes serve.
     scan = models.ForeignKey(
-        RiskScan, verbose_name=_("scan"), on_delete=models.CASCADE, related_name="assessments"
+        RiskScan,
+        verbose_name=_("scan"),
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        db_constraint=False,
+        db_index=False,
     )
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("customer"),
         on_delete=models.CASCADE,
         related_name="risk_assessments",
+        db_constraint=False,
+        db_index=False,
     )
     scanned_at = models.DateTimeField(_("scanned at"))
     score = models.PositiveSmallIntegerField(_("score"))

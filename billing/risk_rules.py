@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import RiskAssessment
 from billing.risk_models import ALERT_LEVELS, LEVEL_ORDER
-from billing.risk_selectors import FACTORS, feature_sql
+from billing.risk_selectors import FACTORS
 from customers.models import Importance, RiskLevel
 
 FACTOR_LABELS = {
@@ -217,8 +217,13 @@ def _reasons_sql() -> str:
     return f"CAST({text} AS jsonb)" if connection.vendor == "postgresql" else text
 
 
-def assessment_insert_sql(rules: RiskRules) -> str:
-    """INSERT … SELECT of one slice's assessments (parameters: scan, lo, hi, Windows)."""
+def assessment_insert_sql(rules: RiskRules, features: str) -> str:
+    """INSERT … SELECT of the assessments of the customers in [%(lo)s, %(hi)s) of the table
+    `features` (the rows of risk_selectors.feature_sql); parameters: scan, now, lo, hi.
+
+    The points are computed once per row (a materialized CTE): inlined, every use of a
+    factor's points would compute its CASE again.
+    """
     total = " + ".join(f"p_{factor}" for factor in FACTORS)
     points = ",\n           ".join(f"{_points_sql(f, rules)} AS p_{f}" for f in FACTORS)
     t = rules.thresholds
@@ -228,11 +233,11 @@ def assessment_insert_sql(rules: RiskRules) -> str:
 INSERT INTO {RiskAssessment._meta.db_table}
     (scan_id, customer_id, scanned_at, score, level, previous_level, override_level, rose,
      reasons)
-{feature_sql()},
-p AS (
+WITH p AS MATERIALIZED (
     SELECT f.*,
            {points}
-    FROM f
+    FROM {features} f
+    WHERE f.customer_id >= %(lo)s AND f.customer_id < %(hi)s
 ),
 s AS (
     SELECT p.*, CASE WHEN {total} > 100 THEN 100 ELSE {total} END AS score FROM p

@@ -389,7 +389,7 @@ def test_a_failing_scan_is_marked_failed_and_leaves_customers_as_they_were(
     customer = customer_for(mgr_a)
     scan()
 
-    def broken_sql(rules):
+    def broken_sql(rules, features):
         return "SELECT no_such_column FROM billing_riskscan"
 
     monkeypatch.setattr(risk, "assessment_insert_sql", broken_sql)

@@ -115,8 +115,8 @@ class Command(BaseCommand):
         if reset:
             self._step("reset", self._reset)
         regions = self._step("regions and managers", self._people, customers)
-        self._step("customers (COPY)", self._customers, customers, seed, regions)
-        self._step("assignments", self._assignments)
+        self._step("customers (COPY)", self._customers, customers, seed, regions, as_of)
+        self._step("assignments", self._assignments, as_of)
         # One transaction: a failure never leaves the tables without their constraints.
         with transaction.atomic():
             dropped = self._drop_secondary_indexes()
@@ -180,9 +180,9 @@ class Command(BaseCommand):
         ManagerProfile.objects.bulk_create([ManagerProfile(user=m) for m in managers])
         return regions
 
-    def _customers(self, customers: int, seed: int, regions: list[Region]) -> None:
+    def _customers(self, customers: int, seed: int, regions: list[Region], as_of) -> None:
         rng = random.Random(seed)
-        now = timezone.now()
+        now = timezone.make_aware(dt.datetime.combine(as_of.replace(day=1), dt.time(8)))
         columns = (
             "id, created_at, updated_at, account_no, name, credit_code, credit_code_override, "
             "segment, importance, voltage_kv, contract_capacity_kva, typical_daily_load_kw, "
@@ -191,7 +191,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg 3
             with raw.copy(f"COPY {Customer._meta.db_table} ({columns}) FROM STDIN") as copy:
-                for n in range(1, customers + 1):
+                # `customers` active ones, and one closed customer (with its history) per
+                # hundred on top, so that the scan's subsets hold exactly what was asked.
+                for n in range(1, customers + customers // 100 + 1):
                     segment = rng.choice(SEGMENTS)
                     importance = rng.choice(IMPORTANCE)
                     capacity = rng.choice([315, 630, 1250, 2000, 4000, 8000, 16000])
@@ -215,16 +217,16 @@ class Command(BaseCommand):
                             if capacity >= 315 and segment == "industrial"
                             else "single_part",
                             region.pk,
-                            "closed" if rng.random() < 0.01 else "active",
+                            "closed" if n % 101 == 100 else "active",
                             generator,
                             round(capacity * 0.3, 2) if generator else None,
                             f"{region.name}工业路{n % 500}号",
                         )
                     )
 
-    def _assignments(self) -> None:
+    def _assignments(self, as_of: dt.date) -> None:
         """Each customer to a manager of its region, since a year ago."""
-        start = timezone.localdate() - dt.timedelta(days=365)
+        start = as_of - dt.timedelta(days=365)
         users = User._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -236,7 +238,7 @@ WITH m AS (
 )
 INSERT INTO {Assignment._meta.db_table}
     (created_at, updated_at, customer_id, manager_id, start, "end", reason, created_by_id)
-SELECT now(), now(), c.id, m.id, %(start)s, NULL, 'bench', NULL
+SELECT %(start)s::timestamptz, %(start)s::timestamptz, c.id, m.id, %(start)s, NULL, 'bench', NULL
 FROM {Customer._meta.db_table} c
 JOIN m ON m.region_id = c.region_id AND m.n = (c.id / {REGIONS}) %% m.total""",
                 {"start": start, "prefix": f"{BENCH_USER_PREFIX}mgr_%"},
