@@ -72,5 +72,30 @@ def customer_timeline(customer, *, kinds: Iterable[str] | None = None) -> QueryS
     return combined.order_by("-tl_at", "-tl_ref")
 
 
+# A timeline entry's `ref` (`complaint:42`) links to the page of what it refers to. Url names,
+# not views, so the customer register imports no other part; a name that does not resolve
+# (a part not installed) simply gives no link.
+REF_PAGES: dict[str, str] = {
+    "complaint": "complaints:detail",
+    "outage": "outages:detail",
+    "disconnection": "billing:disconnection_detail",
+    "visit": "visits:detail",
+}
+
+
+def ref_url(ref_value: str) -> str | None:
+    """The page of the object a timeline `ref` names, or None."""
+    from django.urls import NoReverseMatch, reverse
+
+    prefix, _, pk = (ref_value or "").partition(":")
+    url_name = REF_PAGES.get(prefix)
+    if url_name is None or not pk.isdigit():
+        return None
+    try:
+        return reverse(url_name, args=[int(pk)])
+    except NoReverseMatch:
+        return None
+
+
 def timeline_kinds() -> list[tuple[str, str]]:
     return [(kind, str(label)) for kind, label in KIND_LABELS.items()]

@@ -36,7 +36,7 @@ from customers.forms import (
 )
 from customers.models import Contact, Customer, Region, SupplyPoint
 from customers.tabs import customer_tabs
-from customers.timeline import customer_timeline, timeline_kinds
+from customers.timeline import customer_timeline, ref_url, timeline_kinds
 
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
 EDIT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
@@ -266,7 +266,11 @@ def customer_timeline_pane(request, pk: int):
     entries = customer_timeline(customer, kinds=[kind] if kind in labels else None)
     page = Paginator(entries, 20).get_page(request.GET.get("page"))
     rows = [
-        {**entry, "kind_label": labels.get(entry["tl_kind"], entry["tl_kind"])}
+        {
+            **entry,
+            "kind_label": labels.get(entry["tl_kind"], entry["tl_kind"]),
+            "url": ref_url(entry["tl_ref"]),
+        }
         for entry in page.object_list
     ]
     return render(

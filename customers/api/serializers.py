@@ -6,6 +6,7 @@ from common.api.fields import MoneyField
 from common.roles import Role, role_of
 from customers.models import Contact, Customer, Region, SupplyPoint
 from customers.services import SupplyPointInput
+from customers.timeline import ref_url
 from customers.validators import normalize_credit_code, normalize_mobile
 from outages.models import Feeder
 
@@ -134,3 +135,8 @@ class TimelineEntrySerializer(serializers.Serializer):
     kind = serializers.CharField(source="tl_kind")
     summary = serializers.CharField(source="tl_summary")
     ref = serializers.CharField(source="tl_ref")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, entry) -> str | None:
+        """The page of the object the entry refers to, when it has one."""
+        return ref_url(entry["tl_ref"])

@@ -544,7 +544,7 @@ def test_timeline_lists_changes_assignments_and_follow_ups_newest_first(
     assert [e["kind"] for e in entries] == [
         "assignment", "followup", "change", "change", "assignment", "change",
     ]  # fmt: skip
-    assert all(set(e) == {"at", "kind", "summary", "ref"} for e in entries)
+    assert all(set(e) == {"at", "kind", "summary", "ref", "url"} for e in entries)
     assert entries[0]["at"].startswith("2025-03-08T17:00:00+08:00")
     assert "经理乙" in entries[0]["summary"]
     assert "季度走访" in entries[1]["summary"]
