@@ -103,11 +103,20 @@ def overview(request):
             "total": sum(distribution.values()),
             "chosen": chosen,
             "movements": [
-                {**m, "up": level_rank(m["shown"]) > level_rank(m["previous_level"])}
+                {
+                    **m,
+                    "up": level_rank(m["shown"]) > level_rank(m["previous_level"]),
+                    "previous_label": labels.get(m["previous_level"], ""),
+                    "shown_label": labels.get(m["shown"], ""),
+                }
                 for m in (movements(chosen, request.user) if chosen else [])
             ],
             "risers": [
-                {"assessment": a, "reasons": _reasons(a.reasons)[:2]}
+                {
+                    "assessment": a,
+                    "label": labels.get(a.shown_level, ""),
+                    "reasons": _reasons(a.reasons)[:2],
+                }
                 for a in (scan_risers(chosen, request.user) if chosen else [])
             ],
             "scans": list(RiskScan.objects.select_related("requested_by")[:10]),
@@ -193,7 +202,10 @@ def _tab_context(request, customer: Customer, form: RiskOverrideForm | None = No
             }
             for a in reversed(history)
         ],
-        "thresholds": RiskRules.from_settings().thresholds,
+        "thresholds": {
+            level: {"at": at, "label": str(dict(RiskLevel.choices)[level])}
+            for level, at in RiskRules.from_settings().thresholds.items()
+        },
         "override": in_force,
         "overrides": overrides,
         "form": (form or RiskOverrideForm()) if can_override else None,
