@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Sum
 
-from billing.models import Bill, Disconnection, Payment, PaymentPromise
+from billing.models import Bill, Disconnection, Payment, PaymentPromise, RiskScan
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,3 +73,4 @@ def test_bench_risk_reports_every_size_and_agrees_with_the_naive_loop():
     assert len(statements) == 1  # the same for 50 and 200 customers
     assert "PostgreSQL" in report
     assert Customer.objects.active().count() == 200  # the statuses were restored
+    assert not RiskScan.objects.exists()  # and what the runs wrote was removed

@@ -145,6 +145,8 @@ class Command(BaseCommand):
         self._restore()  # a previous run that was interrupted
         self._backup()
         results = []
+        last_scan = RiskScan.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        started_at = timezone.now()
         try:
             available = self._count_active()
             for size in wanted:
@@ -154,6 +156,7 @@ class Command(BaseCommand):
                 results.append(self._measure(size, naive_sample))
         finally:
             self._restore()
+            self._clean_up(last_scan, started_at)
         self._report(results, markdown)
 
     # --- the runs ----------------------------------------------------------------------------
@@ -293,6 +296,20 @@ WHERE b.id = c.id AND b.status = 'active'
             )
             cursor.execute(f"DROP TABLE {BACKUP}")
             cursor.execute(f"VACUUM ANALYZE {table}")
+
+    def _clean_up(self, last_scan: int, started_at: dt.datetime) -> None:
+        """Remove what the runs wrote, so that every run starts from the same database."""
+        from accounts_manager.models import FollowUp, Notice
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {RiskAssessment._meta.db_table} WHERE scan_id > %s", [last_scan]
+            )
+        RiskScan.objects.filter(pk__gt=last_scan).delete()
+        Notice.objects.filter(key__startswith="risk-scan:", created_at__gte=started_at).delete()
+        FollowUp.objects.filter(kind="risk", created_at__gte=started_at).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {RiskAssessment._meta.db_table}")
 
     # --- the report --------------------------------------------------------------------------
 
