@@ -96,8 +96,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Allow a database whose name does not contain 'bench'.",
         )
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="Do nothing when the database already holds this many customers.",
+        )
 
-    def handle(self, *args, customers, months, seed, as_of, reset, force, **options):
+    def handle(self, *args, customers, months, seed, as_of, reset, force, if_missing, **options):
         if connection.vendor != "postgresql":
             raise CommandError("seed_bench needs PostgreSQL.")
         name = connection.settings_dict["NAME"]
@@ -105,7 +110,11 @@ class Command(BaseCommand):
             raise CommandError(f"Refusing to fill {name!r}: its name does not contain 'bench'.")
         if customers < 1 or not 1 <= months <= 120:
             raise CommandError("--customers must be positive and --months between 1 and 120.")
-        if Customer.objects.exists() and not reset:
+        present = Customer.objects.count()
+        if if_missing and present == customers + customers // 100:
+            self.stdout.write(f"{present:,} customers already there; nothing to do.")
+            return
+        if present and not reset:
             raise CommandError("The database already has customers; add --reset to replace them.")
         as_of = as_of or timezone.localdate()
         started = time.monotonic()
