@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import BigIntegerField, CharField, Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone, translation
@@ -42,14 +44,7 @@ from billing.risk_models import (
     level_rank,
 )
 from billing.risk_rules import RiskRules, assessment_insert_sql
-from billing.risk_selectors import (
-    FEATURES_TABLE,
-    Windows,
-    active_id_range,
-    drop_features_table_sql,
-    features_table_sql,
-    shown_level,
-)
+from billing.risk_selectors import Windows, active_id_range, shown_level
 from common.errors import Busy, DomainError
 from customers.models import Customer, RiskLevel
 
@@ -168,42 +163,91 @@ def _scan(scan_id: int, now: dt.datetime) -> None:
     total, lo, hi = active_id_range()
     _heartbeat(scan_id, customers_total=total)
     windows = Windows(as_of=timezone.localdate(now), now=now)
+    params = {
+        **windows.params(),
+        "scan": scan_id,
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
     started = time.perf_counter()
-    try:
-        # Every statement in its own transaction (a savepoint inside a caller's transaction),
-        # so a failure leaves the connection usable for recording it.
-        drop, create, index = features_table_sql()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(drop)
-            cursor.execute(create, {**windows.params(), "lo": lo, "hi": hi + 1})
-            cursor.execute(index)
-        _heartbeat(scan_id)
-        featured = time.perf_counter()
-        scanned = 0
-        sql = assessment_insert_sql(rules, FEATURES_TABLE)
-        params = {"scan": scan_id, "now": connection.ops.adapt_datetimefield_value(now)}
-        for start, end in _slices(lo, hi, settings.RISK_SCAN_SLICES):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, {**params, "lo": start, "hi": end})
-                scanned += max(cursor.rowcount, 0)
-            _heartbeat(scan_id, customers_scanned=scanned)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(drop_features_table_sql())
+    scanned = _score_slices(
+        scan_id, assessment_insert_sql(rules), params, _slices(lo, hi, settings.RISK_SCAN_SLICES)
+    )
     scored = time.perf_counter()
     _publish(scan_id, now)
     published = time.perf_counter()
     _prune_history(now)
     logger.info(
-        "risk scan %s: %d customers; features %.2f s, scores %.2f s, publishing %.2f s, "
-        "pruning %.2f s",
+        "risk scan %s: %d customers scored in %.2f s, published in %.2f s, pruned in %.2f s",
         scan_id,
         scanned,
-        featured - started,
-        scored - featured,
+        scored - started,
         published - scored,
         time.perf_counter() - published,
     )
+
+
+def _run_slice(sql: str, params: dict) -> int:
+    """One slice in its own transaction (a savepoint inside a caller's transaction, so that a
+    failure leaves the connection usable for recording it). Returns the rows written."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def _parallel_workers() -> int:
+    """How many database connections score slices at once: RISK_SCAN_WORKERS on PostgreSQL
+    in autocommit; one inside a caller's transaction (other connections would not see its
+    rows) and on SQLite (one writer at a time)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, int(settings.RISK_SCAN_WORKERS))
+
+
+def _score_slices(scan_id: int, sql: str, params: dict, slices: list[tuple[int, int]]) -> int:
+    """Run the slices, on several connections at once when allowed; the heartbeat and the
+    progress are written by this thread after each slice. Returns the customers scored."""
+    workers = min(_parallel_workers(), len(slices))
+    scanned = 0
+    if workers == 1:
+        for start, end in slices:
+            scanned += _run_slice(sql, {**params, "lo": start, "hi": end})
+            _heartbeat(scan_id, customers_scanned=scanned)
+        return scanned
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for bounds in slices:
+        todo.put(bounds)
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    start, end = todo.get_nowait()
+                except queue.Empty:
+                    return
+                done.put(_run_slice(sql, {**params, "lo": start, "hi": end}))
+        except BaseException as exc:  # handed to the main thread, which fails the scan
+            stop.set()
+            done.put(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, name=f"risk-scan-{i}") for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in slices:
+            result = done.get()
+            if isinstance(result, BaseException):
+                raise result
+            scanned += result
+            _heartbeat(scan_id, customers_scanned=scanned)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    return scanned
 
 
 # --- publishing a scan's results -------------------------------------------------------------

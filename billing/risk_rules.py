@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import RiskAssessment
 from billing.risk_models import ALERT_LEVELS, LEVEL_ORDER
-from billing.risk_selectors import FACTORS
+from billing.risk_selectors import FACTORS, feature_sql
 from customers.models import Importance, RiskLevel
 
 FACTOR_LABELS = {
@@ -202,9 +202,9 @@ def _points_sql(factor: str, rules: RiskRules) -> str:
     return f"(CASE {whens} ELSE 0 END)" if whens else "0"
 
 
-def _reasons_sql() -> str:
+def _reasons_sql(total: str) -> str:
     """The reasons as JSON text built by concatenation (the same on PostgreSQL and SQLite):
-    one element per factor with points, in FACTORS order."""
+    one element per factor with points, in FACTORS order; `[]` when `total` is 0."""
     parts = []
     for factor in FACTORS:
         value = f"'\"' || {factor} || '\"'" if factor == "importance" else f"CAST({factor} AS TEXT)"
@@ -213,16 +213,19 @@ def _reasons_sql() -> str:
             f" || ',\"points\":' || CAST(p_{factor} AS TEXT) || '}}' END"
         )
         parts.append(f"COALESCE(',' || {element}, '')")
-    text = "'[' || SUBSTR(" + " || ".join(parts) + ", 2) || ']'"
+    joined = " || ".join(parts)
+    text = f"CASE WHEN {total} = 0 THEN '[]' ELSE '[' || SUBSTR({joined}, 2) || ']' END"
     return f"CAST({text} AS jsonb)" if connection.vendor == "postgresql" else text
 
 
-def assessment_insert_sql(rules: RiskRules, features: str) -> str:
-    """INSERT … SELECT of the assessments of the customers in [%(lo)s, %(hi)s) of the table
-    `features` (the rows of risk_selectors.feature_sql); parameters: scan, now, lo, hi.
+def assessment_insert_sql(rules: RiskRules) -> str:
+    """INSERT … SELECT of the assessments of the active customers with id in [%(lo)s, %(hi)s):
+    the features (risk_selectors.feature_sql), then the points, score, level, rise and
+    reasons; parameters: scan, now, lo, hi and Windows.params().
 
     The points are computed once per row (a materialized CTE): inlined, every use of a
-    factor's points would compute its CASE again.
+    factor's points would compute its CASE again. A customer without points gets `[]`
+    without building the reasons.
     """
     total = " + ".join(f"p_{factor}" for factor in FACTORS)
     points = ",\n           ".join(f"{_points_sql(f, rules)} AS p_{f}" for f in FACTORS)
@@ -233,25 +236,26 @@ def assessment_insert_sql(rules: RiskRules, features: str) -> str:
 INSERT INTO {RiskAssessment._meta.db_table}
     (scan_id, customer_id, scanned_at, score, level, previous_level, override_level, rose,
      reasons)
-WITH p AS MATERIALIZED (
+{feature_sql()},
+p AS MATERIALIZED (
     SELECT f.*,
            {points}
-    FROM {features} f
-    WHERE f.customer_id >= %(lo)s AND f.customer_id < %(hi)s
+    FROM f
 ),
 s AS (
-    SELECT p.*, CASE WHEN {total} > 100 THEN 100 ELSE {total} END AS score FROM p
+    SELECT p.*, {total} AS points FROM p
 ),
 l AS (
     SELECT s.*,
-           CASE WHEN score >= {t["critical"]} THEN 'critical'
-                WHEN score >= {t["high"]} THEN 'high'
-                WHEN score >= {t["medium"]} THEN 'medium'
+           CASE WHEN points > 100 THEN 100 ELSE points END AS score,
+           CASE WHEN points >= {t["critical"]} THEN 'critical'
+                WHEN points >= {t["high"]} THEN 'high'
+                WHEN points >= {t["medium"]} THEN 'medium'
                 ELSE 'low' END AS level
     FROM s
 )
 SELECT %(scan)s, customer_id, %(now)s, score, level, previous_level, override_level,
        CASE WHEN {shown} IN ({alert}) AND {_rank_sql(shown)} > {_rank_sql("previous_level")}
             THEN TRUE ELSE FALSE END,
-       {_reasons_sql()}
+       {_reasons_sql("points")}
 FROM l"""

@@ -180,31 +180,6 @@ f AS (
 )"""
 
 
-FEATURES_TABLE = "risk_scan_features"
-
-
-def features_table_sql() -> tuple[str, str, str]:
-    """The statements that (re)build the scan's temporary table of features: every active
-    customer with id in [%(lo)s, %(hi)s), one row each, with an index on customer_id.
-
-    CREATE TABLE … AS may run in parallel on PostgreSQL (an INSERT … SELECT may not), so the
-    heavy read is done once, at the speed of the floor; the slices then read this table.
-    """
-    if connection.vendor == "postgresql":
-        drop = f"DROP TABLE IF EXISTS pg_temp.{FEATURES_TABLE}"
-        index = f"CREATE INDEX {FEATURES_TABLE}_customer ON {FEATURES_TABLE} (customer_id)"
-    else:
-        drop = f"DROP TABLE IF EXISTS temp.{FEATURES_TABLE}"
-        index = f"CREATE INDEX temp.{FEATURES_TABLE}_customer ON {FEATURES_TABLE} (customer_id)"
-    create = f"CREATE TEMP TABLE {FEATURES_TABLE} AS {feature_sql()}\nSELECT * FROM f"
-    return drop, create, index
-
-
-def drop_features_table_sql() -> str:
-    schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
-    return f"DROP TABLE IF EXISTS {schema}.{FEATURES_TABLE}"
-
-
 def floor_sql() -> str:
     """The benchmark's floor: every feature of every active customer, read-only, in one
     statement (aggregated so that the client receives one row)."""

@@ -296,8 +296,10 @@ RISK_FACTOR_BANDS = {
 # Points for an important customer (重要电力用户) with past-due arrears: disconnection, the last
 # resort of collection, is restricted for them.
 RISK_IMPORTANCE_POINTS = {"special": 5, "level1": 5, "level2": 3, "temporary": 3}
-# The scan runs over this many slices of the customer id range (progress is reported per slice).
-RISK_SCAN_SLICES = 10
+# The scan runs over this many slices of the customer id range (progress is reported per
+# slice), on up to RISK_SCAN_WORKERS database connections at once (PostgreSQL only).
+RISK_SCAN_SLICES = 20
+RISK_SCAN_WORKERS = int(env("RISK_SCAN_WORKERS", "2"))
 # A running scan without a sign of life for this long is taken to be dead; a queued one never
 # picked up for this long is given up. Either may then be replaced by a new scan.
 RISK_SCAN_STALE_AFTER = timedelta(minutes=15)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -46,22 +47,31 @@ MIB = 1024 * 1024
 
 
 class StatementCounter:
-    """Counts the SQL statements this connection executes (without keeping their text)."""
+    """Counts the SQL statements run on every connection, the scan's worker threads'
+    included (without keeping their text)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self._lock = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
-        self.count += 1
+        with self._lock:
+            self.count += 1
         return execute(sql, params, many, context)
 
+    def _install(self, sender, connection, **kwargs) -> None:
+        if self not in connection.execute_wrappers:
+            connection.execute_wrappers.append(self)
+
     def __enter__(self) -> StatementCounter:
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
+        self._install(None, connection)
+        connection_created.connect(self._install)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._wrapper.__exit__(*exc)
+        connection_created.disconnect(self._install)
+        if self in connection.execute_wrappers:
+            connection.execute_wrappers.remove(self)
 
 
 class RssSampler(threading.Thread):
