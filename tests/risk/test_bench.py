@@ -6,7 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Sum
+from django.utils import timezone
 
+from accounts_manager.models import FollowUp
 from billing.models import Bill, Disconnection, Payment, PaymentPromise, RiskScan
 from customers.models import Customer
 
@@ -55,6 +57,13 @@ def test_seed_bench_builds_the_same_realistic_data_every_time():
 
 def test_bench_risk_reports_every_size_and_agrees_with_the_naive_loop():
     seed(customers=200, months=12)
+    kept = FollowUp.objects.create(
+        customer=Customer.objects.first(),
+        kind="risk",
+        source="risk:manual",
+        summary="x",
+        due_at=timezone.now(),
+    )
     out = io.StringIO()
 
     call_command(
@@ -74,3 +83,6 @@ def test_bench_risk_reports_every_size_and_agrees_with_the_naive_loop():
     assert "PostgreSQL" in report
     assert Customer.objects.active().count() == 200  # the statuses were restored
     assert not RiskScan.objects.exists()  # and what the runs wrote was removed
+    assert list(FollowUp.objects.filter(kind="risk").values_list("pk", "status")) == [
+        (kept.pk, "open")
+    ]

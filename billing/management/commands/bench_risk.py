@@ -15,8 +15,9 @@ others are suspended for the run and restored at the end) it measures:
 - peak memory: the process's resident set size (RSS) sampled every 5 ms with psutil during
   the scan, and its growth over the RSS before the scan.
 
-PostgreSQL only. It writes scans and assessments into the database it runs on, so it refuses a
-database whose name does not contain "bench" unless --force is given.
+PostgreSQL only. It changes the database it runs on while it runs (statuses, levels, scans,
+follow-ups) and puts it back at the end, so it refuses a database whose name does not contain
+"bench" unless --force is given. Do not run it while another benchmark uses the database.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from billing.risk_selectors import Windows, active_id_range, customer_features, 
 from customers.models import Customer
 
 BACKUP = "bench_risk_status_backup"
+FOLLOWUP_BACKUP = "bench_risk_followup_backup"
 MIB = 1024 * 1024
 
 
@@ -153,6 +155,7 @@ class Command(BaseCommand):
         if RiskScan.objects.active().exists():
             raise CommandError("A risk scan is queued or running; wait for it to finish.")
         self._restore()  # a previous run that was interrupted
+        self._reopen_followups()
         self._backup()
         results = []
         last_scan = RiskScan.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -167,6 +170,7 @@ class Command(BaseCommand):
         finally:
             self._restore()
             self._clean_up(last_scan, started_at)
+            self._reopen_followups()
         self._report(results, markdown)
 
     # --- the runs ----------------------------------------------------------------------------
@@ -264,6 +268,34 @@ class Command(BaseCommand):
                 f"row_number() OVER (PARTITION BY status = 'active' ORDER BY id) AS rank "
                 f"FROM {table}"
             )
+        # Open risk follow-ups would keep the first scan from opening its own: they are set
+        # aside for the run and reopened afterwards.
+        from accounts_manager.models import FollowUp
+
+        followups = FollowUp._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE {FOLLOWUP_BACKUP} AS SELECT id FROM {followups} "
+                f"WHERE kind = 'risk' AND status = 'open'"
+            )
+            cursor.execute(
+                f"UPDATE {followups} SET status = 'cancelled' "
+                f"WHERE id IN (SELECT id FROM {FOLLOWUP_BACKUP})"
+            )
+
+    def _reopen_followups(self) -> None:
+        from accounts_manager.models import FollowUp
+
+        followups = FollowUp._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [FOLLOWUP_BACKUP])
+            if cursor.fetchone()[0] is None:
+                return
+            cursor.execute(
+                f"UPDATE {followups} SET status = 'open' "
+                f"WHERE id IN (SELECT id FROM {FOLLOWUP_BACKUP})"
+            )
+            cursor.execute(f"DROP TABLE {FOLLOWUP_BACKUP}")
 
     def _activate(self, size: int) -> None:
         """The first `size` active customers stay active; the other active ones are
@@ -281,7 +313,8 @@ WHERE b.id = c.id AND b.status = 'active'
             cursor.execute(f"VACUUM ANALYZE {table}")
 
     def _forget_levels(self) -> None:
-        """As before any scan: no level, no open risk follow-up."""
+        """As before any scan: no level, no open risk follow-up (the ones there before the
+        run are set aside by _backup)."""
         from accounts_manager.models import FollowUp
 
         table = Customer._meta.db_table
