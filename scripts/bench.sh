@@ -37,11 +37,10 @@ PY
 create_db "$BENCH_DATABASE_URL"
 create_db "$OUTAGE_DATABASE_URL"
 $PY manage.py migrate --noinput -v 0
-if [ "$($PY manage.py shell -c 'from customers.models import Customer; print(Customer.objects.exists())')" = "False" ]; then
-  $PY manage.py seed_bench --customers "${BENCH_CUSTOMERS:-200000}" --months "${BENCH_MONTHS:-24}"
-fi
+$PY manage.py seed_bench --customers "${BENCH_CUSTOMERS:-200000}" --months "${BENCH_MONTHS:-24}" \
+  --if-missing
 echo "== Arrears-risk scan =="
-$PY manage.py bench_risk --markdown
+$PY manage.py bench_risk --sizes 10000,50000,200000 --naive-sample 2000 --markdown
 echo "== Dashboard =="
 if [ "$($PY manage.py shell -c 'from accounts_manager.models import Visit; print(Visit.objects.exists())')" = "False" ]; then
   $PY manage.py bench_dashboard --prepare
