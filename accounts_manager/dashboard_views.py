@@ -26,10 +26,10 @@ from accounts_manager import dashboard, performance
 from accounts_manager.dashboard_forms import DashboardFilterForm, PeriodForm, SnapshotForm
 from accounts_manager.dashboard_tasks import refresh_dashboard_summary
 from accounts_manager.querysets import visible_managers
-from accounts_manager.views import PAGE_ROLES, SUPERVISOR_ROLES, roles_required
+from accounts_manager.views import PAGE_ROLES, SUPERVISOR_ROLES
 from billing.selectors import AGING_BUCKETS
 from common.errors import DomainError
-from common.roles import role_of
+from common.roles import role_of, roles_required
 from complaints.models import Category, Status
 from customers.models import RiskLevel
 from outages.models import OutageKind, OutageStatus

@@ -6,8 +6,6 @@ pages (403 with a pointer to the API docs).
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -32,7 +30,7 @@ from accounts_manager.forms import (
 from accounts_manager.models import Assignment, FollowUp, FollowUpKind, FollowUpStatus, Notice
 from accounts_manager.querysets import visible_managers
 from common.errors import DomainError
-from common.roles import Role, role_of
+from common.roles import Role, role_of, roles_required
 from customers.models import Customer
 
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
@@ -52,21 +50,6 @@ KIND_ICONS = {
     FollowUpKind.VISIT: "bi-geo-alt",
     FollowUpKind.OTHER: "bi-check2-square",
 }
-
-
-def roles_required(roles):
-    """Only users holding one of `roles` may open the view (others get a 403)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if role_of(request.user) not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _next_url(request, default: str) -> str:

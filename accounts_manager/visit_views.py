@@ -19,10 +19,10 @@ from accounts_manager.dashboard_forms import VisitForm, VisitPlanFilterForm
 from accounts_manager.dashboard_tasks import generate_visit_plans
 from accounts_manager.forms import attach_domain_error
 from accounts_manager.models import User
-from accounts_manager.views import PAGE_ROLES, QUEUE_WRITERS, SUPERVISOR_ROLES, roles_required
+from accounts_manager.views import PAGE_ROLES, QUEUE_WRITERS, SUPERVISOR_ROLES
 from accounts_manager.visit_models import VisitPlanStatus
 from common.errors import DomainError
-from common.roles import role_of
+from common.roles import role_of, roles_required
 from customers.models import Customer, Importance
 
 PAGE_SIZE = 25

@@ -7,10 +7,7 @@ Views parse input, call billing.risk and render; customers are looked up through
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,7 +29,7 @@ from billing.risk_selectors import (
     scan_risers,
 )
 from common.errors import DomainError
-from common.roles import Role, role_of
+from common.roles import Role, role_of, roles_required
 from customers.models import Customer, RiskLevel
 
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
@@ -41,19 +38,6 @@ SCAN_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 OVERRIDE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
 PAGE_SIZE = 25
 HISTORY_POINTS = 60
-
-
-def roles_required(roles):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if role_of(request.user) not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _visible_customer(request, pk: int) -> Customer:

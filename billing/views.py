@@ -7,8 +7,6 @@ Views parse input, call one service and render; every customer is looked up thro
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -63,7 +61,7 @@ from billing.selectors import (
     customer_account,
 )
 from common.errors import DomainError
-from common.roles import Role, role_of
+from common.roles import Role, role_of, roles_required
 from customers.models import Customer
 
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
@@ -81,23 +79,6 @@ AGING_LABELS = {
     "61_90": gettext_lazy("61–90 days"),
     "over_90": gettext_lazy("Over 90 days"),
 }
-
-
-def roles_required(roles):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                from django.contrib.auth.views import redirect_to_login
-
-                return redirect_to_login(request.get_full_path())
-            if role_of(request.user) not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def visible_customer(request, pk: int) -> Customer:

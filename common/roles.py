@@ -1,5 +1,8 @@
 """Roles are Django groups; administrators are superusers. One place decides who is what."""
 
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -76,3 +79,23 @@ def stored_role(user) -> Role | None:
         return Role.ADMIN
     names = {group.name for group in user.groups.all()}
     return next((role for role in GROUP_ROLES if role.value in names), None)
+
+
+def roles_required(roles):
+    """A page only users holding one of `roles` may open: others get a 403, anonymous users
+    the login page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if role_of(request.user) not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

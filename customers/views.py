@@ -6,10 +6,8 @@ Customer.objects.visible_to(user), so another manager's customer is a 404.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import CharField, OuterRef, Subquery, Value
@@ -25,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from accounts_manager.forms import AssignForm
 from accounts_manager.models import Assignment
 from common.errors import DomainError
-from common.roles import Role, role_of
+from common.roles import Role, role_of, roles_required
 from customers import services
 from customers.forms import (
     ContactForm,
@@ -45,21 +43,6 @@ PAGE_SIZE = 25
 CONFLICT = gettext_lazy(
     "This change conflicts with another one made at the same time. Please try again."
 )
-
-
-def roles_required(roles):
-    """Only users holding one of `roles` may open the view (others get a 403)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if role_of(request.user) not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def visible_customer(request, pk: int) -> Customer:
