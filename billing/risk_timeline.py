@@ -1,21 +1,13 @@
 """Timeline providers of the arrears-risk scan: changes of the level shown, and overrides."""
 
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import RiskAssessment, RiskOverride
 from billing.risk_selectors import shown_level
 from customers.models import RiskLevel
-from customers.timeline import ref, register, text
-
-
-def _level_label(field) -> Case:
-    return Case(
-        *[When(**{field: value}, then=text(label)) for value, label in RiskLevel.choices],
-        default=text("—"),
-        output_field=CharField(),
-    )
+from customers.timeline import choice_label, ref, register, text
 
 
 @register("risk", _("Arrears risk"))
@@ -31,9 +23,9 @@ def level_changes(customer):
             tl_kind=text("risk"),
             tl_summary=Concat(
                 text(_("Risk level ")),
-                _level_label("previous_level"),
+                choice_label("previous_level", RiskLevel.choices, default="—"),
                 Value(" → "),
-                _level_label("shown"),
+                choice_label("shown", RiskLevel.choices, default="—"),
                 text(_(", score ")),
                 Cast("score", output_field=CharField()),
                 output_field=CharField(),
@@ -50,7 +42,7 @@ def overrides(customer):
         tl_kind=text("risk"),
         tl_summary=Concat(
             text(_("Risk level overridden to ")),
-            _level_label("level"),
+            choice_label("level", RiskLevel.choices, default="—"),
             text(_(" until ")),
             Cast(TruncDate("expires_at"), output_field=CharField()),
             Value(" · "),

@@ -15,16 +15,7 @@ from billing.models import (
     PaymentPromise,
     PromiseStatus,
 )
-from customers.timeline import ref, register, text
-
-
-def _label(field: str, choices) -> Case:
-    """A choice field's translated label, as SQL."""
-    return Case(
-        *[When(**{field: value}, then=text(label)) for value, label in choices],
-        default=F(field),
-        output_field=CharField(),
-    )
+from customers.timeline import choice_label, ref, register, text
 
 
 def _money(field: str):
@@ -58,7 +49,7 @@ def payments(customer):
             text(_("Payment ")),
             _money("amount"),
             text(" · "),
-            _label("channel", PaymentChannel.choices),
+            choice_label("channel", PaymentChannel.choices),
             text(" "),
             F("reference"),
             Case(
@@ -78,7 +69,7 @@ def actions(customer):
         tl_at=F("at"),
         tl_kind=text("collection"),
         tl_summary=Concat(
-            _label("kind", ActionKind.choices),
+            choice_label("kind", ActionKind.choices),
             text(" · "),
             F("outcome"),
             output_field=CharField(),
@@ -98,7 +89,7 @@ def promises(customer):
             text(_(" by ")),
             Cast("due_date", output_field=CharField()),
             text(" · "),
-            _label("status", PromiseStatus.choices),
+            choice_label("status", PromiseStatus.choices),
             output_field=CharField(),
         ),
         tl_ref=ref("promise"),
@@ -112,7 +103,7 @@ def disconnections(customer):
         tl_kind=text("disconnection"),
         tl_summary=Concat(
             text(_("Disconnection for arrears: ")),
-            _label("to_status", DisconnectionStatus.choices),
+            choice_label("to_status", DisconnectionStatus.choices),
             text(" "),
             F("note"),
             output_field=CharField(),

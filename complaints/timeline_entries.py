@@ -1,20 +1,11 @@
 """Timeline providers of the complaints part: tickets received and their status changes."""
 
-from django.db.models import Case, CharField, F, When
+from django.db.models import CharField, F
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, ComplaintEvent, EventKind, Status
-from customers.timeline import ref, register, text
-
-
-def _label_of(field: str, choices) -> Case:
-    """The translated label of a choice field, in SQL (so the timeline stays one query)."""
-    return Case(
-        *[When(**{field: value}, then=text(label)) for value, label in choices.choices],
-        default=F(field),
-        output_field=CharField(),
-    )
+from customers.timeline import choice_label, ref, register, text
 
 
 @register("complaint", _("Complaints"))
@@ -26,9 +17,9 @@ def complaints_received(customer):
             text(_("Complaint ")),
             F("ticket_no"),
             text(" · "),
-            _label_of("category", Category),
+            choice_label("category", Category.choices),
             text(" · "),
-            _label_of("status", Status),
+            choice_label("status", Status.choices),
             output_field=CharField(),
         ),
         tl_ref=ref("complaint"),
@@ -55,7 +46,7 @@ def complaint_events(customer):
             text(_("Complaint ")),
             F("complaint__ticket_no"),
             text(" · "),
-            _label_of("kind", EventKind),
+            choice_label("kind", EventKind.choices),
             output_field=CharField(),
         ),
         tl_ref=ref("complaint-event"),

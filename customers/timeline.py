@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import CharField, QuerySet, Value
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
 TIMELINE_FIELDS = ("tl_at", "tl_kind", "tl_summary", "tl_ref")
@@ -52,6 +52,19 @@ def ref(prefix: str, field: str = "pk"):
 
 def text(value) -> Value:
     return Value(str(value), output_field=CharField())
+
+
+def choice_label(field: str, choices, *, default=None) -> Case:
+    """The translated label of a choice field, in SQL, so the timeline stays one query.
+
+    `choices` is a list of (value, label) pairs; a value without a label shows as itself, or
+    as `default` when given.
+    """
+    return Case(
+        *[When(**{field: value}, then=text(label)) for value, label in choices],
+        default=F(field) if default is None else text(default),
+        output_field=CharField(),
+    )
 
 
 def customer_timeline(customer, *, kinds: Iterable[str] | None = None) -> QuerySet:

@@ -1,11 +1,11 @@
 """Timeline providers of the outages part: outages that hit a customer, and notices sent."""
 
-from django.db.models import Case, CharField, F, When
+from django.db.models import CharField, F
 from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel
-from customers.timeline import ref, register, text
+from customers.timeline import choice_label, ref, register, text
 from outages.models import (
     ImpactLevel,
     Notification,
@@ -13,15 +13,6 @@ from outages.models import (
     NotificationStatus,
     OutageImpact,
 )
-
-
-def label(field: str, choices) -> Case:
-    """The translated label of a choice field, in SQL."""
-    return Case(
-        *(When(**{field: value}, then=text(name)) for value, name in choices),
-        default=F(field),
-        output_field=CharField(),
-    )
 
 
 @register("outage", _("Outages"))
@@ -35,7 +26,7 @@ def outage_impacts(customer):
             text(" · "),
             F("outage__reason"),
             text(" · "),
-            label("impact", ImpactLevel.choices),
+            choice_label("impact", ImpactLevel.choices),
             output_field=CharField(),
         ),
         tl_ref=ref("outage", "outage_id"),
@@ -50,13 +41,13 @@ def outage_notices(customer):
         tl_summary=Concat(
             F("outage__reference"),
             text(" · "),
-            label("kind", NotificationKind.choices),
+            choice_label("kind", NotificationKind.choices),
             text(" → "),
             F("contact__name"),
             text(" ("),
-            label("channel", Channel.choices),
+            choice_label("channel", Channel.choices),
             text(") · "),
-            label("status", NotificationStatus.choices),
+            choice_label("status", NotificationStatus.choices),
             output_field=CharField(),
         ),
         tl_ref=ref("outage-notice"),
