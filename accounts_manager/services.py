@@ -190,8 +190,9 @@ def assign_customer(
 ) -> Assignment:
     """Give `customer` to `manager` from `start`.
 
-    The open assignment, if any, ends the day before `start`; the customer's open follow-ups
-    move to the new manager. The customer row is locked so two reassignments serialise.
+    The open assignment, if any, ends the day before `start`; the customer's open follow-ups,
+    and its open complaint tickets the previous manager held, move to the new manager. The
+    customer row is locked so two reassignments serialise.
     """
     from customers.models import Customer
 
@@ -224,6 +225,15 @@ def assign_customer(
     FollowUp.objects.open().filter(customer=customer).exclude(manager=manager).update(
         manager=manager, updated_at=timezone.now()
     )
+    if current is not None:
+        from complaints.services import move_open_complaints
+
+        move_open_complaints(
+            from_user=current.manager,
+            to_user=manager,
+            acting_user=acting_user,
+            customer=customer,
+        )
     return assignment
 
 

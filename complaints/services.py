@@ -193,19 +193,20 @@ def assign_complaint(
 
 
 @transaction.atomic
-def move_open_complaints(*, from_user, to_user, acting_user=None, note: str = "") -> int:
-    """Hand every open ticket assigned to `from_user` to `to_user` (portfolio handover).
+def move_open_complaints(
+    *, from_user, to_user, acting_user=None, note: str = "", customer=None
+) -> int:
+    """Hand every open ticket assigned to `from_user` to `to_user` (portfolio handover), or
+    only those of `customer` (one customer reassigned).
 
     Each moved ticket gets an `assigned` event and its deadline follow-ups move along; the new
     assignee gets one notice. Returns the number of tickets moved.
     """
     check_assignee(to_user)
-    tickets = list(
-        Complaint.objects.select_for_update()
-        .filter(assignee=from_user)
-        .exclude(status=Status.CLOSED)
-        .order_by("pk")
-    )
+    open_tickets = Complaint.objects.filter(assignee=from_user).exclude(status=Status.CLOSED)
+    if customer is not None:
+        open_tickets = open_tickets.filter(customer=customer)
+    tickets = list(open_tickets.select_for_update().order_by("pk"))
     if not tickets:
         return 0
     now = timezone.now()

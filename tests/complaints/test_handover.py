@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from accounts_manager.services import handover_portfolio
+from accounts_manager.services import assign_customer, handover_portfolio
 from complaints.models import Complaint
 from tests.factories import AssignmentFactory
 
@@ -24,3 +24,19 @@ def test_handover_moves_open_tickets_to_the_new_manager(
 
     assert Complaint.objects.get(pk=open_ticket.pk).assignee == mgr_b
     assert Complaint.objects.get(pk=closed_ticket.pk).assignee == closed_ticket.assignee
+
+
+def test_reassigning_one_customer_moves_only_its_open_tickets(
+    register, customer_for, mgr_a, mgr_b, sup_east
+):
+    moving = customer_for(None)
+    staying = customer_for(None)
+    for customer in (moving, staying):
+        AssignmentFactory(customer=customer, manager=mgr_a, start=dt.date(2025, 1, 1))
+    moving_ticket = register(moving)
+    staying_ticket = register(staying)
+
+    assign_customer(moving, manager=mgr_b, start=dt.date(2025, 7, 1), acting_user=sup_east)
+
+    assert Complaint.objects.get(pk=moving_ticket.pk).assignee == mgr_b
+    assert Complaint.objects.get(pk=staying_ticket.pk).assignee == mgr_a
