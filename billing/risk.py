@@ -25,12 +25,23 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import BigIntegerField, CharField, Count, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -104,8 +115,9 @@ def request_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -
     return scan
 
 
-def _claim(scan_id: int, now: dt.datetime) -> bool:
-    """Take the scan for this worker: a queued one, or a running one whose worker died."""
+def _claim(scan_id: int, now: dt.datetime, total: int) -> bool:
+    """Take the scan for this worker: a queued one, or a running one whose worker died.
+    `total` is the number of customers to score (for the progress)."""
     claimable = Q(status=RiskScanStatus.QUEUED) | Q(
         status=RiskScanStatus.RUNNING, heartbeat_at__lt=now - settings.RISK_SCAN_STALE_AFTER
     )
@@ -115,6 +127,7 @@ def _claim(scan_id: int, now: dt.datetime) -> bool:
             started_at=now,
             heartbeat_at=now,
             as_of=timezone.localdate(now),
+            customers_total=total,
             customers_scanned=0,
             error="",
         )
@@ -131,11 +144,12 @@ def run_risk_scan(scan_id: int) -> RiskScan | None:
     """Run a queued scan to the end (see the module's docstring). Returns None when the scan
     is not there to run (already taken by another worker, done or failed)."""
     now = timezone.now()
-    if not _claim(scan_id, now):
+    total, lo, hi = active_id_range()
+    if not _claim(scan_id, now, total):
         logger.info("risk scan %s: not claimable, skipped", scan_id)
         return None
     try:
-        _scan(scan_id, now)
+        _scan(scan_id, now, lo, hi)
     except ScanLost:
         logger.warning("risk scan %s was given up while running; its results are dropped", scan_id)
         RiskAssessment.objects.filter(scan_id=scan_id).delete()
@@ -156,13 +170,26 @@ def _heartbeat(scan_id: int, **fields) -> None:
         raise ScanLost(scan_id)
 
 
-def _scan(scan_id: int, now: dt.datetime) -> None:
+@dataclass
+class Tally:
+    """What the slices wrote: customers scored, risers, and customers per shown level."""
+
+    scored: int = 0
+    risers: int = 0
+    levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVEL_ORDER, 0))
+
+    def add(self, scored: int, risers: int, *levels: int) -> None:
+        self.scored += scored
+        self.risers += risers
+        for level, count in zip(LEVEL_ORDER, levels, strict=True):
+            self.levels[level] += count
+
+
+def _scan(scan_id: int, now: dt.datetime, lo: int, hi: int) -> None:
     rules = RiskRules.from_settings()
     # Left over by a worker that died mid-scan (the scan is being run again).
     RiskAssessment.objects.filter(scan_id=scan_id).delete()
     expire_risk_overrides(now=now)
-    total, lo, hi = active_id_range()
-    _heartbeat(scan_id, customers_total=total)
     windows = Windows(as_of=timezone.localdate(now), now=now)
     params = {
         **windows.params(),
@@ -170,29 +197,38 @@ def _scan(scan_id: int, now: dt.datetime) -> None:
         "now": connection.ops.adapt_datetimefield_value(now),
     }
     started = time.perf_counter()
-    scanned = _score_slices(
-        scan_id, assessment_insert_sql(rules), params, _slices(lo, hi, settings.RISK_SCAN_SLICES)
-    )
+    tally = _score_slices(scan_id, rules, params, _slices(lo, hi, settings.RISK_SCAN_SLICES))
     scored = time.perf_counter()
-    _publish(scan_id, now)
+    _publish(scan_id, now, tally)
     published = time.perf_counter()
     _prune_history(now)
     logger.info(
         "risk scan %s: %d customers scored in %.2f s, published in %.2f s, pruned in %.2f s",
         scan_id,
-        scanned,
+        tally.scored,
         scored - started,
         published - scored,
         time.perf_counter() - published,
     )
 
 
-def _run_slice(sql: str, params: dict) -> int:
+def _run_slice(sql: str, params: dict) -> tuple[int, ...]:
     """One slice in its own transaction (a savepoint inside a caller's transaction, so that a
-    failure leaves the connection usable for recording it). Returns the rows written."""
+    failure leaves the connection usable for recording it).
+
+    On PostgreSQL the statement also records the progress and the heartbeat, and returns the
+    slice's tally (see assessment_insert_sql); a scan given up meanwhile returns no row, and
+    the slice is rolled back (ScanLost). Elsewhere it returns the rows written."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        cursor.execute(
+            sql, {**params, "beat": connection.ops.adapt_datetimefield_value(timezone.now())}
+        )
+        if connection.vendor != "postgresql":
+            return (max(cursor.rowcount, 0),)
+        row = cursor.fetchone()
+        if row is None:
+            raise ScanLost(params["scan"])
+        return tuple(row)
 
 
 def _parallel_workers() -> int:
@@ -204,51 +240,78 @@ def _parallel_workers() -> int:
     return max(1, int(settings.RISK_SCAN_WORKERS))
 
 
-def _score_slices(scan_id: int, sql: str, params: dict, slices: list[tuple[int, int]]) -> int:
-    """Run the slices, on several connections at once when allowed; the heartbeat and the
-    progress are written by this thread after each slice. Returns the customers scored."""
+def _score_slices(scan_id: int, rules: RiskRules, params: dict, slices) -> Tally:
+    """Run the slices, on several connections at once when allowed, and return their tally.
+    On PostgreSQL each slice records its own progress and tally; on SQLite this thread writes
+    the heartbeat and the progress after each slice, and counts the levels at the end."""
+    progress = connection.vendor == "postgresql"
+    sql = assessment_insert_sql(rules, progress=progress)
     workers = min(_parallel_workers(), len(slices))
-    scanned = 0
-    if workers == 1:
+    tally = Tally()
+    if not progress:
         for start, end in slices:
-            scanned += _run_slice(sql, {**params, "lo": start, "hi": end})
-            _heartbeat(scan_id, customers_scanned=scanned)
-        return scanned
+            (written,) = _run_slice(sql, {**params, "lo": start, "hi": end})
+            tally.scored += written
+            _heartbeat(scan_id, customers_scanned=tally.scored)
+        return _count_levels(scan_id)
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for bounds in slices:
         todo.put(bounds)
-    done: queue.SimpleQueue = queue.SimpleQueue()
+    results: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
 
     def work() -> None:
+        while not stop.is_set():
+            try:
+                start, end = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results.put(_run_slice(sql, {**params, "lo": start, "hi": end}))
+            except BaseException as exc:  # the others stop; the caller fails the scan
+                stop.set()
+                results.put(exc)
+                return
+
+    def helper() -> None:
         try:
-            while not stop.is_set():
-                try:
-                    start, end = todo.get_nowait()
-                except queue.Empty:
-                    return
-                done.put(_run_slice(sql, {**params, "lo": start, "hi": end}))
-        except BaseException as exc:  # handed to the main thread, which fails the scan
-            stop.set()
-            done.put(exc)
+            work()
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=work, name=f"risk-scan-{i}") for i in range(workers)]
+    # This thread scores slices too, on its connection (open and warm); each helper opens
+    # one connection of its own.
+    threads = [threading.Thread(target=helper, name=f"risk-scan-{i}") for i in range(workers - 1)]
     for thread in threads:
         thread.start()
     try:
-        for _ in slices:
-            result = done.get()
-            if isinstance(result, BaseException):
-                raise result
-            scanned += result
-            _heartbeat(scan_id, customers_scanned=scanned)
+        work()
     finally:
-        stop.set()
         for thread in threads:
             thread.join()
-    return scanned
+    while not results.empty():
+        result = results.get()
+        if isinstance(result, BaseException):
+            raise result
+        tally.add(*result)
+    return tally
+
+
+def _count_levels(scan_id: int) -> Tally:
+    """The tally of a scan's rows, read back (where the slices cannot return it)."""
+    tally = Tally()
+    rows = (
+        RiskAssessment.objects.filter(scan_id=scan_id)
+        .annotate(shown=shown_level())
+        .order_by()
+        .values_list("shown")
+        .annotate(n=Count("pk"), risers=Count("pk", filter=Q(rose=True)))
+    )
+    for shown, n, risers in rows:
+        tally.scored += n
+        tally.risers += risers
+        tally.levels[shown] = n
+    return tally
 
 
 # --- publishing a scan's results -------------------------------------------------------------
@@ -328,7 +391,12 @@ def _close_fallen_followups(scan_id: int, now: dt.datetime) -> int:
 
 def _copy_levels_to_customers(scan_id: int, now: dt.datetime) -> None:
     """Customer.risk_level (the override in force, else the computed level) and risk_score,
-    written only where they change."""
+    written only where they change.
+
+    Only the rows whose result differed from the customer when scored (`changed`, found by a
+    partial index) are read. An override set or ended while the scan ran wrote the customer
+    itself, so an unchanged row has nothing to add; a changed row shows the override in
+    force now, not the one the slice saw."""
     customer = Customer._meta.db_table
     sql = f"""
 UPDATE {customer} SET risk_level = n.shown, risk_score = n.score
@@ -337,7 +405,7 @@ FROM (
     FROM {RiskAssessment._meta.db_table} a
     LEFT JOIN {RiskOverride._meta.db_table} o
            ON o.customer_id = a.customer_id AND o.ended_at IS NULL AND o.expires_at > %(now)s
-    WHERE a.scan_id = %(scan)s
+    WHERE a.scan_id = %(scan)s AND a.changed
 ) n
 WHERE {customer}.id = n.customer_id
   AND ({customer}.risk_level IS NULL OR {customer}.risk_score IS NULL
@@ -346,28 +414,23 @@ WHERE {customer}.id = n.customer_id
         cursor.execute(sql, {"now": connection.ops.adapt_datetimefield_value(now), "scan": scan_id})
 
 
-def _publish(scan_id: int, now: dt.datetime) -> None:
+def _publish(scan_id: int, now: dt.datetime, tally: Tally) -> None:
     with transaction.atomic():
         scan = RiskScan.objects.select_for_update().get(pk=scan_id)
         if scan.status != RiskScanStatus.RUNNING:
             raise ScanLost(scan_id)
-        _open_risk_followups(scan_id, now)
+        if tally.risers:
+            _open_risk_followups(scan_id, now)
         _close_fallen_followups(scan_id, now)
         _copy_levels_to_customers(scan_id, now)
-        counts = dict(
-            RiskAssessment.objects.filter(scan_id=scan_id)
-            .annotate(shown=shown_level())
-            .order_by()
-            .values_list("shown")
-            .annotate(n=Count("pk"))
-        )
-        risers = _notify_supervisors_of_risers(scan)
+        if tally.risers:
+            _notify_supervisors_of_risers(scan)
         scan.status = RiskScanStatus.DONE
         scan.finished_at = timezone.now()
         scan.heartbeat_at = scan.finished_at
-        scan.levels = {level: counts.get(level, 0) for level in LEVEL_ORDER}
-        scan.customers_scanned = sum(counts.values())
-        scan.risers = risers
+        scan.levels = tally.levels
+        scan.customers_scanned = tally.scored
+        scan.risers = tally.risers
         scan.save(
             update_fields=[
                 "status",
@@ -381,12 +444,21 @@ def _publish(scan_id: int, now: dt.datetime) -> None:
 
 
 def _prune_history(now: dt.datetime) -> int:
-    """Delete the assessments of scans older than RISK_HISTORY_RETENTION_DAYS."""
+    """Delete the assessments of scans older than RISK_HISTORY_RETENTION_DAYS (the scans stay,
+    with their counts). The old scans are read first, so that the delete goes by the
+    (scan, customer) index whatever the table's statistics say."""
     days = settings.RISK_HISTORY_RETENTION_DAYS
     if days is None:
         return 0
-    old = RiskScan.objects.filter(created_at__lt=now - dt.timedelta(days=days)).values("pk")
-    deleted, _detail = RiskAssessment.objects.filter(scan_id__in=Subquery(old)).delete()
+    old = list(
+        RiskScan.objects.filter(
+            Exists(RiskAssessment.objects.filter(scan_id=OuterRef("pk"))),
+            created_at__lt=now - dt.timedelta(days=days),
+        ).values_list("pk", flat=True)
+    )
+    if not old:
+        return 0
+    deleted, _detail = RiskAssessment.objects.filter(scan_id__in=old).delete()
     return deleted
 
 
@@ -558,26 +630,34 @@ def _supervisor_expression():
     return Coalesce(Subquery(via_manager), Subquery(via_region), output_field=BigIntegerField())
 
 
-def _digests(scan: RiskScan) -> tuple[int, dict[int, _Digest]]:
-    """(number of risers, {supervisor id: digest}) of a scan, reading the risers once and
-    keeping at most DIGEST_LINES lines per supervisor."""
+def _digests(scan: RiskScan) -> dict[int, _Digest]:
+    """{supervisor id: digest} of a scan's risers: the number of each supervisor's risers and
+    the lines of at most DIGEST_LINES of them, highest score first (counted and cut in SQL)."""
+    by_supervisor = {"partition_by": [F("supervisor")]}
     rows = (
         RiskAssessment.objects.filter(scan=scan, rose=True)
-        .annotate(supervisor=_supervisor_expression(), shown=shown_level())
-        .order_by("supervisor", "-score", "customer__account_no")
-        .values_list("supervisor", "customer__account_no", "customer__name", "shown", "score")
+        .annotate(supervisor=_supervisor_expression())
+        .filter(supervisor__isnull=False)
+        .annotate(
+            shown=shown_level(),
+            rank=Window(
+                RowNumber(),
+                order_by=[F("score").desc(), F("customer__account_no")],
+                **by_supervisor,
+            ),
+            risers=Window(Count("pk"), **by_supervisor),
+        )
+        .filter(rank__lte=DIGEST_LINES)
+        .order_by("supervisor", "rank")
+        .values_list(
+            "supervisor", "risers", "customer__account_no", "customer__name", "shown", "score"
+        )
     )
-    total = 0
     digests: dict[int, _Digest] = {}
-    for supervisor, account_no, name, shown, score in rows.iterator(chunk_size=2000):
-        total += 1
-        if supervisor is None:
-            continue
-        digest = digests.setdefault(supervisor, _Digest(lines=[]))
-        digest.count += 1
-        if len(digest.lines) < DIGEST_LINES:
-            digest.lines.append(_riser_line(account_no, name, shown, score))
-    return total, digests
+    for supervisor, risers, account_no, name, shown, score in rows:
+        digest = digests.setdefault(supervisor, _Digest(count=risers, lines=[]))
+        digest.lines.append(_riser_line(account_no, name, shown, score))
+    return digests
 
 
 def _digest_text(digest: _Digest) -> tuple[str, str]:
@@ -592,17 +672,17 @@ def _digest_text(digest: _Digest) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-def _notify_supervisors_of_risers(scan: RiskScan) -> int:
+def _notify_supervisors_of_risers(scan: RiskScan) -> None:
     """One in-app notice per supervisor listing the scan's risers among their customers; an
-    e-mail digest goes to each after the commit. Returns the number of risers."""
+    e-mail digest goes to each after the commit."""
     from django.urls import reverse
 
     from accounts_manager.models import Notice
 
     with translation.override(settings.LANGUAGE_CODE):
-        total, digests = _digests(scan)
+        digests = _digests(scan)
         if not digests:
-            return total
+            return
         link = f"{reverse('risk:overview')}?scan={scan.pk}"
         key = f"risk-scan:{scan.pk}"
         notices = []
@@ -613,7 +693,6 @@ def _notify_supervisors_of_risers(scan: RiskScan) -> int:
             )
     Notice.objects.bulk_create(notices, ignore_conflicts=True)
     transaction.on_commit(lambda: _email_digests(key, link))
-    return total
 
 
 def _email_digests(key: str, link: str) -> None:

@@ -147,8 +147,9 @@ class RiskAssessment(models.Model):
     `level` is what the scan computed; `override_level` the manager's override in force at
     the time (the level shown is the override when there is one); `previous_level` the level
     the customer showed before the scan; `rose` whether the shown level rose into high or
-    critical with this scan. `reasons` lists the factors that gave points, each
-    `{"factor", "value", "points"}`.
+    critical with this scan; `changed` whether the customer's level or score was different
+    before it. `reasons` lists the factors that gave points, each `{"factor", "value",
+    "points"}`.
     """
 
     # No database foreign keys: a scan writes one row per active customer every night, and
@@ -181,6 +182,8 @@ class RiskAssessment(models.Model):
         _("overridden to"), max_length=10, choices=RiskLevel.choices, null=True, blank=True
     )
     rose = models.BooleanField(_("rose to high or critical"), default=False)
+    # Only these rows are copied to the customers when the scan is published.
+    changed = models.BooleanField(_("changed the customer's level or score"), default=False)
     reasons = models.JSONField(_("reasons"), default=list)
 
     objects = RiskAssessmentQuerySet.as_manager()
@@ -199,6 +202,10 @@ class RiskAssessment(models.Model):
             models.Index(fields=["customer", "-scan"], name="riskassessment_customer_idx"),
             # The risers of a scan (few rows): follow-ups, notices, movements.
             models.Index(fields=["scan"], condition=Q(rose=True), name="riskassessment_rose_idx"),
+            # The rows of a scan to copy to the customers (few on an ordinary night).
+            models.Index(
+                fields=["scan"], condition=Q(changed=True), name="riskassessment_changed_idx"
+            ),
         ]
 
     def __str__(self) -> str:

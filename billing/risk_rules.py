@@ -17,8 +17,8 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from billing.models import RiskAssessment
-from billing.risk_models import ALERT_LEVELS, LEVEL_ORDER
+from billing.models import RiskAssessment, RiskScan
+from billing.risk_models import ALERT_LEVELS, LEVEL_ORDER, RiskScanStatus
 from billing.risk_selectors import FACTORS, feature_sql
 from customers.models import Importance, RiskLevel
 
@@ -218,7 +218,7 @@ def _reasons_sql(total: str) -> str:
     return f"CAST({text} AS jsonb)" if connection.vendor == "postgresql" else text
 
 
-def assessment_insert_sql(rules: RiskRules) -> str:
+def assessment_insert_sql(rules: RiskRules, *, progress: bool = False) -> str:
     """INSERT … SELECT of the assessments of the active customers with id in [%(lo)s, %(hi)s):
     the features (risk_selectors.feature_sql), then the points, score, level, rise and
     reasons; parameters: scan, now, lo, hi and Windows.params().
@@ -226,17 +226,19 @@ def assessment_insert_sql(rules: RiskRules) -> str:
     The points are computed once per row (a materialized CTE): inlined, every use of a
     factor's points would compute its CASE again. A customer without points gets `[]`
     without building the reasons.
+
+    With `progress` (PostgreSQL), the same statement also adds the rows it wrote to the
+    scan's `customers_scanned` and sets its heartbeat to %(beat)s, if the scan is still
+    running, and returns the rows written, the risers and the rows per shown level, in
+    LEVEL_ORDER (no row: the scan was given up). A slice is then one statement and one
+    commit.
     """
     total = " + ".join(f"p_{factor}" for factor in FACTORS)
     points = ",\n           ".join(f"{_points_sql(f, rules)} AS p_{f}" for f in FACTORS)
     t = rules.thresholds
     shown = "COALESCE(override_level, level)"
     alert = ", ".join(f"'{level}'" for level in ALERT_LEVELS)
-    return f"""
-INSERT INTO {RiskAssessment._meta.db_table}
-    (scan_id, customer_id, scanned_at, score, level, previous_level, override_level, rose,
-     reasons)
-{feature_sql()},
+    ctes = f"""{feature_sql()},
 p AS MATERIALIZED (
     SELECT f.*,
            {points}
@@ -253,9 +255,33 @@ l AS (
                 WHEN points >= {t["medium"]} THEN 'medium'
                 ELSE 'low' END AS level
     FROM s
-)
+)"""
+    into = f"""INSERT INTO {RiskAssessment._meta.db_table}
+    (scan_id, customer_id, scanned_at, score, level, previous_level, override_level, rose,
+     changed, reasons)"""
+    select = f"""
 SELECT %(scan)s, customer_id, %(now)s, score, level, previous_level, override_level,
        CASE WHEN {shown} IN ({alert}) AND {_rank_sql(shown)} > {_rank_sql("previous_level")}
             THEN TRUE ELSE FALSE END,
+       CASE WHEN previous_level IS NULL OR previous_score IS NULL
+                 OR previous_level <> {shown} OR previous_score <> score
+            THEN TRUE ELSE FALSE END,
        {_reasons_sql("points")}
 FROM l"""
+    if not progress:
+        return f"{into}\n{ctes}\n{select}"
+    counts = ",\n       ".join(
+        f"COUNT(CASE WHEN shown = '{level}' THEN 1 END) AS {level}" for level in LEVEL_ORDER
+    )
+    return f"""{ctes},
+written AS ({into}\n{select}\nRETURNING {shown} AS shown, rose),
+n AS (
+SELECT COUNT(*) AS scored, COUNT(CASE WHEN rose THEN 1 END) AS risers,
+       {counts}
+FROM written
+)
+UPDATE {RiskScan._meta.db_table}
+SET customers_scanned = customers_scanned + n.scored, heartbeat_at = %(beat)s
+FROM n
+WHERE id = %(scan)s AND status = '{RiskScanStatus.RUNNING}'
+RETURNING n.scored, n.risers, {", ".join(f"n.{level}" for level in LEVEL_ORDER)}"""

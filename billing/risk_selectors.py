@@ -100,9 +100,9 @@ def _days_between(later: str, earlier: str) -> str:
 def feature_sql() -> str:
     """`WITH … f AS (…)`: one row per active customer with id in [%(lo)s, %(hi)s).
 
-    Columns of `f`: customer_id, previous_level (the level the customer shows now),
-    override_level (an override in force), and one column per factor in FACTORS — NULL or 0
-    when the factor does not apply. Parameters: lo, hi and Windows.params().
+    Columns of `f`: customer_id, previous_level and previous_score (what the customer shows
+    now), override_level (an override in force), and one column per factor in FACTORS — NULL
+    or 0 when the factor does not apply. Parameters: lo, hi and Windows.params().
     """
     customer = Customer._meta.db_table
     bill = Bill._meta.db_table
@@ -113,7 +113,7 @@ def feature_sql() -> str:
     in_range = "customer_id >= %(lo)s AND customer_id < %(hi)s"
     return f"""
 WITH c AS (
-    SELECT id, importance, risk_level FROM {customer}
+    SELECT id, importance, risk_level, risk_score FROM {customer}
     WHERE status = '{CustomerStatus.ACTIVE}' AND id >= %(lo)s AND id < %(hi)s
 ),
 bl AS (
@@ -160,6 +160,7 @@ ov AS (
 f AS (
     SELECT c.id AS customer_id,
            c.risk_level AS previous_level,
+           c.risk_score AS previous_score,
            ov.level AS override_level,
            CASE WHEN ar.arrears > 0 AND bl.avg_bill > 0
                 THEN ROUND(ar.arrears / bl.avg_bill, 2) END AS arrears_ratio,

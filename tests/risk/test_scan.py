@@ -295,6 +295,119 @@ def test_ending_an_override_shows_the_computed_level_again(customer_for, mgr_a, 
     assert RiskOverride.objects.get().end_reason == "cleared"
 
 
+def test_only_changed_results_are_copied_to_the_customers(customer_for, mgr_a, clock, scan):
+    clock("2025-06-02")
+    steady, rising = customer_for(mgr_a), customer_for(mgr_a)
+    broken(steady, 1)
+    first = scan()
+    broken(rising, 2)
+    clock("2025-06-03")
+
+    second = scan()
+
+    assert RiskAssessment.objects.filter(scan=first, changed=True).count() == 2
+    assert list(
+        RiskAssessment.objects.filter(scan=second, changed=True).values_list("customer", flat=True)
+    ) == [rising.pk]
+    steady.refresh_from_db()
+    rising.refresh_from_db()
+    assert (steady.risk_level, steady.risk_score) == ("medium", 30)
+    assert (rising.risk_level, rising.risk_score) == ("high", 60)
+
+
+def test_an_override_set_while_a_scan_runs_is_kept_when_the_scan_is_published(
+    customer_for, mgr_a, clock, scan, monkeypatch
+):
+    clock("2025-06-02")
+    customer = customer_for(mgr_a)
+    scan()
+    broken(customer, 1)
+    clock("2025-06-03")
+    score_slices = risk._score_slices
+
+    def override_meanwhile(*args):
+        tally = score_slices(*args)
+        risk.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
+        return tally
+
+    monkeypatch.setattr(risk, "_score_slices", override_meanwhile)
+    done = scan()
+
+    assessment = RiskAssessment.objects.get(scan=done, customer=customer)
+    assert (assessment.level, assessment.override_level, assessment.changed) == (
+        "medium",
+        None,
+        True,
+    )
+    customer.refresh_from_db()
+    assert (customer.risk_level, customer.risk_score) == ("critical", 30)
+
+
+def test_an_override_ended_while_a_scan_runs_gives_way_to_the_new_result(
+    customer_for, mgr_a, clock, scan, monkeypatch
+):
+    clock("2025-06-02")
+    customer = customer_for(mgr_a)
+    scan()
+    risk.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
+    broken(customer, 2)
+    clock("2025-06-03")
+    score_slices = risk._score_slices
+
+    def end_meanwhile(*args):
+        tally = score_slices(*args)
+        risk.end_risk_override(customer, acting_user=mgr_a)
+        return tally
+
+    monkeypatch.setattr(risk, "_score_slices", end_meanwhile)
+    done = scan()
+
+    assessment = RiskAssessment.objects.get(scan=done, customer=customer)
+    assert (assessment.level, assessment.override_level) == ("high", "critical")
+    customer.refresh_from_db()
+    assert (customer.risk_level, customer.risk_score) == ("high", 60)
+
+
+def test_assessments_older_than_the_retention_are_pruned_and_their_scans_kept(
+    customer_for, mgr_a, clock, scan, settings
+):
+    settings.RISK_HISTORY_RETENTION_DAYS = 30
+    clock("2025-04-01")
+    customer = customer_for(mgr_a)
+    old = scan()
+    clock("2025-04-20")
+    kept = scan()
+    clock("2025-05-05")
+
+    latest = scan()
+
+    assert list(
+        RiskAssessment.objects.filter(customer=customer)
+        .order_by("scan")
+        .values_list("scan", flat=True)
+    ) == [kept.pk, latest.pk]
+    old.refresh_from_db()
+    assert (old.status, old.customers_scanned) == ("done", 1)
+
+
+def test_a_supervisors_digest_lists_the_highest_scores_and_counts_the_rest(
+    customer_for, mgr_a, sup_east, clock, scan
+):
+    clock("2025-06-02")
+    for n in range(risk.DIGEST_LINES + 3):
+        broken(customer_for(mgr_a, name=f"客户{n:02d}"), 3 if n < 2 else 2)
+
+    done = scan()
+
+    notice = Notice.objects.get(recipient=sup_east, key=f"risk-scan:{done.pk}")
+    lines = notice.body.splitlines()
+    assert str(risk.DIGEST_LINES + 3) in notice.title
+    assert len(lines) == risk.DIGEST_LINES + 1
+    assert "客户00" in lines[0] and "客户01" in lines[1]  # critical first
+    assert lines[-1] == "……另有 3 户"
+    assert done.risers == risk.DIGEST_LINES + 3
+
+
 def populate(customer_for, managers, count: int) -> None:
     for n in range(count):
         customer = customer_for(managers[n % len(managers)])
@@ -323,7 +436,7 @@ def test_the_number_of_statements_is_the_same_for_10_and_200_customers(
     assert (first.customers_scanned, second.customers_scanned) == (10, 200)
     assert first.risers > 0 and second.risers > first.risers
     assert small == large
-    assert large < 150  # 20 slices, each with its savepoint and heartbeat in a test
+    assert large < 100  # 20 slices, each one statement with its savepoint in a test
 
 
 def test_a_second_scan_is_refused_while_one_is_queued_or_running(db):
@@ -368,9 +481,9 @@ def test_a_scan_given_up_while_running_drops_its_results(customer_for, mgr_a, cl
     broken(customer, 2)
     publish = risk._publish
 
-    def taken_for_dead(scan_id, now):
+    def taken_for_dead(scan_id, now, tally):
         RiskScan.objects.filter(pk=scan_id).update(status="failed")
-        publish(scan_id, now)
+        publish(scan_id, now, tally)
 
     monkeypatch.setattr(risk, "_publish", taken_for_dead)
     queued = risk.queue_risk_scan()
@@ -389,7 +502,7 @@ def test_a_failing_scan_is_marked_failed_and_leaves_customers_as_they_were(
     customer = customer_for(mgr_a)
     scan()
 
-    def broken_sql(rules):
+    def broken_sql(rules, **options):
         return "SELECT no_such_column FROM billing_riskscan"
 
     monkeypatch.setattr(risk, "assessment_insert_sql", broken_sql)
@@ -453,23 +566,56 @@ def test_in_autocommit_the_slices_are_scored_on_parallel_connections(
     customers = [customer_for(mgr_a) for _ in range(30)]
     for n, customer in enumerate(customers):
         broken(customer, n % 4)
-    threads = set()
+    backends = set()
+    progress = []
     run_slice = risk._run_slice
 
     def recorded(sql, params):
-        threads.add(threading.get_ident())
-        return run_slice(sql, params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backends.add(cursor.fetchone()[0])
+        tally = run_slice(sql, params)
+        progress.append(RiskScan.objects.get(pk=params["scan"]).customers_scanned)
+        return tally
 
     monkeypatch.setattr(risk, "_run_slice", recorded)
 
     done = risk.run_risk_scan(risk.queue_risk_scan().pk)
 
     assert done.status == "done"
-    assert len(threads) > 1
-    assert threading.get_ident() not in threads
+    assert len(backends) > 1
+    # Each slice adds its rows to the progress as it commits.
+    assert len(progress) == settings.RISK_SCAN_SLICES
+    assert max(progress) == 30
     assert done.customers_scanned == 30
     assert done.levels == {"low": 8, "medium": 8, "high": 7, "critical": 7}
+    assert done.risers == 14
     assert RiskAssessment.objects.filter(scan=done).count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_given_up_between_slices_stops_and_keeps_no_rows(
+    customer_for, mgr_a, clock, monkeypatch
+):
+    clock("2025-06-02")
+    for _ in range(5):
+        broken(customer_for(mgr_a), 2)
+    run_slice = risk._run_slice
+    slices = []
+
+    def given_up_after_the_first(sql, params):
+        if slices:
+            RiskScan.objects.filter(pk=params["scan"]).update(status="failed", error="given up")
+        slices.append(params["lo"])
+        return run_slice(sql, params)
+
+    monkeypatch.setattr(risk, "_run_slice", given_up_after_the_first)
+
+    lost = risk.run_risk_scan(risk.queue_risk_scan().pk)
+
+    assert (lost.status, lost.error) == ("failed", "given up")
+    assert not RiskAssessment.objects.exists()
+    assert not FollowUp.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
