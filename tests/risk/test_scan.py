@@ -594,6 +594,20 @@ def test_in_autocommit_the_slices_are_scored_on_parallel_connections(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_only_the_slices_commit_without_waiting_for_the_disk(customer_for, mgr_a, clock, scan):
+    clock("2025-06-02")
+    customer_for(mgr_a)
+    sql = risk.assessment_insert_sql(risk.RiskRules.from_settings(), progress=True)
+
+    scan()
+
+    assert "set_config('synchronous_commit', 'off', true)" in sql
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_scan_given_up_between_slices_stops_and_keeps_no_rows(
     customer_for, mgr_a, clock, monkeypatch
 ):

@@ -4,16 +4,21 @@ On a database filled by `seed_bench`, for each size (the first N active customer
 others are suspended for the run and restored at the end) it measures:
 
 - floor: one hand-written, read-only SQL statement computing every feature of every customer
-  (billing.risk_selectors.floor_sql), median of 3 runs;
+  (billing.risk_selectors.floor_sql), median of NIGHTLY_RUNS + 1 runs;
 - scan, first: a scan when no customer has a level yet (every level is written, every riser
   gets a follow-up);
-- scan, nightly: the median of 2 more scans on unchanged data (the nightly case);
+- scan, nightly: the median of NIGHTLY_RUNS more scans on unchanged data (the nightly case),
+  each run right after a run of the floor, so that both see the same state of the machine;
 - naive: a per-customer ORM loop (features, score, an assessment row and the customer's level
   per customer, rolled back), timed on a sample of --naive-sample customers and scaled to N;
   its results are checked against the scan's;
 - SQL statements of a scan (Django's CaptureQueriesContext);
 - peak memory: the process's resident set size (RSS) sampled every 5 ms with psutil during
   the scan, and its growth over the RSS before the scan.
+
+The URL configuration is loaded before anything is timed (the first scan of a process builds
+the supervisors' link with reverse(), which would otherwise import every view), as it is in a
+worker that has run a task before.
 
 PostgreSQL only. It changes the database it runs on while it runs (statuses, levels, scans,
 follow-ups) and puts it back at the end, so it refuses a database whose name does not contain
@@ -34,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from billing import risk
@@ -46,6 +52,7 @@ from customers.models import Customer
 BACKUP = "bench_risk_status_backup"
 FOLLOWUP_BACKUP = "bench_risk_followup_backup"
 MIB = 1024 * 1024
+NIGHTLY_RUNS = 5
 
 
 class StatementCounter:
@@ -154,6 +161,7 @@ class Command(BaseCommand):
             raise CommandError("--sizes is a comma-separated list of numbers") from exc
         if RiskScan.objects.active().exists():
             raise CommandError("A risk scan is queued or running; wait for it to finish.")
+        reverse("risk:overview")  # loads the URL configuration (see the module's docstring)
         self._restore()  # a previous run that was interrupted
         self._reopen_followups()
         self._backup()
@@ -179,11 +187,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{size:,} customers …")
         self._activate(size)
         result = SizeResult(size=size)
-        result.floor = statistics.median(self._floor() for _ in range(3))
         self._forget_levels()
+        floors = [self._floor()]
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             result.first = self._scan()
-            result.nightly = [self._scan() for _ in range(2)]
+            for _ in range(NIGHTLY_RUNS):
+                floors.append(self._floor())
+                result.nightly.append(self._scan())
+        result.floor = statistics.median(floors)
         self._naive(result, naive_sample)
         self.stdout.write(
             f"  floor {result.floor:.2f} s, scan {result.first.seconds:.2f} s first / "
