@@ -16,8 +16,10 @@ export DATABASE_URL=$BENCH_DATABASE_URL
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
 export DJANGO_SETTINGS_MODULE=config.settings.local
 # No query log in memory, and tasks run in this process: the figures are the work itself.
+# E-mails (the risk digests of the scans) stay in memory instead of filling the output.
 export DEBUG=false
 export CELERY_TASK_ALWAYS_EAGER=true
+export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 PY=.venv/bin/python
 scripts/services.sh
 
@@ -37,6 +39,8 @@ PY
 create_db "$BENCH_DATABASE_URL"
 create_db "$OUTAGE_DATABASE_URL"
 $PY manage.py migrate --noinput -v 0
+# The dashboard page is rendered with DEBUG off: its static files come from the manifest.
+$PY manage.py collectstatic --noinput -v 0
 $PY manage.py seed_bench --customers "${BENCH_CUSTOMERS:-200000}" --months "${BENCH_MONTHS:-24}" \
   --if-missing
 echo "== Arrears-risk scan =="
