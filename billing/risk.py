@@ -8,13 +8,15 @@ How a scan runs (see docs/risk.md):
 2. `run_risk_scan` (a Celery task) claims the scan with a conditional UPDATE, then, for each of
    RISK_SCAN_SLICES slices of the customer id range, runs one INSERT … SELECT that computes the
    features (billing.risk_selectors.feature_sql), the points, score, level and reasons inside
-   the database and writes the assessments; on PostgreSQL in autocommit the slices are shared
-   by RISK_SCAN_WORKERS connections. No customer row passes through Python, so the worker's
-   memory does not depend on the number of customers, and the number of statements is fixed.
+   the database and writes the assessments; on PostgreSQL the same statement records the
+   slice's progress and returns its counts, and in autocommit the slices are shared by
+   RISK_SCAN_WORKERS connections (this thread's among them). No customer row passes through
+   Python, so the worker's memory does not depend on the number of customers, and the number
+   of statements is fixed.
 3. `_publish` then, in one transaction, opens a follow-up for each customer whose level rose to
    high or critical (INSERT … SELECT … ON CONFLICT DO NOTHING), closes the risk follow-ups of
-   customers that fell back, copies the levels and scores to the customers (UPDATE … FROM,
-   only rows that change) and posts one notice per supervisor; e-mail digests go out after
+   customers that fell back, copies the levels and scores of the rows marked `changed` to the
+   customers (UPDATE … FROM) and posts one notice per supervisor; e-mail digests go out after
    the commit. Until then the scan's rows are not shown anywhere.
 """
 
