@@ -218,14 +218,14 @@ def _run_slice(sql: str, params: dict) -> tuple[int, ...]:
     """One slice in its own transaction (a savepoint inside a caller's transaction, so that a
     failure leaves the connection usable for recording it).
 
-    On PostgreSQL the statement also records the progress and the heartbeat, and returns the
-    slice's tally (see assessment_insert_sql); a scan given up meanwhile returns no row, and
-    the slice is rolled back (ScanLost). Elsewhere it returns the rows written."""
+    A statement with progress (assessment_insert_sql) records the progress and the heartbeat
+    and returns the slice's tally; a scan given up meanwhile returns no row, and the slice is
+    rolled back (ScanLost). A plain INSERT returns nothing: then the rows written."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             sql, {**params, "beat": connection.ops.adapt_datetimefield_value(timezone.now())}
         )
-        if connection.vendor != "postgresql":
+        if cursor.description is None:
             return (max(cursor.rowcount, 0),)
         row = cursor.fetchone()
         if row is None:
