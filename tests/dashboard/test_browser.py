@@ -128,13 +128,19 @@ def test_a_manager_records_an_overdue_visit_with_a_survey(
     browser_page, shot, mgr_a, region_in_business
 ):
     steel = Customer.objects.get(name="东方钢铁有限公司")
-    last_month_end = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    # The cycle before the one the fixture's plan job made (steel's own frequency), whichever
+    # the date: it is overdue and never clashes with the current cycle's item.
+    current = steel.visit_plans.get()
+    months = current.frequency_months
+    previous_start, previous_end = visits.cycle_for(
+        current.window_start - dt.timedelta(days=1), months
+    )
     VisitPlanFactory(
         customer=steel,
-        window_start=last_month_end.replace(day=1),
-        due_date=last_month_end,
-        frequency_months=1,
-        importance="level1",
+        window_start=previous_start,
+        due_date=previous_end,
+        frequency_months=months,
+        importance=steel.importance,
     )
     page = browser_page(LAPTOP)
     log_in(page, "mgr_a")
