@@ -480,7 +480,7 @@ def disconnection_evidence(request, pk: int):
     )
     bills = list(
         d.customer.bills.with_amounts()
-        .filter(due_date__lte=d.created_at.date())
+        .filter(due_date__lte=timezone.localdate(d.created_at))
         .filter(due_date__gte=d.oldest_due_date)
         .order_by("period")
     )

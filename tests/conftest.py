@@ -3,9 +3,16 @@
 Two regions (east, west); supervisor `sup_east` over east and `sup_all` with no region (all);
 managers `mgr_a` and `mgr_b` in east under sup_east, `mgr_c` in west; an administrator, an
 integration client and an auditor. Customers are made per test with `customer_for`.
+
+`--now=2026-12-31T23:30:00+08:00` runs the tests marked `date_sensitive` (fixtures included)
+with the clock travelled to that moment and ticking; a test that travels the clock itself keeps
+its own time (the inner travel wins). scripts/test.sh runs them so at a set of awkward dates.
 """
 
+import datetime as dt
+
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from tests.factories import (
@@ -20,6 +27,55 @@ from tests.factories import (
 
 # Browser fixtures (chromium, browser_page, shot) for tests/browser and tests/dashboard.
 pytest_plugins = ["tests.browser_fixtures"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--now",
+        metavar="ISO_DATETIME",
+        default=None,
+        help="Travel the clock to this moment (with its UTC offset, e.g. "
+        "2026-12-31T23:30:00+08:00) for the tests marked date_sensitive.",
+    )
+
+
+def _now_option(config) -> dt.datetime | None:
+    value = config.getoption("--now")
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise pytest.UsageError(f"--now={value}: not an ISO 8601 date and time") from error
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"--now={value}: give the UTC offset, e.g. +08:00")
+    return moment
+
+
+def pytest_configure(config):
+    _now_option(config)  # a bad value stops the run before any test
+
+
+def pytest_report_header(config):
+    moment = _now_option(config)
+    if moment is not None:
+        return f"date_sensitive tests run at {moment.isoformat()}"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _travel_to_now(request):
+    """With --now, a date_sensitive test and its fixtures run at that moment (ticking).
+
+    Autouse at the root, so it starts before the test's other function-scoped fixtures; a
+    time_machine.travel inside the test or a fixture nests and wins until it stops.
+    """
+    moment = _now_option(request.config)
+    if moment is None or request.node.get_closest_marker("date_sensitive") is None:
+        yield
+        return
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @pytest.fixture

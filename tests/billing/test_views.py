@@ -228,6 +228,34 @@ def test_a_disconnection_is_requested_approved_and_printed(
     assert customer.account_no in body and "东区主管" in body
 
 
+def test_the_evidence_pack_lists_the_bills_due_on_the_local_day_of_the_request(
+    client, clock, customer_for, mgr_a, sup_east
+):
+    """At 07:00 in Shanghai it is still the day before in UTC: a bill due on the request's own
+    (Shanghai) day belongs to the pack."""
+    from billing.disconnections import request_disconnection
+
+    clock("2025-06-03 07:00")
+    customer = overdue_customer(customer_for, mgr_a)  # due 2025-04-25
+    due_today = BillFactory(
+        customer=customer,
+        period=month("2025-04"),
+        issue_date=dt.date(2025, 5, 14),
+        due_date=dt.date(2025, 6, 3),
+    )
+    ActionFactory(customer=customer, kind="call", at=at("2025-05-05"))
+    NoticeFactory(customer=customer, at=at("2025-05-20"))
+    d = request_disconnection(customer, scheduled_for=dt.date(2025, 6, 5), acting_user=mgr_a)
+    response = logged_in(client, sup_east).get(
+        reverse("billing:disconnection_evidence", args=[d.pk])
+    )
+    assert response.status_code == 200
+    assert [b.due_date for b in response.context["bills"]] == [
+        dt.date(2025, 4, 25),
+        due_today.due_date,
+    ]
+
+
 def test_a_manager_posting_approve_is_forbidden(client, today, customer_for, mgr_a):
     customer = overdue_customer(customer_for, mgr_a)
     ActionFactory(customer=customer, kind="call", at=at("2025-05-05"))
