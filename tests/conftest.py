@@ -166,3 +166,6 @@ def _fresh_official_calendar():
     workcalendar.clear_cache()
     yield
     workcalendar.clear_cache()
+
+
+from tests.calendar_fixtures import official_calendar  # noqa: E402, F401  (a shared fixture)
