@@ -27,9 +27,9 @@ from accounts_manager.models import VisitPlan
 from accounts_manager.querysets import visible_managers
 from accounts_manager.services import current_assignment
 from accounts_manager.visit_models import VisitKind, VisitOutcome, VisitPlanStatus
+from common import workcalendar
 from common.api.filters import DateTimeFilter, IdFilter
 from common.api.permissions import SUPERVISORS
-from common import workcalendar
 from common.errors import DomainError
 from common.roles import Role, role_of
 
