@@ -173,3 +173,41 @@ class CalendarImportForm(forms.Form):
             "workday/班) and name (名称)."
         ),
     )
+
+
+class CalendarDayForm(forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["calendar_year", "date", "kind", "name"]
+
+    def clean(self):
+        data = super().clean()
+        row, day, kind = data.get("calendar_year"), data.get("date"), data.get("kind")
+        if row is not None and day is not None and kind:
+            for problem in check_days(row.year, [{"date": day, "kind": kind}]):
+                self.add_error("date", problem.message)
+        return data
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Single days across the years (a year's days are edited together on the year's page)."""
+
+    form = CalendarDayForm
+    list_display = ["date", "kind", "name", "calendar_year"]
+    list_filter = ["kind", "calendar_year"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        calendar_year_saved(obj.calendar_year, acting_user=request.user)

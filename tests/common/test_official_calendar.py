@@ -312,6 +312,30 @@ def test_the_admin_refuses_a_make_up_day_on_a_weekday(client, admin_user):
     assert workcalendar.is_working_day(D("2027-02-20"))
 
 
+def test_a_day_added_alone_is_checked_too(client, admin_user):
+    client.force_login(admin_user)
+    year = CalendarYear.objects.get(year=2026)
+    url = reverse("admin:common_calendarday_add")
+    data = {"calendar_year": year.pk, "date": "2027-01-09", "kind": "holiday", "name": ""}
+    assert client.post(url, data).status_code == 200  # not in 2026: the form again
+    data.update(date="2026-12-07", kind="holiday", name="测试")
+    assert client.post(url, data).status_code == 302
+    assert workcalendar.is_public_holiday(D("2026-12-07"))
+
+
+def test_only_administrators_open_the_calendar_admin_and_import(client, sup_east):
+    sup_east.is_staff = True
+    sup_east.save(update_fields=["is_staff"])
+    client.force_login(sup_east)
+    assert client.get(reverse("admin:common_calendaryear_import")).status_code == 403
+    response = client.post(
+        reverse("admin:common_calendaryear_import"),
+        {"year": 2027, "source": "x", "file": _upload("date,kind\n2027-02-08,holiday\n")},
+    )
+    assert response.status_code == 403
+    assert not CalendarYear.objects.filter(year=2027).exists()
+
+
 # --- the warning from 1 November ---------------------------------------------------------------
 
 
