@@ -10,7 +10,8 @@ The rules (电力供应与使用条例 art. 39, 供电营业规则):
 - always approved by a supervisor; for an important customer the report to the power
   authority is recorded;
 - never while a billing complaint of the customer is open, nor on a weekend, public holiday or
-  blocked date (the official calendar, make-up working days included);
+  blocked date (the official calendar, make-up working days included), nor on a day of a year
+  whose official calendar is not entered (its status is unknown);
 - paying the arrears cancels a requested or approved one by itself; once an executed one's
   arrears are paid, reconnection is due within BILLING_RECONNECTION_DEADLINE_HOURS.
 
@@ -86,6 +87,18 @@ def day_problem(day: dt.date, *, field: str = "scheduled_for") -> DomainError | 
             "rest_day",
             _("%(date)s is a weekend day; no disconnection on a rest day.")
             % {"date": day.isoformat()},
+            field=field,
+        )
+    if not workcalendar.is_known_year(day):
+        # Never a guess: the notice may make this day part of a holiday.
+        return DomainError(
+            "calendar_missing",
+            _(
+                "The official calendar of %(year)s (public holidays and make-up working days) "
+                "is not entered yet, so %(date)s cannot be checked; an administrator enters it "
+                "first."
+            )
+            % {"year": day.year, "date": day.isoformat()},
             field=field,
         )
     return None

@@ -7,7 +7,15 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
+        from common.official_calendar import on_year_entered
         from complaints import timeline_entries  # noqa: F401  (registers timeline providers)
         from customers.tabs import register_tab
 
+        on_year_entered(_year_entered)
         register_tab("complaints", _("Complaints"), "complaints:customer_complaints_tab", order=30)
+
+
+def _year_entered(year: int) -> None:
+    from complaints.tasks import recompute_provisional_deadlines
+
+    recompute_provisional_deadlines.delay_on_commit(year)

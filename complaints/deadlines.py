@@ -4,8 +4,10 @@
   runs around the clock, holidays included.
 - Resolution is due a number of *working days* after receipt, at the same time of day, counted
   by `common.workcalendar.add_working_days` (public holidays skipped, make-up working
-  Saturdays counted). For a year the calendar package does not know yet it falls back to
-  Monday–Friday and logs a warning.
+  Saturdays counted). Across a year whose official calendar is not entered yet, only the
+  weekends and the statutory fixed-date holidays are known: the deadline is computed on them
+  and marked provisional (`deadlines_provisional`), and recomputed when the year is entered
+  (`complaints.services.recompute_provisional_deadlines`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from common.workcalendar import add_working_days
+from common.workcalendar import add_working_days, is_provisional
 from complaints.models import DeadlineRule, Severity
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class Deadlines:
     resolve_due: dt.datetime
     ack_warn_at: dt.datetime
     resolve_warn_at: dt.datetime
+    deadlines_provisional: bool = False
 
 
 def rule_for(category: str, severity: str) -> DeadlineRule:
@@ -68,6 +71,7 @@ def compute_deadlines(*, start: dt.datetime, rule: DeadlineRule) -> Deadlines:
         # A warning lead longer than the whole window means "warn at once".
         ack_warn_at=max(local, ack_due - dt.timedelta(minutes=rule.ack_warning_minutes)),
         resolve_warn_at=max(local, resolve_due - dt.timedelta(hours=rule.resolve_warning_hours)),
+        deadlines_provisional=is_provisional(local.date(), resolve_due.date()),
     )
 
 

@@ -222,6 +222,9 @@ class Complaint(TimeStampedModel):
     # Never cleared: a reopened ticket keeps the record that it once missed a deadline.
     breached = models.BooleanField(_("deadline missed"), default=False, db_index=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # The resolution deadline was counted across a year whose official calendar is not entered
+    # (only weekends and the statutory holidays known): recomputed when the year is entered.
+    deadlines_provisional = models.BooleanField(_("deadlines provisional"), default=False)
 
     is_repeat = models.BooleanField(_("repeat complaint"), default=False, db_index=True)
     repeat_of = models.ForeignKey(
@@ -348,6 +351,10 @@ class EventKind(models.TextChoices):
     WARNING = "warning", pgettext_lazy("complaint event", "Deadline warning")
     BREACHED = "breached", pgettext_lazy("complaint event", "Deadline missed")
     ESCALATED = "escalated", pgettext_lazy("complaint event", "Escalated")
+    DEADLINES_RECOMPUTED = (
+        "deadlines_recomputed",
+        pgettext_lazy("complaint event", "Deadlines recomputed"),
+    )
 
 
 class ComplaintEvent(models.Model):

@@ -29,6 +29,7 @@ from complaints.deadlines import deadlines_for
 # Registration lives in complaints.intake; it is part of this module's interface.
 from complaints.intake import find_repeat_of, next_ticket_no, register_complaint  # noqa: F401
 from complaints.models import (
+    WORKING_STATUSES,
     CallbackAttempt,
     Category,
     Channel,
@@ -699,3 +700,75 @@ def add_attachment(
             attachment.file.storage.delete(attachment.file.name)
         raise
     return attachment
+
+
+# --- the official calendar -------------------------------------------------------------------
+
+
+def recompute_provisional_deadlines(*, year: int | None = None) -> int:
+    """Recompute the resolution deadline of every open ticket whose deadline was provisional
+    (counted across a year whose official calendar was not entered), now that a year is.
+
+    Each ticket whose deadline moves, or stops being provisional, gets a
+    `deadlines_recomputed` event. Idempotent: a second run finds nothing to change. Returns the
+    number of tickets changed.
+    """
+    from complaints.deadlines import rule_for
+
+    changed = 0
+    pks = list(
+        Complaint.objects.filter(
+            deadlines_provisional=True, status__in=WORKING_STATUSES
+        ).values_list("pk", flat=True)
+    )
+    for pk in pks:
+        with transaction.atomic():
+            complaint = (
+                Complaint.objects.select_for_update()
+                .filter(pk=pk, deadlines_provisional=True, status__in=WORKING_STATUSES)
+                .first()
+            )
+            if complaint is not None and _recompute_one(complaint, rule_for, year):
+                changed += 1
+    return changed
+
+
+def _recompute_one(complaint: Complaint, rule_for, year: int | None) -> bool:
+    from complaints.deadlines import compute_deadlines
+
+    fresh = compute_deadlines(
+        start=complaint.cycle_started_at,
+        rule=rule_for(complaint.category, complaint.severity),
+    )
+    before = {
+        "resolve_due": complaint.resolve_due,
+        "deadlines_provisional": complaint.deadlines_provisional,
+    }
+    after = {
+        "resolve_due": fresh.resolve_due,
+        "deadlines_provisional": fresh.deadlines_provisional,
+    }
+    if before == after:
+        return False
+    complaint.resolve_due = fresh.resolve_due
+    complaint.resolve_warn_at = fresh.resolve_warn_at
+    complaint.deadlines_provisional = fresh.deadlines_provisional
+    complaint.save(
+        update_fields=["resolve_due", "resolve_warn_at", "deadlines_provisional", "updated_at"]
+    )
+    message = _("The official calendar of %(year)s was entered: resolution due %(due)s.") % {
+        "year": year if year is not None else timezone.localtime(fresh.resolve_due).year,
+        "due": timezone.localtime(fresh.resolve_due).strftime("%Y-%m-%d %H:%M"),
+    }
+    record_event(
+        complaint,
+        EventKind.DEADLINES_RECOMPUTED,
+        message=message,
+        data={
+            "previous_resolve_due": before["resolve_due"].isoformat(),
+            "resolve_due": fresh.resolve_due.isoformat(),
+            "provisional": fresh.deadlines_provisional,
+            "year": year,
+        },
+    )
+    return True

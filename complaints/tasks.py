@@ -9,3 +9,11 @@ from complaints import sla
 def check_complaint_deadlines() -> dict[str, int]:
     """Warn, mark breaches and escalate (idempotent; see complaints.sla)."""
     return sla.check_deadlines()
+
+
+@shared_task
+def recompute_provisional_deadlines(year: int | None = None) -> int:
+    """A year's official calendar was entered: recompute the provisional deadlines."""
+    from complaints.services import recompute_provisional_deadlines as recompute
+
+    return recompute(year=year)

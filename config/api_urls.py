@@ -7,6 +7,7 @@ from accounts_manager.api import routes as accounts_manager_routes
 from accounts_manager.dashboard_api import routes as dashboard_routes
 from billing.api import routes as billing_routes
 from billing.risk_api import routes as risk_routes
+from common.api.calendar import CalendarView
 from common.api.views import api_not_found
 from complaints.api import routes as complaints_routes
 from customers.api import routes as customers_routes
@@ -33,6 +34,7 @@ urlpatterns = [
     *risk_routes.EXTRA_URLS,
     *outages_routes.EXTRA_URLS,
     *complaints_routes.EXTRA_URLS,
+    path("calendar/", CalendarView.as_view(), name="api-calendar"),
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404, not the HTML page of the site.
     # ([\s\S]: a path may hold a newline, which `.` does not match; an inline (?s) flag

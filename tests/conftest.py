@@ -211,3 +211,17 @@ def count_queries():
         return len(context.captured_queries)
 
     return count
+
+
+@pytest.fixture(autouse=True)
+def _fresh_official_calendar():
+    """The official calendar is cached per process: each test reads its own database's (a
+    year entered by a rolled-back test must not linger)."""
+    from common import workcalendar
+
+    workcalendar.clear_cache()
+    yield
+    workcalendar.clear_cache()
+
+
+from tests.calendar_fixtures import official_calendar  # noqa: E402, F401  (a shared fixture)

@@ -190,6 +190,10 @@ class DashboardSerializer(serializers.Serializer):
     complaints = ComplaintFiguresSerializer()
     outages = OutageFiguresSerializer()
     managers = ManagerRowSerializer(many=True)
+    calendar_missing_year = serializers.IntegerField(
+        allow_null=True,
+        help_text="From 1 November: next year while its official calendar is not entered.",
+    )
 
 
 class PerformanceSerializer(serializers.Serializer):

@@ -27,6 +27,7 @@ from accounts_manager.models import VisitPlan
 from accounts_manager.querysets import visible_managers
 from accounts_manager.services import current_assignment
 from accounts_manager.visit_models import VisitKind, VisitOutcome, VisitPlanStatus
+from common import workcalendar
 from common.api.filters import DateTimeFilter, IdFilter
 from common.api.permissions import SUPERVISORS
 from common.errors import DomainError
@@ -57,7 +58,9 @@ class DashboardView(APIView):
         # The figures are built JSON-ready in the documented shape (DashboardSerializer, which
         # a test holds them to); passing 500 managers' rows through the serializer again would
         # only cost time.
-        return Response(dashboard.dashboard_figures(figures_filter))
+        figures = dashboard.dashboard_figures(figures_filter)
+        figures["calendar_missing_year"] = workcalendar.missing_next_year(timezone.localdate())
+        return Response(figures)
 
 
 def performance_data(manager, period, *, today=None) -> dict:

@@ -44,6 +44,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "received_at",
             "ack_due",
             "resolve_due",
+            "deadlines_provisional",
             "breached",
             "is_repeat",
             "repeat_of",

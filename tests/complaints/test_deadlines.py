@@ -6,7 +6,6 @@ import logging
 import pytest
 import time_machine
 
-from common import workcalendar
 from complaints.deadlines import compute_deadlines, rule_for
 from complaints.models import DeadlineRule
 from tests.complaints.conftest import local
@@ -87,13 +86,15 @@ def test_missing_rule_falls_back_to_the_product_defaults_with_a_warning(caplog):
     assert "No complaint deadline rule" in caplog.text
 
 
-def test_year_unknown_to_the_calendar_falls_back_to_weekdays_with_a_warning(caplog):
-    workcalendar._warn_unknown_year.cache_clear()
+def test_year_without_an_official_calendar_gives_a_provisional_deadline():
     rule = rule_for("billing", "normal")
-    with caplog.at_level(logging.WARNING, logger="common.workcalendar"):
-        deadlines = compute_deadlines(start=local(2031, 1, 3, 9, 0), rule=rule)  # a Friday
+    deadlines = compute_deadlines(start=local(2031, 1, 3, 9, 0), rule=rule)  # a Friday
+    # Only the weekends and the statutory holidays are known in 2031.
     assert deadlines.resolve_due == local(2031, 1, 10, 9, 0)
-    assert "no official calendar for 2031" in caplog.text
+    assert deadlines.deadlines_provisional is True
+    assert (
+        compute_deadlines(start=local(2026, 3, 6, 10, 0), rule=rule).deadlines_provisional is False
+    )
 
 
 def test_warning_times_come_from_the_rule():
