@@ -24,13 +24,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import policy
 from billing.models import (
     LAST_REMINDER_ACTIONS,
     URGING_ACTIONS,
@@ -46,7 +46,6 @@ from billing.querysets import bill_outstanding_expression
 from common import workcalendar
 from common.errors import DomainError, TransitionNotAllowed
 from common.money import ZERO
-from common.roles import Role, role_of
 from customers.models import Customer
 
 Status = DisconnectionStatus
@@ -376,6 +375,7 @@ def request_disconnection(
 
     Without `notice`, the newest delivered notice early enough is used.
     """
+    policy.check(acting_user, "request_disconnection")
     from billing.services import lock_customers
 
     lock_customers([customer.pk])
@@ -409,8 +409,7 @@ def approve_disconnection(
     note: str = "",
 ) -> Disconnection:
     """A supervisor approves; an important customer's report to the authority is required."""
-    if role_of(acting_user) not in (Role.SUPERVISOR, Role.ADMIN):
-        raise PermissionDenied(_("Only a supervisor approves a disconnection."))
+    policy.check(acting_user, "approve_disconnection")
     disconnection = _locked(disconnection)
     _check_transition(disconnection, Status.APPROVED)
     _raise_first(approve_problems(disconnection, authority_informed_at=authority_informed_at))
@@ -431,6 +430,7 @@ def execute_disconnection(
     disconnection: Disconnection, *, acting_user=None, note: str = ""
 ) -> Disconnection:
     """Record that supply was cut, after re-checking the rules at the moment of the cut."""
+    policy.check(acting_user, "execute_disconnection")
     disconnection = _locked(disconnection)
     _check_transition(disconnection, Status.EXECUTED)
     now = timezone.now()
@@ -451,6 +451,7 @@ def execute_disconnection(
 def cancel_disconnection(
     disconnection: Disconnection, *, acting_user=None, reason: str = ""
 ) -> Disconnection:
+    policy.check(acting_user, "cancel_disconnection")
     disconnection = _locked(disconnection)
     disconnection.cancelled_at = timezone.now()
     disconnection.cancel_reason = reason[:300]
@@ -468,6 +469,7 @@ def reconnect_disconnection(
     disconnection: Disconnection, *, acting_user=None, note: str = ""
 ) -> Disconnection:
     """Record that supply was restored; closes the reconnection follow-up."""
+    policy.check(acting_user, "reconnect_disconnection")
     from accounts_manager.services import close_followups_for_source
 
     disconnection = _locked(disconnection)

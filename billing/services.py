@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import policy
 from billing.allocation import plan_allocation
 from billing.imports import (
     BillRowForm,
@@ -259,6 +260,7 @@ def record_payment(
     Returns (payment, created). The same channel and reference again returns the payment
     already recorded; with another customer or amount it is refused.
     """
+    policy.check(acting_user, "record_payment")
     reference = (reference or "").strip()
     if not reference:
         raise DomainError("required", _("Give the payment's reference."), field="reference")
@@ -289,8 +291,8 @@ def record_payment(
     if not _same_payment(existing, customer, amount):
         raise DomainError(
             "reference_taken",
-            _("Reference %(ref)s on this channel is already recorded for a different payment.")
-            % {"ref": reference},
+            # Only "already used": the payment may belong to a portfolio the caller does not see.
+            _("This reference is already used."),
             field="reference",
         )
     return existing, False
@@ -298,6 +300,7 @@ def record_payment(
 
 @transaction.atomic
 def reverse_payment(payment: Payment, *, reason: str = "", acting_user=None) -> Payment:
+    policy.check(acting_user, "reverse_payment")
     """Reverse a payment: its allocations are undone and the customer's credit re-applied."""
     lock_customers([payment.customer_id])
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -372,6 +375,15 @@ def _plan_bill_rows(valid, customers_qs, result: ImportResult):
     return creates, updates
 
 
+def _check_importer(acting_user) -> None:
+    """Bills and payments arrive from the billing system (API) or a file uploaded on the
+    import page."""
+    if acting_user is not None and not (
+        policy.may(acting_user, "push_bills") or policy.may(acting_user, "import_file")
+    ):
+        policy.check(acting_user, "push_bills")
+
+
 def import_bills(
     rows: list,
     *,
@@ -387,6 +399,7 @@ def import_bills(
     unless `partial`, which writes the good rows. `customers` limits the accounts a row may
     name (the uploader's scope). `dry_run` validates and classifies without writing.
     """
+    _check_importer(acting_user)
     result = ImportResult()
     valid, result.errors = validate_rows(BillRowForm, rows, numbers=numbers)
     result.outcomes = [(e["row"], "error") for e in result.errors]
@@ -447,6 +460,7 @@ def _write_bills(creates, updates) -> None:
 @transaction.atomic
 def write_off_bill(bill: Bill, *, reason: str, acting_user=None) -> Bill:
     """Write a bill off as uncollectable (核销): it leaves the arrears; allocations stay."""
+    policy.check(acting_user, "write_off_bill")
     if not (reason or "").strip():
         raise DomainError("required", _("Give the reason for the write-off."), field="reason")
     lock_customers([bill.customer_id])
@@ -476,6 +490,7 @@ def import_payments(
 
     All or nothing unless `partial`, like `import_bills`.
     """
+    _check_importer(acting_user)
     result = ImportResult()
     valid, result.errors = validate_rows(PaymentRowForm, rows, numbers=numbers)
     result.outcomes = [(e["row"], "error") for e in result.errors]
@@ -570,6 +585,7 @@ def record_collection_action(
     acting_user=None,
 ) -> CollectionAction:
     """Record a call, visit, SMS, written payment reminder or disconnection notice."""
+    policy.check(acting_user, "record_collection_action")
     at = at or timezone.now()
     if kind not in ActionKind.values:
         raise DomainError("invalid_kind", _("Unknown kind of action."), field="kind")
@@ -598,6 +614,7 @@ def record_notice_delivery(
     acting_user=None,
 ) -> CollectionAction:
     """Record when and how a notice reached the customer (or correct it before it is used)."""
+    policy.check(acting_user, "record_notice_delivery")
     action = CollectionAction.objects.select_for_update().get(pk=action.pk)
     if action.delivered_at != delivered_at and action.disconnections.exists():
         raise DomainError(
@@ -636,6 +653,7 @@ def record_promise(
     acting_user=None,
 ) -> PaymentPromise:
     """Record a promise to pay; it appears in the manager's queue on its due date."""
+    policy.check(acting_user, "record_promise")
     from accounts_manager.services import raise_followup
 
     if amount is None or amount <= ZERO:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from billing import disconnections, services
+from billing import disconnections, policy, services
 from billing.exports import arrears_export, import_template
 from billing.forms import (
     ActionForm,
@@ -65,9 +65,11 @@ from common.roles import Role, role_of, roles_required
 from customers.models import Customer
 
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
-COLLECT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
-APPROVE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
-IMPORT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
+COLLECT_ROLES = policy.COLLECTORS
+# Reversing a payment on its page (the billing system reverses through the API).
+REVERSE_ROLES = policy.ACTION_ROLES["reverse_payment"] & {Role.ADMIN, Role.SUPERVISOR}
+APPROVE_ROLES = policy.ACTION_ROLES["approve_disconnection"]
+IMPORT_ROLES = policy.ACTION_ROLES["import_file"]
 PAGE_SIZE = 25
 EXPORT_CHUNK = 2000
 CONFLICT = gettext_lazy(
@@ -174,7 +176,7 @@ def _account_context(request, customer: Customer) -> dict:
         "account": account,
         "aging_rows": [(AGING_LABELS[k], account.aging[k]) for k, _a, _b in AGING_BUCKETS],
         "can_collect": role in COLLECT_ROLES,
-        "can_reverse": role in APPROVE_ROLES,
+        "can_reverse": role in REVERSE_ROLES,
         "customer_url": _customer_360(customer),
         "today": timezone.localdate(),
     }
@@ -230,7 +232,7 @@ def payment_create(request, pk: int):
     return _form_page(request, customer, form, _("Record a payment"))
 
 
-@roles_required(APPROVE_ROLES)
+@roles_required(REVERSE_ROLES)
 @require_http_methods(["GET", "POST"])
 def payment_reverse(request, pk: int):
     payment = get_object_or_404(

@@ -81,6 +81,14 @@ def stored_role(user) -> Role | None:
     return next((role for role in GROUP_ROLES if role.value in names), None)
 
 
+def check_role(user, allowed, message=None) -> None:
+    """Refuse (PermissionDenied: 403 in the API, a refusal on the page) unless `user`'s role is
+    one of `allowed`. Services call it with their app's policy table, so pages, API, admin and
+    commands refuse the same things."""
+    if role_of(user) not in allowed:
+        raise PermissionDenied(message or _("Your role may not do this."))
+
+
 def roles_required(roles):
     """A page only users holding one of `roles` may open: others get a 403, anonymous users
     the login page."""

@@ -24,8 +24,9 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     # Dispatching (派单) is the supervisor's job.
     "assign": SUPERVISORS,
     "callback": HANDLERS | {Role.INTEGRATION},
-    # Closing without a callback is the supervisor's decision (and is reported).
-    "close": SUPERVISORS,
+    # Closing without a callback is the supervisor's decision alone (segregation of duties:
+    # administrators too are refused), and is reported.
+    "close": frozenset({Role.SUPERVISOR}),
     "reopen": HANDLERS | {Role.INTEGRATION},
     "comment": HANDLERS,
     "attach": HANDLERS,

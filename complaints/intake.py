@@ -6,12 +6,15 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts_manager.services import current_assignment, notify_user, supervisor_of
 from common.errors import DomainError
+from common.roles import Role, role_of
+from complaints import access
 from complaints.deadlines import deadlines_for
 from complaints.models import (
     SEVERITY_RAISED,
@@ -75,6 +78,38 @@ def find_repeat_of(*, customer, category: str, received_at: dt.datetime) -> Comp
     )
 
 
+def _existing_for(existing: Complaint, acting_user) -> Complaint:
+    """The ticket already registered under an external number, if the caller may see it.
+
+    Otherwise the number is simply "already used": the answer must not reveal that it belongs
+    to a ticket in another portfolio or region.
+    """
+    if (
+        acting_user is not None
+        and not Complaint.objects.visible_to(acting_user).filter(pk=existing.pk).exists()
+    ):
+        raise DomainError(
+            "external_ref_taken",
+            _("This external ticket number is already used."),
+            field="external_ref",
+        )
+    return existing
+
+
+def check_new_assignee(assignee, acting_user) -> None:
+    """An account manager registering a ticket may name only themselves as its assignee;
+    dispatching to someone else is a supervisor's job (API.md: the assignee is the customer's
+    account manager unless given)."""
+    if acting_user is None or role_of(acting_user) != Role.ACCOUNT_MANAGER:
+        return
+    if assignee.pk != acting_user.pk:
+        raise DomainError(
+            "assign_not_allowed",
+            _("An account manager can only assign a new complaint to themselves."),
+            field="assignee",
+        )
+
+
 @transaction.atomic
 def register_complaint(
     *,
@@ -94,6 +129,8 @@ def register_complaint(
     the customer's account manager unless given. A repeat (same customer and category within
     the window) is linked, raised one severity step and reported to the supervisor.
     """
+    if acting_user is not None and not access.may(acting_user, "create"):
+        raise PermissionDenied(_("Your role may not do this."))
     now = timezone.now()
     received_at = received_at or now
     external_ref = (external_ref or "").strip()
@@ -101,7 +138,7 @@ def register_complaint(
     if external_ref:
         existing = Complaint.objects.filter(external_ref=external_ref).first()
         if existing is not None:
-            return existing, False
+            return _existing_for(existing, acting_user), False
     check_choice(channel, Channel, "channel")
     check_choice(category, Category, "category")
     check_choice(severity, Severity, "severity")
@@ -116,6 +153,7 @@ def register_complaint(
         assignee = current.manager if current else None
     else:
         check_assignee(assignee)
+        check_new_assignee(assignee, acting_user)
     repeat_of = find_repeat_of(customer=customer, category=category, received_at=received_at)
     if repeat_of is not None:
         severity = SEVERITY_RAISED[Severity(severity)]
@@ -145,7 +183,7 @@ def register_complaint(
         )
         if existing is None:
             raise
-        return existing, False
+        return _existing_for(existing, acting_user), False
     record_event(
         complaint,
         EventKind.CREATED,

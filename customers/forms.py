@@ -20,6 +20,7 @@ from customers.models import (
     RiskLevel,
     Segment,
 )
+from customers.policy import may, regions_for
 from customers.services import SupplyPointInput, check_supply_points
 from customers.validators import credit_code_problem, normalize_credit_code, normalize_mobile
 from outages.models import Feeder
@@ -85,14 +86,6 @@ CUSTOMER_FIELDS = [
 ]
 
 
-def regions_for(user):
-    """Regions a user may file a customer under: a supervisor's or manager's own, else all."""
-    regions = Region.objects.all()
-    if role_of(user) in (Role.SUPERVISOR, Role.ACCOUNT_MANAGER) and user.region_id:
-        regions = regions.filter(pk=user.region_id)
-    return regions
-
-
 class CustomerForm(ServiceModelForm):
     # Accept codes typed with spaces, dashes or lower case; the form normalises them.
     credit_code = forms.CharField(
@@ -119,8 +112,12 @@ class CustomerForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         regions = regions_for(user)
         if self.instance.region_id is not None:
-            # A customer filed under another region keeps it selectable on its own form.
-            regions = regions | Region.objects.filter(pk=self.instance.region_id)
+            if may(user, "change_region"):
+                # A customer filed under another region keeps it selectable on its own form.
+                regions = regions | Region.objects.filter(pk=self.instance.region_id)
+            else:
+                # Only supervisors and administrators move a customer to another region.
+                regions = Region.objects.filter(pk=self.instance.region_id)
         self.fields["region"].queryset = regions
         editing = self.instance.pk is not None
         if editing:

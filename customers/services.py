@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.roles import Role, role_of
-from customers.models import Contact, Customer, SupplyPoint
+from customers import policy
+from customers.models import Contact, Customer, Region, SupplyPoint
 
 IMMUTABLE_CUSTOMER_FIELDS = frozenset({"account_no", "id", "pk"})
 
@@ -79,6 +80,16 @@ def set_supply_points(
 
 
 @transaction.atomic
+def create_region(*, code: str, name: str, acting_user=None) -> Region:
+    """Add a region (administrators and provisioning clients)."""
+    policy.check(acting_user, "create_region")
+    region = Region(code=code, name=name)
+    region.full_clean()
+    region.save()
+    return region
+
+
+@transaction.atomic
 def create_customer(
     *,
     acting_user=None,
@@ -89,8 +100,11 @@ def create_customer(
     """Register a customer with its supply points.
 
     A customer registered by an account manager is assigned to that manager; otherwise to
-    `manager` when given.
+    `manager` when given. A supervisor or manager with a region registers in that region only.
     """
+    policy.check(acting_user, "create_customer")
+    region = fields.get("region")
+    policy.check_region(acting_user, region.pk if region is not None else fields.get("region_id"))
     customer = Customer(**fields)
     customer.full_clean()
     _save_with_user(customer, acting_user)
@@ -112,8 +126,14 @@ def update_customer(
     supply_points: Sequence[SupplyPointInput] | None = None,
     **fields,
 ) -> Customer:
-    """Change a customer's profile; the account number never changes."""
+    """Change a customer's profile; the account number never changes, and only a supervisor
+    (into their own region) or an administrator moves it to another region."""
+    policy.check(acting_user, "update_customer")
+    policy.check_customer_in_scope(acting_user, customer)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if "region" in fields:
+        region = fields["region"]
+        policy.check_region_change(acting_user, customer, region.pk if region else None)
     if "account_no" in fields and fields["account_no"] != customer.account_no:
         raise DomainError(
             "immutable", _("The account number cannot be changed."), field="account_no"
@@ -135,6 +155,8 @@ def update_customer(
 
 @transaction.atomic
 def create_contact(*, customer: Customer, acting_user=None, **fields) -> Contact:
+    policy.check(acting_user, "create_contact")
+    policy.check_customer_in_scope(acting_user, customer)
     contact = Contact(customer=customer, **fields)
     contact.full_clean()
     _save_with_user(contact, acting_user)
@@ -143,6 +165,8 @@ def create_contact(*, customer: Customer, acting_user=None, **fields) -> Contact
 
 @transaction.atomic
 def update_contact(contact: Contact, *, acting_user=None, **fields) -> Contact:
+    policy.check(acting_user, "update_contact")
+    policy.check_customer_in_scope(acting_user, contact.customer)
     changed = []
     for name, value in fields.items():
         if name == "customer" and value.pk != contact.customer_id:
@@ -160,6 +184,8 @@ def update_contact(contact: Contact, *, acting_user=None, **fields) -> Contact:
 
 @transaction.atomic
 def delete_contact(contact: Contact, *, acting_user=None) -> None:
+    policy.check(acting_user, "delete_contact")
+    policy.check_customer_in_scope(acting_user, contact.customer)
     if acting_user is not None:
         contact._history_user = acting_user
     contact.delete()

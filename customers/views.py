@@ -24,7 +24,7 @@ from accounts_manager.forms import AssignForm
 from accounts_manager.models import Assignment
 from common.errors import DomainError
 from common.roles import Role, role_of, roles_required
-from customers import services
+from customers import policy, services
 from customers.forms import (
     ContactForm,
     CustomerFilter,
@@ -37,7 +37,7 @@ from customers.tabs import customer_tabs
 from customers.timeline import customer_timeline, ref_url, timeline_kinds
 
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
-EDIT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+EDIT_ROLES = policy.WRITERS
 ASSIGN_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 PAGE_SIZE = 25
 CONFLICT = gettext_lazy(

@@ -103,7 +103,6 @@ def seed(rng: random.Random, stdout=None) -> int:
         .order_by("username")
         .first()
     )
-    dispatch = User.objects.filter(groups__name=Role.INTEGRATION).order_by("username").first()
     feeders = (
         list(
             Feeder.objects.filter(region=supervisor.region if supervisor else None)
@@ -119,7 +118,8 @@ def seed(rng: random.Random, stdout=None) -> int:
             stdout.write("outages: no supervisor or grid with customers yet; no demo outages")
         return 0
     rng.shuffle(feeders)
-    entered_by = dispatch or supervisor
+    # Supervisors enter and run outages; the dispatch system only reads them.
+    entered_by = supervisor
 
     def outage(kind: str, feeder_list, days: int, hour: int, hours: int) -> PlannedOutage:
         start = _at(days, hour)

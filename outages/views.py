@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
@@ -319,14 +320,15 @@ ACTION_SERVICES = {
     "start": services.start_outage,
     "complete": services.complete_outage,
 }
+# Lazy: the page shows them in the language of the request, not of the import.
 ACTION_DONE = {
-    "submit": _("Submitted for approval."),
-    "approve": _("Approved."),
-    "notify": _("Notices are being sent in the background."),
-    "reschedule": _("Rescheduled; customers already told get a change notice."),
-    "cancel": _("Cancelled; customers already told get a cancellation notice."),
-    "start": _("Marked as started."),
-    "complete": _("Supply restored; customers get a restoration notice."),
+    "submit": gettext_lazy("Submitted for approval."),
+    "approve": gettext_lazy("Approved."),
+    "notify": gettext_lazy("Notices are being sent in the background."),
+    "reschedule": gettext_lazy("Rescheduled; customers already told get a change notice."),
+    "cancel": gettext_lazy("Cancelled; customers already told get a cancellation notice."),
+    "start": gettext_lazy("Marked as started."),
+    "complete": gettext_lazy("Supply restored; customers get a restoration notice."),
 }
 
 

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from billing import disconnections, services
+from billing import disconnections, policy, services
 from billing.api.filters import (
     ArrearsFilter,
     ArrearsOrdering,
@@ -49,14 +49,12 @@ from billing.models import (
 )
 from billing.selectors import arrears_queryset, arrears_rows, bill_late_fees
 from common.api.mixins import created_or_existing
-from common.api.permissions import SUPERVISORS
-from common.roles import Role
 from customers.models import Customer
 
-BILL_PUSHERS = frozenset({Role.ADMIN, Role.INTEGRATION})
-PAYMENT_WRITERS = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
-PAYMENT_REVERSERS = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR})
-COLLECTORS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+BILL_PUSHERS = policy.ACTION_ROLES["push_bills"]
+PAYMENT_WRITERS = policy.ACTION_ROLES["record_payment"]
+PAYMENT_REVERSERS = policy.ACTION_ROLES["reverse_payment"]
+COLLECTORS = policy.COLLECTORS
 
 
 class BillViewSet(
@@ -354,10 +352,10 @@ class DisconnectionViewSet(
     ordering = ["-scheduled_for", "-id"]
     write_roles = COLLECTORS
     action_roles = {
-        "approve": SUPERVISORS,
-        "execute": COLLECTORS,
-        "cancel": COLLECTORS,
-        "reconnect": COLLECTORS,
+        "approve": policy.ACTION_ROLES["approve_disconnection"],
+        "execute": policy.ACTION_ROLES["execute_disconnection"],
+        "cancel": policy.ACTION_ROLES["cancel_disconnection"],
+        "reconnect": policy.ACTION_ROLES["reconnect_disconnection"],
     }
 
     def get_queryset(self):

@@ -68,7 +68,8 @@ def _handle(exc, context) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A service's refusal says why (in the request's language); a bare one gets DRF's text.
+        exc = exceptions.PermissionDenied(str(exc.args[0]) if exc.args else None)
     return drf_exception_handler(exc, context)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -96,10 +95,6 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def create(self, request, *args, **kwargs):
         data = self._validated(ComplaintCreateSerializer)
         complaint, created = services.register_complaint(acting_user=request.user, **data)
-        if not created and not self.get_queryset().filter(pk=complaint.pk).exists():
-            raise serializers.ValidationError(
-                {"external_ref": [_("This external ticket number is already used.")]}
-            )
         fresh = self.get_queryset().get(pk=complaint.pk)
         return created_or_existing(self.get_serializer(fresh).data, created)
 

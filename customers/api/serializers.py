@@ -1,9 +1,7 @@
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.api.fields import MoneyField
-from common.roles import Role, role_of
 from customers.models import Contact, Customer, Region, SupplyPoint
 from customers.services import SupplyPointInput
 from customers.timeline import ref_url
@@ -81,15 +79,6 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def validate_credit_code(self, value: str) -> str:
         return normalize_credit_code(value)
-
-    def validate_region(self, region: Region) -> Region:
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if role_of(user) == Role.SUPERVISOR and user.region_id and region.pk != user.region_id:
-            raise serializers.ValidationError(
-                _("You can only register customers of your own region.")
-            )
-        return region
 
     def validate_supply_points(self, value):
         return [

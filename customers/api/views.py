@@ -4,9 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from common.api.permissions import ADMIN_ONLY
-from common.roles import Role
-from customers import services
+from customers import policy, services
 from customers.api.filters import ContactFilter, CustomerFilter
 from customers.api.serializers import (
     ContactSerializer,
@@ -17,7 +15,7 @@ from customers.api.serializers import (
 from customers.models import Contact, Customer, Region
 from customers.timeline import customer_timeline
 
-CUSTOMER_WRITERS = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+CUSTOMER_WRITERS = policy.WRITERS
 
 
 class RegionViewSet(
@@ -28,10 +26,15 @@ class RegionViewSet(
 ):
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
-    write_roles = ADMIN_ONLY | {Role.INTEGRATION}
+    write_roles = policy.ACTION_ROLES["create_region"]
     filterset_fields = ["code"]
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_region(
+            acting_user=self.request.user, **serializer.validated_data
+        )
 
 
 class CustomerViewSet(

@@ -53,8 +53,8 @@ def test_customer_registered_by_an_administrator_goes_to_the_given_manager(admin
     assert Assignment.objects.get(customer=customer).manager == mgr_b
 
 
-def test_customer_registered_by_an_integration_client_is_unassigned(integration, east):
-    customer = services.create_customer(acting_user=integration, **customer_fields(east))
+def test_customer_registered_by_a_supervisor_without_manager_is_unassigned(sup_east, east):
+    customer = services.create_customer(acting_user=sup_east, **customer_fields(east))
     assert not Assignment.objects.filter(customer=customer).exists()
     assert Customer.objects.unassigned().filter(pk=customer.pk).exists()
 
@@ -144,8 +144,8 @@ def test_supply_points_are_replaced_and_the_primary_can_move(admin_user):
     }
 
 
-def test_contact_changes_are_recorded_with_the_user(mgr_a):
-    customer = CustomerFactory()
+def test_contact_changes_are_recorded_with_the_user(mgr_a, customer_for):
+    customer = customer_for(mgr_a)
     contact = services.create_contact(
         customer=customer, acting_user=mgr_a, name="张伟", role="electrical", mobile="13812345678"
     )

@@ -98,15 +98,20 @@ def test_managers_cannot_open_the_create_form(login, mgr_a):
     assert login(mgr_a).get(reverse("outages:create")).status_code == 403
 
 
-def test_outage_page_offers_only_the_allowed_actions(login, grid, sup_east, integration, mgr_a):
+def test_outage_page_offers_only_the_allowed_actions(
+    login, grid, sup_east, admin_user, integration, mgr_a
+):
     supplied_customer(grid["e1"], manager=mgr_a, importance="level1")
     outage = OutageFactory(feeders=[grid["e1"]], status="submitted")
     page = login(sup_east).get(outage.get_absolute_url())
     assert [a["name"] for a in page.context["actions"]] == ["approve", "reschedule", "cancel"]
     assert 'data-action="approve"' in page.content.decode()
-    page = login(integration).get(outage.get_absolute_url())
+    # An administrator runs outages but does not approve them; dispatch only reads.
+    page = login(admin_user).get(outage.get_absolute_url())
     assert [a["name"] for a in page.context["actions"]] == ["reschedule", "cancel"]
     assert 'data-action="approve"' not in page.content.decode()
+    page = login(integration).get(outage.get_absolute_url())
+    assert page.context["actions"] == []
 
 
 def test_buttons_drive_the_workflow(

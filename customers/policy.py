@@ -1,0 +1,86 @@
+"""Who may change the customer register: one table of role × action, checked by
+customers.services, so the pages, the API, the admin and the commands refuse the same things.
+
+Which customers a user sees (and so may change at all) is `Customer.objects.visible_to(user)`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import DomainError
+from common.roles import Role, check_role, role_of
+from customers.models import Customer, Region
+
+# The integration clients push bills, payments and complaints (SPEC "Who uses it"): they read
+# the register but do not change it.
+WRITERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+
+ACTION_ROLES: dict[str, frozenset[Role]] = {
+    "create_customer": WRITERS,
+    "update_customer": WRITERS,
+    # Moving a customer to another region moves it out of (or into) a supervisor's oversight.
+    "change_region": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "create_contact": WRITERS,
+    "update_contact": WRITERS,
+    "delete_contact": WRITERS,
+    # Regions and the grid are provisioned by administrators or a provisioning client
+    # (API.md "Users, regions and grid (administration and provisioning)").
+    "create_region": frozenset({Role.ADMIN, Role.INTEGRATION}),
+}
+
+
+def may(user, action: str) -> bool:
+    return role_of(user) in ACTION_ROLES[action]
+
+
+def check(user, action: str) -> None:
+    """PermissionDenied unless `user`'s role may do `action`; no user is the system (a job)."""
+    if user is not None:
+        check_role(user, ACTION_ROLES[action])
+
+
+def check_customer_in_scope(user, customer: Customer) -> None:
+    """A write on a customer outside the user's scope is refused. (Pages and API look the
+    customer up with `visible_to` and answer 404 first; this guards every other caller.)"""
+    if user is None or customer.pk is None:
+        return
+    if not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
+        raise PermissionDenied(_("This customer is outside your portfolio or region."))
+
+
+def regions_for(user):
+    """The regions a user may file a customer under: a supervisor's or manager's own region,
+    every region for the others (and for those without a region)."""
+    regions = Region.objects.all()
+    role = role_of(user) if user is not None else None
+    if role in (Role.SUPERVISOR, Role.ACCOUNT_MANAGER) and user.region_id:
+        regions = regions.filter(pk=user.region_id)
+    return regions
+
+
+def check_region(user, region_id: int | None) -> None:
+    """400 on `region` unless `user` may file a customer under it."""
+    if user is None or region_id is None:
+        return
+    if not regions_for(user).filter(pk=region_id).exists():
+        raise DomainError(
+            "region_outside_scope",
+            _("You can only register customers of your own region."),
+            field="region",
+        )
+
+
+def check_region_change(user, customer: Customer, region_id: int | None) -> None:
+    """Changing a customer's region is a supervisor's act (into their own region) or an
+    administrator's; an account manager is refused with a message on `region`."""
+    if user is None or region_id == customer.region_id:
+        return
+    if not may(user, "change_region"):
+        raise DomainError(
+            "region_change_not_allowed",
+            _("Only a supervisor or an administrator can move a customer to another region."),
+            field="region",
+        )
+    check_region(user, region_id)
