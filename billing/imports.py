@@ -237,6 +237,12 @@ def validate_rows(
         if not isinstance(raw, dict):
             errors.append(row_error(row_no, "", _("Each row must be an object of fields.")))
             continue
+        nested = sorted(str(k) for k, v in raw.items() if isinstance(v, (dict, list, tuple)))
+        if nested:
+            # A form field expects one value; a list or object is bad input, not a crash.
+            for name in nested:
+                errors.append(row_error(row_no, name, _("Give a single value, not a list.")))
+            continue
         data = {k: _plain(v) for k, v in raw.items()}
         form = form_class(data=data)
         if form.is_valid():
