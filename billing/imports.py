@@ -24,6 +24,9 @@ from django.utils.translation import gettext_lazy
 from billing.models import PaymentChannel, TariffCategory
 
 MAX_ROWS = 20000
+# A bill as JSON is about 400 bytes, pretty-printed about 600: a request of MAX_ROWS bills may
+# be this large per row (the endpoint's body limit).
+IMPORT_ROW_MAX_BYTES = 800
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # Column names accepted in files: the API field names and the usual Chinese headers.
