@@ -24,6 +24,9 @@ from django.utils.translation import gettext_lazy
 from billing.models import PaymentChannel, TariffCategory
 
 MAX_ROWS = 20000
+# A bill as JSON is about 400 bytes, pretty-printed about 600: a request of MAX_ROWS bills may
+# be this large per row (the endpoint's body limit).
+IMPORT_ROW_MAX_BYTES = 800
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # Column names accepted in files: the API field names and the usual Chinese headers.
@@ -236,6 +239,12 @@ def validate_rows(
         row_no = numbers[index] if numbers else index + 1
         if not isinstance(raw, dict):
             errors.append(row_error(row_no, "", _("Each row must be an object of fields.")))
+            continue
+        nested = sorted(str(k) for k, v in raw.items() if isinstance(v, (dict, list, tuple)))
+        if nested:
+            # A form field expects one value; a list or object is bad input, not a crash.
+            for name in nested:
+                errors.append(row_error(row_no, name, _("Give a single value, not a list.")))
             continue
         data = {k: _plain(v) for k, v in raw.items()}
         form = form_class(data=data)

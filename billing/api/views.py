@@ -37,7 +37,7 @@ from billing.api.serializers import (
     PromiseSerializer,
     ReasonSerializer,
 )
-from billing.imports import MAX_ROWS
+from billing.imports import IMPORT_ROW_MAX_BYTES, MAX_ROWS
 from billing.models import (
     Bill,
     CollectionAction,
@@ -49,6 +49,7 @@ from billing.models import (
 )
 from billing.selectors import arrears_queryset, arrears_rows, bill_late_fees
 from common.api.mixins import created_or_existing
+from common.middleware import body_limit
 from customers.models import Customer
 
 BILL_PUSHERS = policy.ACTION_ROLES["push_bills"]
@@ -147,6 +148,7 @@ class BillViewSet(
     @action(
         detail=False, methods=["post"], url_path="import", filter_backends=[], pagination_class=None
     )
+    @body_limit(MAX_ROWS * IMPORT_ROW_MAX_BYTES)
     def import_bills(self, request):
         """Upsert a list of bills; any bad row and nothing is written unless ?partial=true."""
         rows = request.data

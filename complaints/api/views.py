@@ -5,10 +5,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api.mixins import created_or_existing
+from common.api.parsers import JSONParser
 from complaints import services
 from complaints.access import ACTION_ROLES
 from complaints.api.filters import ComplaintFilter

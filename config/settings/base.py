@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "common.middleware.RejectNulMiddleware",
+    "common.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -365,3 +366,11 @@ DASHBOARD_SUMMARY_MAX_AGE_MINUTES = 30
 # The previous month's figures keep being refreshed for this many days into the new month
 # (payments recorded late); its performance snapshot is taken on the day after.
 DASHBOARD_SETTLE_DAYS = 2
+
+# Request bodies (API.md): every endpoint accepts REQUEST_BODY_MAX_BYTES, a multipart upload
+# REQUEST_UPLOAD_MAX_BYTES (a file of up to 10 MB and its form), unless the endpoint declares
+# its own limit (common.middleware.body_limit; the bill import takes 20,000 bills). Too large:
+# 413, JSON on the API. Django's own limit is only a backstop above every endpoint's.
+REQUEST_BODY_MAX_BYTES = 2_621_440
+REQUEST_UPLOAD_MAX_BYTES = 12 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024

@@ -22,6 +22,15 @@ class SupplyPointSerializer(serializers.ModelSerializer):
         model = SupplyPoint
         fields = ["feeder", "is_primary"]
 
+    def validate(self, attrs):
+        # The list replaces the customer's supply points, so each item is whole even in a
+        # PATCH (where DRF would otherwise skip the item's missing fields).
+        if "feeder" not in attrs:
+            raise serializers.ValidationError(
+                {"feeder": [self.fields["feeder"].error_messages["required"]]}
+            )
+        return attrs
+
 
 class CustomerSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())

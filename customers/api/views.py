@@ -1,6 +1,8 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
@@ -13,7 +15,7 @@ from customers.api.serializers import (
     TimelineEntrySerializer,
 )
 from customers.models import Contact, Customer, Region
-from customers.timeline import customer_timeline
+from customers.timeline import customer_timeline, timeline_kinds
 
 CUSTOMER_WRITERS = policy.WRITERS
 
@@ -108,13 +110,32 @@ class CustomerViewSet(
 
     @extend_schema(
         responses=TimelineEntrySerializer(many=True),
-        parameters=[OpenApiParameter("kind", str, description="Only entries of this kind")],
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                many=True,
+                description="Only entries of these kinds (change, complaint, outage, …); "
+                "an unknown kind is refused with 400",
+            )
+        ],
         filters=False,
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request, pk=None):
         customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
-        kinds = request.query_params.getlist("kind") or None
+        kinds = [k for k in request.query_params.getlist("kind") if k] or None
+        known = {kind for kind, _label in timeline_kinds()}
+        unknown = sorted(set(kinds or ()) - known)
+        if unknown:
+            raise ValidationError(
+                {
+                    "kind": [
+                        _("Unknown kind %(kind)s; one of: %(known)s.")
+                        % {"kind": ", ".join(unknown), "known": ", ".join(sorted(known))}
+                    ]
+                }
+            )
         entries = customer_timeline(customer, kinds=kinds)
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
