@@ -6,8 +6,6 @@ functions the API answers with; views only parse the filter, render, and export.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -28,13 +26,13 @@ from accounts_manager.dashboard_tasks import refresh_dashboard_summary
 from accounts_manager.querysets import visible_managers
 from accounts_manager.views import PAGE_ROLES, SUPERVISOR_ROLES
 from billing.selectors import AGING_BUCKETS
+from common import tabular
 from common.errors import DomainError
 from common.roles import role_of, roles_required
 from complaints.models import Category, Status
 from customers.models import RiskLevel
 from outages.models import OutageKind, OutageStatus
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AGING_LABELS = {
     "1_30": gettext_lazy("1–30 days"),
     "31_60": gettext_lazy("31–60 days"),
@@ -290,34 +288,9 @@ def _source_label(source: str) -> str:
 
 def export_response(table: Table, filename: str, fmt: str) -> HttpResponse:
     """The table as a CSV (UTF-8 with BOM, so Excel reads the Chinese) or an Excel file."""
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([str(h) for h in table.header])
-        for row in table.rows:
-            writer.writerow(["" if v is None else str(v) for v in row])
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = str(table.title)[:31]
-        sheet.append([str(h) for h in table.header])
-        for row in table.rows:
-            sheet.append(
-                [v if isinstance(v, (int, float, Decimal)) or v is None else str(v) for v in row]
-            )
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return tabular.export_response(
+        fmt, filename=filename, title=table.title, header=table.header, rows=table.rows
+    )
 
 
 # --- the dashboard ---------------------------------------------------------------------------

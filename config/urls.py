@@ -36,3 +36,9 @@ urlpatterns = [
 ]
 # Uploaded files are never served as static media: each part serves its own uploads through
 # a view that checks the caller may see them (complaint attachments, import files).
+
+# The product's error pages (JSON under /api/), whatever DEBUG says for the URL map.
+handler400 = "common.views.bad_request"
+handler403 = "common.views.permission_denied"
+handler404 = "common.views.page_not_found"
+handler500 = "common.views.server_error"

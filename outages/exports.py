@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from common import tabular
 from outages.models import Notification, PlannedOutage
 
 
@@ -100,31 +97,10 @@ def coverage_rows(outage: PlannedOutage, impacts) -> tuple[list[str], list[list[
 def export_response(outage: PlannedOutage, impacts, fmt: str) -> HttpResponse:
     header, rows = coverage_rows(outage, impacts)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"coverage-{outage.reference}-{stamp}"
-    if fmt == "xlsx":
-        book = Workbook()
-        sheet = book.active
-        sheet.title = outage.reference
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    buffer = io.StringIO()
-    # A BOM so that Excel opens the Chinese text of a CSV correctly.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return tabular.export_response(
+        fmt,
+        filename=f"coverage-{outage.reference}-{stamp}",
+        title=outage.reference,
+        header=header,
+        rows=rows,
+    )

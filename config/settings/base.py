@@ -130,10 +130,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Brute-force protection: 5 failures for one username from one address locks it for an hour.
+# The reverse proxies in front (addresses or networks, e.g. "10.0.0.2,172.16.0.0/12"): only a
+# request from one of them may name the client's address in X-Forwarded-For
+# (common.client_address). Empty: every request is taken to come straight from the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+# Brute-force protection (accounts_manager.lockout): 5 failures for one username from one
+# address lock that pair out for an hour; 20 failures from one address over any usernames lock
+# the address out. Administrators unlock in the admin (Access attempts) or with
+# `manage.py axes_reset_username <username>` / `axes_reset_ip <address>`.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(env("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(hours=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts_manager.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
