@@ -237,6 +237,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The task outbox (common/outbox.py): a publisher holds a row this long at most, and
+# published rows are kept this long for inspection.
+TASK_OUTBOX_CLAIM_LEASE = timedelta(minutes=1)
+TASK_OUTBOX_KEEP = timedelta(days=7)
 
 CACHES = {
     "default": {
@@ -302,10 +306,13 @@ RISK_IMPORTANCE_POINTS = {"special": 5, "level1": 5, "level2": 3, "temporary": 3
 # 20,000 customers and more spill their sorts to disk (docs/performance.md).
 RISK_SCAN_SLICES = 10
 RISK_SCAN_WORKERS = int(env("RISK_SCAN_WORKERS", "2"))
-# A running scan without a sign of life for this long is taken to be dead; a queued one never
-# picked up for this long is given up. Either may then be replaced by a new scan.
+# A running scan without a sign of life for this long is taken to be dead; a queued one that
+# no worker picked up is dispatched again after RISK_SCAN_REDISPATCH_AFTER and given up after
+# RISK_SCAN_QUEUE_TIMEOUT (a scan whose task waits in the outbox for the broker is left to
+# run when the broker is back). A given-up scan may be replaced by a new one.
 RISK_SCAN_STALE_AFTER = timedelta(minutes=15)
-RISK_SCAN_QUEUE_TIMEOUT = timedelta(hours=1)
+RISK_SCAN_REDISPATCH_AFTER = timedelta(minutes=2)
+RISK_SCAN_QUEUE_TIMEOUT = timedelta(minutes=15)
 # Assessments of scans older than this are deleted by the scan (None keeps them all).
 RISK_HISTORY_RETENTION_DAYS = 400
 # When the follow-up raised by a rise to high or critical is due.
