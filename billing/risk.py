@@ -751,7 +751,8 @@ def _email_digests(key: str, link: str) -> None:
     if not notices:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        footer = _("Open the risk overview: %(url)s") % {"url": settings.SITE_URL + link}
+        url = settings.PUBLIC_BASE_URL.rstrip("/") + link
+        footer = _("Open the risk overview: %(url)s") % {"url": url}
     messages = [
         EmailMessage(subject=n.title, body=f"{n.body}\n\n{footer}", to=[n.recipient.email])
         for n in notices

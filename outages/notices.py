@@ -228,7 +228,7 @@ def _texts(rows: list[Notification], outages: dict[int, tuple[PlannedOutage, str
     missing = {r.outage_id for r in rows} - set(outages)
     for o in PlannedOutage.objects.filter(pk__in=missing).prefetch_related("feeders"):
         outages[o.pk] = (o, "、".join(f"{f.name} ({f.code})" for f in o.feeders.all()))
-    link = settings.SITE_URL.rstrip("/") + reverse("outages_public:confirm", args=["TOKEN"])
+    link = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("outages_public:confirm", args=["TOKEN"])
     link_prefix, link_suffix = link.split("TOKEN")
     rendered: dict[tuple, tuple[str, str]] = {}
 

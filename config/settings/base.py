@@ -12,7 +12,7 @@ import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (kept for schedules in config/celery.py)
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_list
+from config.env import env, env_bool, env_list, public_base_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("CRM_VAR_DIR", str(BASE_DIR / "var")))
@@ -161,8 +161,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "crm@example.com")
-# The public address of the site, used in links sent to customers (outage confirmations).
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The public address of the site, used in links sent to customers and users (outage
+# confirmations, e-mails): PUBLIC_BASE_URL, else SITE_URL, else 127.0.0.1 on CRM_PORT.
+PUBLIC_BASE_URL = public_base_url()
+SITE_URL = PUBLIC_BASE_URL  # its older name
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
