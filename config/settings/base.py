@@ -344,8 +344,12 @@ OUTAGE_CHANNEL_SENDERS = {
     "email": "outages.channels.email.EmailSender",
 }
 OUTAGE_NOTICE_LOG_FILE = Path(env("OUTAGE_NOTICE_LOG_FILE", str(VAR_DIR / "outage-notices.log")))
-# A claimed notice not recorded within the lease is claimed again (its worker died).
-OUTAGE_NOTIFY_LEASE = timedelta(minutes=5)
+# A claimed notice not recorded within the lease is claimed again (its worker died). A worker
+# renews the lease of the rest of its chunk every third of it (a heartbeat between two
+# messages), so the lease only has to cover that interval plus one slow send
+# (SMS_GATEWAY_TIMEOUT, EMAIL_TIMEOUT), not a whole chunk: a dead worker's rows are taken
+# again about a minute later.
+OUTAGE_NOTIFY_LEASE = timedelta(seconds=int(env("OUTAGE_NOTIFY_LEASE_SECONDS", "60")))
 # How many batch tasks `notify` starts at most, so that several workers share a big batch.
 OUTAGE_NOTIFY_PARALLEL_TASKS = 4
 # Wait before retry n (1-based) of a notice after a transient failure: base * 2**(n-1), capped.
