@@ -21,6 +21,7 @@ from accounts_manager.forms import attach_domain_error
 from accounts_manager.models import User
 from accounts_manager.views import PAGE_ROLES, QUEUE_WRITERS, SUPERVISOR_ROLES
 from accounts_manager.visit_models import VisitPlanStatus
+from common import outbox
 from common.errors import DomainError
 from common.roles import role_of, roles_required
 from customers.models import Customer, Importance
@@ -187,7 +188,7 @@ def plan_list(request):
 @require_POST
 def plan_generate(request):
     """Run the plan job now (it also runs every night)."""
-    generate_visit_plans.delay_on_commit()
+    outbox.enqueue(generate_visit_plans)
     messages.info(request, _("The visit plan is being brought up to date."))
     return redirect("visits:plans")
 

@@ -59,6 +59,7 @@ from billing.risk_models import (
 )
 from billing.risk_rules import RiskRules, assessment_insert_sql
 from billing.risk_selectors import Windows, active_id_range, shown_level
+from common import outbox
 from common.errors import Busy, DomainError
 from customers.models import Customer, RiskLevel
 
@@ -79,17 +80,54 @@ class ScanLost(Exception):
     """The scan was given up (taken for dead) while this worker was still running it."""
 
 
+def _waiting_for_broker(scan_ids) -> set[int]:
+    """The scans whose task is still in the outbox (the broker was down): they run once it
+    is back, so they are neither given up nor dispatched again."""
+    from billing.risk_tasks import run_risk_scan as task
+
+    return {pk for pk in scan_ids if outbox.waiting(task, pk)}
+
+
 def _give_up_stale_scans(now: dt.datetime) -> int:
-    """Mark dead scans failed: running without a heartbeat, or queued and never picked up."""
-    stale = Q(
-        status=RiskScanStatus.RUNNING,
-        heartbeat_at__lt=now - settings.RISK_SCAN_STALE_AFTER,
-    ) | Q(status=RiskScanStatus.QUEUED, created_at__lt=now - settings.RISK_SCAN_QUEUE_TIMEOUT)
+    """Mark dead scans failed: running without a heartbeat, or queued and never picked up by
+    a worker within RISK_SCAN_QUEUE_TIMEOUT (unless its task still waits for the broker)."""
+    running = RiskScan.objects.filter(
+        status=RiskScanStatus.RUNNING, heartbeat_at__lt=now - settings.RISK_SCAN_STALE_AFTER
+    )
+    queued = RiskScan.objects.filter(
+        status=RiskScanStatus.QUEUED, created_at__lt=now - settings.RISK_SCAN_QUEUE_TIMEOUT
+    )
+    queued_ids = set(queued.values_list("pk", flat=True))
+    stale = Q(pk__in=running.values("pk")) | Q(pk__in=queued_ids - _waiting_for_broker(queued_ids))
     with translation.override(settings.LANGUAGE_CODE):
         message = _("Given up: the worker stopped reporting progress.")
     return RiskScan.objects.filter(stale).update(
         status=RiskScanStatus.FAILED, finished_at=now, error=message
     )
+
+
+def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:
+    """The periodic check of queued scans: give up dead ones, and dispatch again a scan queued
+    for RISK_SCAN_REDISPATCH_AFTER whose task was published but that no worker took (the
+    message was lost). Running the task twice is harmless: only one run claims the scan.
+    Returns the ids dispatched again."""
+    from billing.risk_tasks import run_risk_scan as task
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        _give_up_stale_scans(now)
+        queued = set(
+            RiskScan.objects.filter(
+                status=RiskScanStatus.QUEUED,
+                created_at__lt=now - settings.RISK_SCAN_REDISPATCH_AFTER,
+            ).values_list("pk", flat=True)
+        )
+        again = sorted(queued - _waiting_for_broker(queued))
+        for pk in again:
+            outbox.enqueue(task, pk)
+    if again:
+        logger.warning("risk scans %s were queued but not picked up: dispatched again", again)
+    return again
 
 
 def queue_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
@@ -108,12 +146,13 @@ def queue_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> 
 
 
 def request_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
-    """Queue a scan and dispatch it to a worker once committed (refused like queue_risk_scan)."""
+    """Queue a scan and its task (in the outbox, published once committed and again later if
+    the broker is down); refused like queue_risk_scan."""
     from billing.risk_tasks import run_risk_scan as task
 
     with transaction.atomic():
         scan = queue_risk_scan(acting_user=acting_user, trigger=trigger)
-        task.delay_on_commit(scan.pk)
+        outbox.enqueue(task, scan.pk)
     return scan
 
 
@@ -712,7 +751,8 @@ def _email_digests(key: str, link: str) -> None:
     if not notices:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        footer = _("Open the risk overview: %(url)s") % {"url": settings.SITE_URL + link}
+        url = settings.PUBLIC_BASE_URL.rstrip("/") + link
+        footer = _("Open the risk overview: %(url)s") % {"url": url}
     messages = [
         EmailMessage(subject=n.title, body=f"{n.body}\n\n{footer}", to=[n.recipient.email])
         for n in notices

@@ -30,6 +30,12 @@ def scheduled_risk_scan() -> str | None:
 
 
 @shared_task
+def recover_risk_scans() -> int:
+    """Every few minutes: give up dead scans and dispatch again queued ones no worker took."""
+    return len(risk.recover_queued_scans())
+
+
+@shared_task
 def expire_risk_overrides() -> int:
     """Every minute: overrides past their expiry end, and the computed level shows again."""
     return risk.expire_risk_overrides()

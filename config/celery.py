@@ -20,6 +20,11 @@ app.autodiscover_tasks(related_name="dashboard_tasks")
 
 # name -> (task, schedule). Each app's tasks stay thin; the rules live in their services.
 BEAT_SCHEDULE: dict[str, dict] = {
+    # Tasks queued while the broker was down (common/outbox.py).
+    "common-publish-task-outbox": {
+        "task": "common.tasks.publish_task_outbox",
+        "schedule": crontab(minute="*"),
+    },
     "complaints-check-deadlines": {
         "task": "complaints.tasks.check_complaint_deadlines",
         "schedule": crontab(minute="*/5"),
@@ -51,6 +56,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "billing-risk-scan-nightly": {
         "task": "billing.risk_tasks.scheduled_risk_scan",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "billing-risk-recover-scans": {
+        "task": "billing.risk_tasks.recover_risk_scans",
+        "schedule": crontab(minute="*/5"),
     },
     "billing-risk-expire-overrides": {
         "task": "billing.risk_tasks.expire_risk_overrides",

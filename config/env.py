@@ -12,6 +12,17 @@ def env(name: str, default: str | None = None) -> str:
     return value
 
 
+def public_base_url(environ=None) -> str:
+    """The address the product is served on, for links in notices and e-mails: PUBLIC_BASE_URL
+    (SITE_URL is its older name), else the local server on CRM_PORT (8000 by default), as
+    `make run` serves it."""
+    environ = os.environ if environ is None else environ
+    for name in ("PUBLIC_BASE_URL", "SITE_URL"):
+        if environ.get(name):
+            return environ[name].strip().rstrip("/")
+    return f"http://127.0.0.1:{environ.get('CRM_PORT') or '8000'}"
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":

@@ -438,4 +438,5 @@ class Notification(models.Model):
 
     @property
     def confirm_url(self) -> str:
-        return settings.SITE_URL.rstrip("/") + reverse("outages_public:confirm", args=[self.token])
+        path = reverse("outages_public:confirm", args=[self.token])
+        return settings.PUBLIC_BASE_URL.rstrip("/") + path

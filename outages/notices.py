@@ -5,8 +5,11 @@ key — so planning again adds only what is missing. Workers claim due rows in c
 conditional UPDATE (a row is taken only if it is still pending and unclaimed, or its claim's
 lease ran out), which works on PostgreSQL and SQLite alike; on PostgreSQL the candidates are
 picked with SELECT … FOR UPDATE SKIP LOCKED so workers do not queue behind each other. A worker
-that dies leaves its rows claimed until the lease (OUTAGE_NOTIFY_LEASE) runs out; then another
-worker takes them. Nothing here runs in a web request.
+that dies leaves its rows claimed until the lease (OUTAGE_NOTIFY_LEASE, a minute, renewed
+between messages) runs out; then another worker takes them. Results are recorded after every
+message (except for the no-op sender), so a worker killed mid-chunk can have sent at most the
+message in flight without recording it; that one goes out again with the same idempotency
+key, which the channels drop. Nothing here runs in a web request.
 """
 
 from __future__ import annotations
@@ -228,7 +231,7 @@ def _texts(rows: list[Notification], outages: dict[int, tuple[PlannedOutage, str
     missing = {r.outage_id for r in rows} - set(outages)
     for o in PlannedOutage.objects.filter(pk__in=missing).prefetch_related("feeders"):
         outages[o.pk] = (o, "、".join(f"{f.name} ({f.code})" for f in o.feeders.all()))
-    link = settings.SITE_URL.rstrip("/") + reverse("outages_public:confirm", args=["TOKEN"])
+    link = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("outages_public:confirm", args=["TOKEN"])
     link_prefix, link_suffix = link.split("TOKEN")
     rendered: dict[tuple, tuple[str, str]] = {}
 
@@ -317,6 +320,12 @@ def _record(rows: list[Notification], worker: str) -> None:
         Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING).update(**values)
 
 
+def _release(ids: list[int], worker: str) -> None:
+    Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING).update(
+        claimed_by="", claimed_at=None
+    )
+
+
 def _renew_lease(ids: list[int], worker: str) -> None:
     """Keep holding the rest of a slow chunk (a gateway timing out message after message)."""
     Notification.objects.filter(id__in=ids, claimed_by=worker, status=PENDING).update(
@@ -385,6 +394,7 @@ def send_chunk(
     pending: list[Notification] = []
     opened: list[Sender] = []
     renewed = timezone.now()
+    handled = 0
     try:
         for index, row in enumerate(rows):
             sender = channel_senders.get(row.channel)
@@ -416,12 +426,21 @@ def send_chunk(
             else:
                 run.retried += 1
             pending.append(row)
+            handled = index + 1
             if len(pending) >= sender.record_every:
                 _record(pending, worker)
                 pending = []
             if now - renewed > settings.OUTAGE_NOTIFY_LEASE / 3:
                 _renew_lease([r.pk for r in rows[index + 1 :]], worker)
                 renewed = now
+    except BaseException:
+        # Give back at once what this worker will not send (a crash it survives, a shutdown),
+        # rather than let it wait for the lease; the message in flight, if any, is among them
+        # and may go out again, with the same idempotency key.
+        _record(pending, worker)
+        pending = []
+        _release([r.pk for r in rows[handled:]], worker)
+        raise
     finally:
         _record(pending, worker)
         for sender in opened:

@@ -23,6 +23,7 @@ from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus
 from accounts_manager.services import (
     raise_followup,
 )
+from common import outbox
 from common.errors import DomainError
 from customers.models import IMPORTANT_CLASSES, Customer, CustomerStatus, SupplyPoint
 from outages import notices, permissions
@@ -366,14 +367,15 @@ def approve_outage(
 
 
 def _dispatch(outage: PlannedOutage, pending: int) -> None:
-    """Start enough batch tasks for several workers to share the notices, on commit."""
+    """Start enough batch tasks for several workers to share the notices: queued in the
+    outbox with the change, published on commit (or once the broker is back)."""
     from outages.tasks import send_outage_notifications
 
     if pending <= 0:
         return
     chunks = -(-pending // settings.OUTAGE_NOTIFY_CHUNK_SIZE)
     for _i in range(min(chunks, settings.OUTAGE_NOTIFY_PARALLEL_TASKS)):
-        send_outage_notifications.delay_on_commit(outage.pk)
+        outbox.enqueue(send_outage_notifications, outage.pk)
 
 
 def _start_notifying(outage: PlannedOutage, *, acting_user) -> int:

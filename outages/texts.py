@@ -28,6 +28,21 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
+def _who_to_call(ctx: NoticeContext) -> str:
+    """The sentence naming whom to call: the manager and their phone, whichever is known, and
+    the service hotline for what is not (a customer without a manager, a manager without a
+    phone)."""
+    if ctx.manager_name and ctx.manager_phone:
+        return _("Your account manager is %(manager)s, phone %(phone)s.")
+    if ctx.manager_name:
+        return _(
+            "Your account manager is %(manager)s; for help, call the service hotline %(hotline)s."
+        )
+    if ctx.manager_phone:
+        return _("Your account manager's phone is %(phone)s.")
+    return _("For help, call the service hotline %(hotline)s.")
+
+
 def render(kind: str, ctx: NoticeContext, *, language: str) -> tuple[str, str]:
     """(subject, body) of a notice of `kind` in `language` (zh-hans or en)."""
     with translation.override(language or "zh-hans"):
@@ -43,8 +58,9 @@ def render(kind: str, ctx: NoticeContext, *, language: str) -> tuple[str, str]:
             "start": _when(outage.start),
             "end": _when(outage.end),
             "restored": _when(outage.completed_at or timezone.now()),
-            "manager": ctx.manager_name or _("your account manager"),
-            "phone": ctx.manager_phone or FALLBACK_PHONE,
+            "manager": ctx.manager_name,
+            "phone": ctx.manager_phone,
+            "hotline": FALLBACK_PHONE,
             "link": ctx.confirm_url,
         }
         if kind == NotificationKind.NOTICE:
@@ -102,6 +118,6 @@ def render(kind: str, ctx: NoticeContext, *, language: str) -> tuple[str, str]:
             body += sep + _(
                 "Your site stays supplied from another feeder; check that the transfer is ready."
             )
-        body += sep + _("Account manager %(manager)s, phone %(phone)s.") % values
+        body += sep + _who_to_call(ctx) % values
         body += sep + _("Please confirm receipt: %(link)s") % values
         return subject, body

@@ -12,7 +12,7 @@ import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (kept for schedules in config/celery.py)
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_list
+from config.env import env, env_bool, env_list, public_base_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("CRM_VAR_DIR", str(BASE_DIR / "var")))
@@ -173,8 +173,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "crm@example.com")
-# The public address of the site, used in links sent to customers (outage confirmations).
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The public address of the site, used in links sent to customers and users (outage
+# confirmations, e-mails): PUBLIC_BASE_URL, else SITE_URL, else 127.0.0.1 on CRM_PORT.
+PUBLIC_BASE_URL = public_base_url()
+SITE_URL = PUBLIC_BASE_URL  # its older name
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -249,6 +251,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The task outbox (common/outbox.py): a publisher holds a row this long at most, and
+# published rows are kept this long for inspection.
+TASK_OUTBOX_CLAIM_LEASE = timedelta(minutes=1)
+TASK_OUTBOX_KEEP = timedelta(days=7)
 
 CACHES = {
     "default": {
@@ -314,10 +320,13 @@ RISK_IMPORTANCE_POINTS = {"special": 5, "level1": 5, "level2": 3, "temporary": 3
 # 20,000 customers and more spill their sorts to disk (docs/performance.md).
 RISK_SCAN_SLICES = 10
 RISK_SCAN_WORKERS = int(env("RISK_SCAN_WORKERS", "2"))
-# A running scan without a sign of life for this long is taken to be dead; a queued one never
-# picked up for this long is given up. Either may then be replaced by a new scan.
+# A running scan without a sign of life for this long is taken to be dead; a queued one that
+# no worker picked up is dispatched again after RISK_SCAN_REDISPATCH_AFTER and given up after
+# RISK_SCAN_QUEUE_TIMEOUT (a scan whose task waits in the outbox for the broker is left to
+# run when the broker is back). A given-up scan may be replaced by a new one.
 RISK_SCAN_STALE_AFTER = timedelta(minutes=15)
-RISK_SCAN_QUEUE_TIMEOUT = timedelta(hours=1)
+RISK_SCAN_REDISPATCH_AFTER = timedelta(minutes=2)
+RISK_SCAN_QUEUE_TIMEOUT = timedelta(minutes=15)
 # Assessments of scans older than this are deleted by the scan (None keeps them all).
 RISK_HISTORY_RETENTION_DAYS = 400
 # When the follow-up raised by a rise to high or critical is due.
@@ -347,8 +356,12 @@ OUTAGE_CHANNEL_SENDERS = {
     "email": "outages.channels.email.EmailSender",
 }
 OUTAGE_NOTICE_LOG_FILE = Path(env("OUTAGE_NOTICE_LOG_FILE", str(VAR_DIR / "outage-notices.log")))
-# A claimed notice not recorded within the lease is claimed again (its worker died).
-OUTAGE_NOTIFY_LEASE = timedelta(minutes=5)
+# A claimed notice not recorded within the lease is claimed again (its worker died). A worker
+# renews the lease of the rest of its chunk every third of it (a heartbeat between two
+# messages), so the lease only has to cover that interval plus one slow send
+# (SMS_GATEWAY_TIMEOUT, EMAIL_TIMEOUT), not a whole chunk: a dead worker's rows are taken
+# again about a minute later.
+OUTAGE_NOTIFY_LEASE = timedelta(seconds=int(env("OUTAGE_NOTIFY_LEASE_SECONDS", "60")))
 # How many batch tasks `notify` starts at most, so that several workers share a big batch.
 OUTAGE_NOTIFY_PARALLEL_TASKS = 4
 # Wait before retry n (1-based) of a notice after a transient failure: base * 2**(n-1), capped.

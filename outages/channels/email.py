@@ -35,7 +35,7 @@ class EmailSender(Sender):
     def send(self, message: OutboundMessage) -> SendResult:
         if self._connection is None:
             self.open()
-        host = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "localhost"
+        host = settings.PUBLIC_BASE_URL.split("//")[-1].split("/")[0].split(":")[0] or "localhost"
         email = EmailMessage(
             subject=message.subject,
             body=message.body,

@@ -2,10 +2,13 @@
 
 The request is a JSON POST with HTTP basic authentication:
 `{"to": "+8613800000000", "text": "【签名】…", "template_id": "…", "client_ref": "<key>"}`;
-`client_ref` is the notice's idempotency key, which the provider uses to drop a message it
-already took. A 2xx answer is `{"id": "...", "status": "accepted" | "delivered"}`. A 5xx,
-a 429, a timeout or a dropped connection is transient (retried later with backoff); any other
-4xx is permanent and recorded with the provider's reason.
+`client_ref` is the notice's idempotency key (also sent as the `Idempotency-Key` header), which
+the provider uses to drop a message it already took. A 2xx answer is `{"id": "...", "status":
+"accepted" | "delivered"}`. A message whose key the provider already took (a resend after a
+worker died between sending and recording) is answered 409, or 2xx with the status
+`duplicate`: the notice counts as sent, and is not retried or failed. A 5xx, a 429, a timeout
+or a dropped connection is transient (retried later with backoff); any other 4xx is permanent
+and recorded with the provider's reason.
 """
 
 from __future__ import annotations
@@ -48,7 +51,10 @@ class HttpSmsSender(Sender):
         }
         try:
             response = self._session.post(
-                settings.SMS_GATEWAY_URL, json=payload, timeout=settings.SMS_GATEWAY_TIMEOUT
+                settings.SMS_GATEWAY_URL,
+                json=payload,
+                headers={"Idempotency-Key": message.idempotency_key},
+                timeout=settings.SMS_GATEWAY_TIMEOUT,
             )
         except requests.Timeout:
             return SendResult("retry", error="SMS gateway: timed out")
@@ -56,16 +62,23 @@ class HttpSmsSender(Sender):
             return SendResult("retry", error=f"SMS gateway: {exc}"[:500])
         if response.status_code >= 500 or response.status_code == 429:
             return SendResult("retry", error=_error(response))
+        body = _body(response)
+        status = str(body.get("status", "")).lower()
+        if response.status_code == 409 or status == "duplicate":
+            # The provider already has this key: the message went out before, once.
+            return SendResult("sent", provider_ref=str(body.get("id", ""))[:100])
         if response.status_code >= 400:
             return SendResult("failed", error=_error(response))
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
-        outcome = "delivered" if str(body.get("status", "")).lower() == "delivered" else "sent"
+        outcome = "delivered" if status == "delivered" else "sent"
         return SendResult(outcome, provider_ref=str(body.get("id", ""))[:100])
+
+
+def _body(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _error(response: requests.Response) -> str:

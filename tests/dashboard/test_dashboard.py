@@ -17,6 +17,7 @@ from accounts_manager.dashboard_api.serializers import DashboardSerializer
 from billing.risk_models import RiskAssessment, RiskScan
 from complaints import services as complaint_services
 from outages.models import Notification
+from tests.broker import broker_down as broker_down_fixture
 from tests.complaints.conftest import resolution
 from tests.dashboard.conftest import at
 from tests.factories import (
@@ -29,6 +30,8 @@ from tests.factories import (
     UserFactory,
 )
 from tests.outages.factories import approved_outage
+
+broker_down = broker_down_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -426,3 +429,24 @@ def test_a_manager_sees_their_own_performance_page_only(world, client, mgr_a, mg
     assert client.get(reverse("dashboard:manager", args=[mgr_a.pk])).status_code == 200
     assert client.get(reverse("dashboard:manager", args=[mgr_b.pk])).status_code == 404
     assert client.get(reverse("dashboard:league")).status_code == 403
+
+
+def test_refresh_with_the_broker_down_redirects_and_runs_once_the_broker_is_back(
+    world, clock, pay, client, sup_east, broker_down, django_capture_on_commit_callbacks
+):
+    from accounts_manager.dashboard_tasks import refresh_dashboard_summary
+    from common import outbox
+
+    client.force_login(sup_east)
+    client.get(reverse("dashboard:index"))
+    clock("2025-06-16 10:05")
+    pay(world["small"], 800)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("dashboard:refresh") + "?period=2025-06")
+    assert response.status_code == 302
+    assert outbox.waiting(refresh_dashboard_summary, "2025-06")
+
+    broker_down.restore()
+    assert outbox.drain() == 1
+    totals = performance.summary_totals([dt.date(2025, 6, 1)])[dt.date(2025, 6, 1)]
+    assert totals["overdue"] == Decimal("3700.00")

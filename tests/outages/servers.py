@@ -17,9 +17,13 @@ class SmsGateway:
     holds the request until the test ends — then 200. Like real gateways, it drops a second
     message with a `client_ref` it already took (`received` counts every submission,
     `delivered` only the ones it passed on). `gate_after=n` blocks request n+1 until
-    `release` is set, after setting `reached`, so a test can act mid-batch."""
+    `release` is set, after setting `reached`, so a test can act mid-batch.
+    `report_duplicates=True` models a provider that says so: a message whose key it already
+    took is answered 409 with the first message's id."""
 
-    def __init__(self, script=(), gate_after: int | None = None):
+    def __init__(self, script=(), gate_after: int | None = None, report_duplicates=False):
+        self.report_duplicates = report_duplicates
+        self.ids: dict[str, str] = {}
         self.script = list(script)
         self.requests: list[dict] = []
         self.received: Counter = Counter()
@@ -37,11 +41,15 @@ class SmsGateway:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 body["_auth"] = self.headers.get("Authorization", "")
+                body["_idempotency_key"] = self.headers.get("Idempotency-Key", "")
                 with gateway.lock:
                     gateway.requests.append(body)
                     gateway.received[body["client_ref"]] += 1
                     n = len(gateway.requests)
                     action = gateway.script.pop(0) if gateway.script else (200, None)
+                    known = gateway.ids.get(body["client_ref"])
+                if gateway.report_duplicates and known:
+                    action = (409, {"error": "duplicate client_ref", "id": known})
                 if gateway.gate_after is not None and n > gateway.gate_after:
                     gateway.reached.set()
                     gateway.release.wait(60)
@@ -50,10 +58,11 @@ class SmsGateway:
                     return
                 status, payload = action
                 if status == 200:
+                    payload = payload or {"id": f"msg-{n}", "status": "accepted"}
                     with gateway.lock:
                         gateway.delivered.setdefault(body["client_ref"], body)
+                        gateway.ids.setdefault(body["client_ref"], payload.get("id", ""))
                         gateway.lock.notify_all()
-                    payload = payload or {"id": f"msg-{n}", "status": "accepted"}
                 data = json.dumps(payload or {}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

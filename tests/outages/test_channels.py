@@ -156,3 +156,39 @@ def test_log_channel_writes_each_notice_to_the_file(sent_log, grid, sup_east):
     lines = sent_log.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
     assert all(outage.reference in line for line in lines)
+
+
+def test_sms_carries_the_idempotency_key_as_a_header_too(settings, sms_outage):
+    with SmsGateway() as gateway:
+        use_gateway(settings, gateway)
+        notices.run_batch()
+    [request] = gateway.requests
+    assert request["_idempotency_key"] == Notification.objects.get().idempotency_key
+
+
+def test_a_notice_whose_key_the_gateway_already_took_counts_as_sent_once(settings, sms_outage):
+    """A worker died after the gateway took the message and before recording it: the notice
+    goes out again, the gateway answers that it has the key, and the notice is sent, not
+    failed and not retried."""
+    with SmsGateway(report_duplicates=True) as gateway:
+        use_gateway(settings, gateway)
+        notices.run_batch()
+        row = Notification.objects.get()
+        Notification.objects.filter(pk=row.pk).update(status="pending", provider_ref="")
+        notices.run_batch()  # the same notice handed to the gateway a second time
+    row.refresh_from_db()
+    assert (row.status, row.provider_ref, row.last_error) == ("sent", "msg-1", "")
+    assert gateway.received[row.idempotency_key] == 2
+    assert list(gateway.delivered) == [row.idempotency_key]  # the customer got one message
+
+
+def test_log_channel_does_not_write_a_key_it_already_has(sent_log, grid, sup_east):
+    supplied_customer(grid["e1"], contacts=2)
+    outage = approved_outage(sup_east, [grid["e1"]])
+    notices.plan_notices(outage)
+    notices.run_batch()
+    # Both notices go out again (their worker died before recording them).
+    Notification.objects.update(status="pending")
+    run = notices.run_batch()
+    assert run.sent == 2
+    assert len(sent_log.read_text(encoding="utf-8").splitlines()) == 2

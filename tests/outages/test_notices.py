@@ -231,3 +231,55 @@ def test_cancelling_drops_unsent_notices_and_tells_those_already_told(grid, sup_
     assert sorted(cancelled.values_list("contact_id", flat=True)) == sorted(
         Notification.objects.filter(id__in=first_two).values_list("contact_id", flat=True)
     )
+
+
+class CrashingSender(Sender):
+    """Takes `good` messages, then the process 'dies' (an exception it cannot handle)."""
+
+    record_every = 1
+
+    def __init__(self, good: int):
+        self.good = good
+        self.sent: list[str] = []
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if len(self.sent) >= self.good:
+            raise RuntimeError("worker crashed")
+        self.sent.append(message.idempotency_key)
+        return SendResult("sent")
+
+
+@pytest.mark.parametrize(
+    "sender_path",
+    ["outages.channels.logfile.LogFileSender", "outages.channels.sms.HttpSmsSender"],
+)
+def test_every_channel_that_sends_records_each_notice_right_after_sending_it(sender_path):
+    from django.utils.module_loading import import_string
+
+    assert import_string(sender_path).record_every == 1
+
+
+def test_a_crash_mid_chunk_keeps_what_was_sent_and_gives_the_rest_back_at_once(grid, sup_east):
+    supplied_customer(grid["e1"], contacts=6)
+    outage = approved_outage(sup_east, [grid["e1"]])
+    notices.plan_notices(outage)
+    crashing = CrashingSender(good=2)
+    with pytest.raises(RuntimeError):
+        notices.run_batch(worker="w1", channel_senders={"sms": crashing, "email": crashing})
+    assert Notification.objects.filter(status="sent").count() == 2  # recorded one by one
+    # The other four are claimable now, not after the lease.
+    assert Notification.objects.filter(status="pending", claimed_by="").count() == 4
+    later = RecordingSender()
+    RecordingSender.received.clear()
+    assert notices.run_batch(worker="w2", channel_senders={"sms": later, "email": later}).sent == 4
+    assert set(RecordingSender.received).isdisjoint(crashing.sent)
+
+
+def test_the_lease_covers_a_heartbeat_not_a_whole_chunk(settings):
+    # Renewed every third of the lease between messages, so a lease of a minute covers the
+    # interval plus the slowest single send.
+    assert dt.timedelta(minutes=1) >= settings.OUTAGE_NOTIFY_LEASE
+    slowest = max(settings.SMS_GATEWAY_TIMEOUT, settings.EMAIL_TIMEOUT)
+    assert settings.OUTAGE_NOTIFY_LEASE / 3 + dt.timedelta(seconds=slowest) < (
+        settings.OUTAGE_NOTIFY_LEASE
+    )

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def broker():
     app.conf.task_always_eager = True
 
 
-def start_worker(gateway: SmsGateway, log: Path) -> subprocess.Popen:
+def start_worker(gateway: SmsGateway, log: Path, lease_seconds: int = 60) -> subprocess.Popen:
     db = django_settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -44,6 +45,7 @@ def start_worker(gateway: SmsGateway, log: Path) -> subprocess.Popen:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "SMS_GATEWAY_URL": gateway.url,
+        "OUTAGE_NOTIFY_LEASE_SECONDS": str(lease_seconds),
     }
     return subprocess.Popen(
         [
@@ -119,4 +121,56 @@ def test_worker_killed_mid_batch_loses_nothing_and_every_contact_gets_one_notice
     # idempotency key, which the provider dropped.
     assert len(duplicates) <= 1 and all(n == 2 for n in duplicates.values())
     assert Notification.objects.filter(status="sent").count() == 30
+    assert not Notification.objects.exclude(claimed_by="").exists()
+
+
+def test_a_killed_worker_repeats_at_most_the_message_in_flight_and_its_rest_goes_out_promptly(
+    grid, sup_east, broker, tmp_path, settings
+):
+    """The probe's drill with a provider that reports keys it already has: no customer gets a
+    notice twice, and the dead worker's rows wait only the lease (seconds here), not minutes."""
+    settings.OUTAGE_NOTIFY_LEASE = dt.timedelta(seconds=3)
+    for _ in range(20):
+        supplied_customer(grid["e1"], contacts=2)
+    outage = approved_outage(sup_east, [grid["e1"]])
+    assert notices.plan_notices(outage) == 40
+    log = tmp_path / "worker.log"
+    with SmsGateway(gate_after=10, report_duplicates=True) as gateway:
+        worker = start_worker(gateway, log, lease_seconds=3)
+        try:
+            send_outage_notifications.apply_async(args=[outage.pk])
+            assert gateway.reached.wait(60), log.read_text()
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(30)
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        gateway.gate_after = None
+        gateway.release.set()  # the provider took the message in flight
+        # Recorded one by one: the ten sent before the crash are known to be sent.
+        assert Notification.objects.filter(status="sent").count() == 10
+        held = Notification.objects.filter(status="pending").exclude(claimed_by="")
+        assert held.count() == 30
+        # The dead worker's claim runs out after the lease, on the real clock.
+        while notices.claimable(timezone.now(), outage.pk).count() < 30:
+            assert time.monotonic() - killed < 20, "the lease did not run out"
+            time.sleep(0.2)
+        worker = start_worker(gateway, log, lease_seconds=3)
+        try:
+            resume_outage_notifications.apply_async()
+            assert gateway.wait_delivered(40, timeout=90), log.read_text()
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(60)
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+        elapsed = time.monotonic() - killed
+
+    connection.close()
+    assert elapsed < 60, elapsed  # a worker start and a few seconds, not a 5-minute lease
+    duplicates = {k: n for k, n in gateway.received.items() if n > 1}
+    assert len(duplicates) <= 1 and all(n == 2 for n in duplicates.values())
+    assert len(gateway.delivered) == 40  # each contact got exactly one message
+    assert Notification.objects.filter(status="sent").count() == 40
     assert not Notification.objects.exclude(claimed_by="").exists()
