@@ -34,6 +34,7 @@ PACKAGE_NAMES = {
 
 def statutory_holidays(year: int) -> dict[dt.date, str]:
     """The fixed-date public holidays of `year` under the law in force that year."""
+    labour: tuple[int, ...]
     if year >= 2025:
         labour = (1, 2)
     elif year >= 2008:

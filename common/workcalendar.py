@@ -6,11 +6,12 @@ entered by administrators each autumn from the State Council's notice and seeded
 
 - certain in a *complete* year (the notice is entered): weekends and the listed holidays are
   rest days, Monday–Friday and the listed make-up working days are working days;
-- in any other year only the weekends and the statutory fixed-date holidays (1 January, 1–2
-  May, 1–3 October; `common.calendar_data`) are known. `day_status` answers `unknown` for the
-  other days, and `is_working_day` gives the *provisional* answer (Monday–Friday minus the known
-  holidays): callers that must not act on a guess check `is_known_year` or `day_status`
-  (disconnections are refused, complaint deadlines are marked provisional).
+- in any other year only the statutory fixed-date holidays (1 January, 1–2 May, 1–3 October;
+  `common.calendar_data`) are certain; `day_status` answers `unknown` for every other day (even
+  a weekend may become a make-up working day), and `is_working_day` gives the *provisional*
+  answer (Monday–Friday minus the known holidays): callers that must not act on a guess check
+  `is_known_year` or `day_status` (disconnections are refused, complaint deadlines are marked
+  provisional).
 
 Without a row for a year the package knows (e.g. after a test flushed the tables), the
 package's data stands in, so a known year never turns into a guess.
@@ -176,8 +177,7 @@ def is_public_holiday(day: dt.date) -> bool:
 
 def holiday_name(day: dt.date) -> str | None:
     """The holiday's name (e.g. `国庆节`) or None."""
-    name = year_calendar(day.year).holidays.get(day)
-    return name if name is not None else None
+    return year_calendar(day.year).holidays.get(day)
 
 
 def is_rest_day(day: dt.date) -> bool:

@@ -713,42 +713,30 @@ def recompute_provisional_deadlines(*, year: int | None = None) -> int:
     `deadlines_recomputed` event. Idempotent: a second run finds nothing to change. Returns the
     number of tickets changed.
     """
-    from complaints.deadlines import rule_for
-
     changed = 0
-    pks = list(
-        Complaint.objects.filter(
-            deadlines_provisional=True, status__in=WORKING_STATUSES
-        ).values_list("pk", flat=True)
+    open_provisional = Complaint.objects.filter(
+        deadlines_provisional=True, status__in=WORKING_STATUSES
     )
-    for pk in pks:
+    for pk in list(open_provisional.values_list("pk", flat=True)):
         with transaction.atomic():
-            complaint = (
-                Complaint.objects.select_for_update()
-                .filter(pk=pk, deadlines_provisional=True, status__in=WORKING_STATUSES)
-                .first()
-            )
-            if complaint is not None and _recompute_one(complaint, rule_for, year):
+            complaint = open_provisional.select_for_update().filter(pk=pk).first()
+            if complaint is not None and _recompute_one(complaint, year=year):
                 changed += 1
     return changed
 
 
-def _recompute_one(complaint: Complaint, rule_for, year: int | None) -> bool:
-    from complaints.deadlines import compute_deadlines
+def _recompute_one(complaint: Complaint, *, year: int | None) -> bool:
+    from complaints.deadlines import compute_deadlines, rule_for
 
     fresh = compute_deadlines(
         start=complaint.cycle_started_at,
         rule=rule_for(complaint.category, complaint.severity),
     )
-    before = {
-        "resolve_due": complaint.resolve_due,
-        "deadlines_provisional": complaint.deadlines_provisional,
-    }
-    after = {
-        "resolve_due": fresh.resolve_due,
-        "deadlines_provisional": fresh.deadlines_provisional,
-    }
-    if before == after:
+    previous_due = complaint.resolve_due
+    if (previous_due, complaint.deadlines_provisional) == (
+        fresh.resolve_due,
+        fresh.deadlines_provisional,
+    ):
         return False
     complaint.resolve_due = fresh.resolve_due
     complaint.resolve_warn_at = fresh.resolve_warn_at
@@ -756,16 +744,14 @@ def _recompute_one(complaint: Complaint, rule_for, year: int | None) -> bool:
     complaint.save(
         update_fields=["resolve_due", "resolve_warn_at", "deadlines_provisional", "updated_at"]
     )
-    message = _("The official calendar of %(year)s was entered: resolution due %(due)s.") % {
-        "year": year if year is not None else timezone.localtime(fresh.resolve_due).year,
-        "due": timezone.localtime(fresh.resolve_due).strftime("%Y-%m-%d %H:%M"),
-    }
+    due = timezone.localtime(fresh.resolve_due)
     record_event(
         complaint,
         EventKind.DEADLINES_RECOMPUTED,
-        message=message,
+        message=_("The official calendar of %(year)s was entered: resolution due %(due)s.")
+        % {"year": year if year is not None else due.year, "due": due.strftime("%Y-%m-%d %H:%M")},
         data={
-            "previous_resolve_due": before["resolve_due"].isoformat(),
+            "previous_resolve_due": previous_due.isoformat(),
             "resolve_due": fresh.resolve_due.isoformat(),
             "provisional": fresh.deadlines_provisional,
             "year": year,

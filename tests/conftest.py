@@ -224,4 +224,4 @@ def _fresh_official_calendar():
     workcalendar.clear_cache()
 
 
-from tests.calendar_fixtures import official_calendar  # noqa: E402, F401  (a shared fixture)
+from tests.calendar_fixtures import official_calendar, sample_calendars  # noqa: E402, F401

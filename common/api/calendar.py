@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -28,14 +30,17 @@ class CalendarYearSerializer(serializers.Serializer):
     complete = serializers.BooleanField(
         read_only=True, help_text="The year's official notice is entered in full."
     )
-    source = serializers.CharField(max_length=500, help_text="The State Council notice.")
+    # The metaclass takes declared fields off the class, so this does not shadow Field.source.
+    source = serializers.CharField(  # type: ignore[assignment]
+        max_length=500, help_text="The State Council notice."
+    )
     days = CalendarDaySerializer(many=True, allow_empty=True)
 
 
 def calendar_answer(year: int) -> dict:
     """The year as the product knows it: entered days, or the statutory ones only."""
     calendar = workcalendar.year_calendar(year)
-    days = [
+    days: list[dict[str, Any]] = [
         {"date": day, "kind": DayKind.HOLIDAY, "name": name}
         for day, name in calendar.holidays.items()
     ] + [

@@ -12,7 +12,7 @@ from django.urls import reverse
 from common import workcalendar
 from common.calendar_data import package_years, statutory_holidays
 from common.models import CalendarDay, CalendarYear
-from common.official_calendar import replace_calendar_year
+from common.official_calendar import check_days, replace_calendar_year
 from common.workcalendar import DayStatus
 from tests.complaints.conftest import local
 
@@ -366,3 +366,19 @@ def test_the_warning_goes_once_the_year_is_entered(client, admin_user, sup_east,
         page = client.get(reverse("dashboard:index")).content.decode()
         assert 'data-testid="calendar-warning"' not in page
         assert api(sup_east).get("/api/v1/dashboard/").json()["calendar_missing_year"] is None
+
+
+# --- the test helpers ----------------------------------------------------------------------------
+
+
+def test_the_sample_calendars_are_valid_years(admin_user, sample_calendars):
+    from tests.calendar_fixtures import SAMPLE_CALENDARS
+
+    for year, sample in SAMPLE_CALENDARS.items():
+        days = [{"date": d, "kind": "holiday"} for d, _n in sample["holidays"]]
+        days += [{"date": d, "kind": "workday"} for d, _n in sample["workdays"]]
+        assert check_days(year, days) == []
+    assert workcalendar.is_known_year(2027) and workcalendar.is_known_year(2028)
+    assert workcalendar.day_status(D("2027-02-05")) == DayStatus.REST  # the eve
+    assert workcalendar.day_status(D("2027-02-14")) == DayStatus.WORKING  # make-up Sunday
+    assert workcalendar.day_status(D("2028-02-29")) == DayStatus.WORKING

@@ -23,6 +23,12 @@ DAYS_2027 = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(local(2026, 12, 28, 11, 0), tick=False):
+        yield
+
+
 @pytest.fixture
 def year_end_ticket(register, customer_for, mgr_a):
     """Received Mon 2026-12-28 10:00; five working days run into 2027."""
