@@ -60,7 +60,7 @@ def csv_cell(value: object) -> str | int | float | Decimal:
 
 
 def xlsx_cell(value: object) -> object:
-    if value is None or _is_number(value):
+    if value is None or isinstance(value, (bool, int, float, Decimal)):
         return value
     if isinstance(value, dt.datetime):
         # Excel has no time zones: the local (Shanghai) wall-clock time.

@@ -52,6 +52,23 @@
     }
   });
 
+  // <div class="progress-bar" data-progress="40"> gets its width here: the CSP allows no
+  // style attribute in the HTML (setting it from a script is allowed).
+  function sizeProgressBars(root) {
+    root.querySelectorAll("[data-progress]").forEach(function (bar) {
+      var percent = parseFloat(bar.getAttribute("data-progress"));
+      bar.style.width = (isNaN(percent) ? 0 : Math.max(0, Math.min(100, percent))) + "%";
+    });
+  }
+
+  // <button data-print> prints the page (instead of an inline onclick handler).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+
   // <form data-confirm="question"> asks before it submits.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -64,10 +81,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     fillTitle();
     enhanceSelects(document);
+    sizeProgressBars(document);
   });
   if (window.htmx) {
     htmx.onLoad(function (element) {
       enhanceSelects(element);
+      sizeProgressBars(element);
     });
     // A fragment that fails to load says so instead of spinning for ever.
     document.body.addEventListener("htmx:responseError", function (event) {

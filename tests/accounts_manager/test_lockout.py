@@ -85,7 +85,7 @@ def test_the_login_page_and_the_admin_login_lock_per_client_address(admin_user):
         page_login("admin", f"wrong-{n}", client_ip="203.0.113.5", url="admin:login")
     locked = page_login("admin", PASSWORD, client_ip="203.0.113.5")
     assert locked.status_code == 429
-    assert "locked-out" in locked.content.decode()
+    assert "locked-out" in locked.content.decode() and "来自您所在地址" in locked.content.decode()
     other = page_login("admin", PASSWORD, client_ip="198.51.100.7")
     assert other.status_code == 302
 

@@ -86,3 +86,12 @@ def test_make_run_serves_with_debug_off():
     debug, storage = result.stdout.split()[-2:]
     assert debug == "False"
     assert storage.startswith("whitenoise.")
+
+
+def test_a_failed_csrf_check_gets_the_products_page():
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"username": "x", "password": "y"}
+    )
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "表单已失效" in body and "css/app.css" in body

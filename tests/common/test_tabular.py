@@ -71,3 +71,8 @@ def test_an_aware_datetime_is_written_in_local_time():
     when = dt.datetime(2025, 6, 1, 2, 0, tzinfo=ZoneInfo("UTC"))
     assert _xlsx(["at"], [[when]])["A2"].value == dt.datetime(2025, 6, 1, 10, 0)
     assert _csv(["at"], [[when]])[1] == ["2025-06-01 10:00:00"]
+
+
+def test_booleans_stay_booleans_in_excel():
+    sheet = _xlsx(["flag"], [[True]])
+    assert sheet["A2"].value is True and sheet["A2"].data_type == "b"
