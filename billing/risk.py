@@ -101,11 +101,12 @@ def _give_up_stale_scans(now: dt.datetime) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         silent = _("Given up: the worker stopped reporting progress.")
         untaken = _("Given up: no worker took the scan.")
-    return running.update(
-        status=RiskScanStatus.FAILED, finished_at=now, error=silent
-    ) + RiskScan.objects.filter(pk__in=queued_ids - _waiting_for_broker(queued_ids)).update(
+    given_up = running.update(status=RiskScanStatus.FAILED, finished_at=now, error=silent)
+    never_taken = queued_ids - _waiting_for_broker(queued_ids)
+    given_up += RiskScan.objects.filter(pk__in=never_taken).update(
         status=RiskScanStatus.FAILED, finished_at=now, error=untaken
     )
+    return given_up
 
 
 def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:
