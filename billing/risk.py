@@ -98,12 +98,15 @@ def _give_up_stale_scans(now: dt.datetime) -> int:
         status=RiskScanStatus.QUEUED, created_at__lt=now - settings.RISK_SCAN_QUEUE_TIMEOUT
     )
     queued_ids = set(queued.values_list("pk", flat=True))
-    stale = Q(pk__in=running.values("pk")) | Q(pk__in=queued_ids - _waiting_for_broker(queued_ids))
     with translation.override(settings.LANGUAGE_CODE):
-        message = _("Given up: the worker stopped reporting progress.")
-    return RiskScan.objects.filter(stale).update(
-        status=RiskScanStatus.FAILED, finished_at=now, error=message
+        silent = _("Given up: the worker stopped reporting progress.")
+        untaken = _("Given up: no worker took the scan.")
+    given_up = running.update(status=RiskScanStatus.FAILED, finished_at=now, error=silent)
+    never_taken = queued_ids - _waiting_for_broker(queued_ids)
+    given_up += RiskScan.objects.filter(pk__in=never_taken).update(
+        status=RiskScanStatus.FAILED, finished_at=now, error=untaken
     )
+    return given_up
 
 
 def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:

@@ -34,9 +34,9 @@ BROKER_ERRORS = (KombuError, OSError)
 def _check_reachable(conn) -> None:
     """Fail fast when the broker does not answer: the client library would otherwise retry
     for seconds, and the web request that published waits for it."""
-    if not conn.hostname:
-        return  # a filesystem or in-memory transport
-    port = conn.port or conn.transport.default_port
+    port = conn.port or getattr(conn.transport, "default_port", None)
+    if not conn.hostname or not port:
+        return  # a filesystem or in-memory transport: nothing to reach
     try:
         socket.create_connection((conn.hostname, port), timeout=1).close()
     except OSError as exc:
@@ -81,8 +81,14 @@ def publish(*, ids: list[int] | None = None, limit: int = 200) -> int:
     published = 0
     with app.connection_for_write() as conn:
         for index, row in enumerate(rows):
+            if row.task not in app.tasks:
+                app.loader.import_default_modules()  # the apps' task modules, as a worker does
+            task = app.tasks.get(row.task)
+            if task is None:
+                logger.error("no task named %s: outbox row %s stays queued", row.task, row.pk)
+                _release([row], error=f"unknown task {row.task}")
+                continue
             try:
-                task = app.tasks[row.task]
                 if index == 0 and not app.conf.task_always_eager:
                     _check_reachable(conn)
                 task.apply_async(row.args, row.kwargs, connection=conn, retry=False)
@@ -92,10 +98,6 @@ def publish(*, ids: list[int] | None = None, limit: int = 200) -> int:
                 logger.warning("broker unavailable, %s stays in the outbox: %s", row, exc)
                 _release(rows[index:], error=f"{type(exc).__name__}: {exc}")
                 break
-            except KeyError:
-                logger.error("no task named %s: outbox row %s stays queued", row.task, row.pk)
-                _release([row], error=f"unknown task {row.task}")
-                continue
             OutboxTask.objects.filter(pk=row.pk).update(
                 published_at=timezone.now(), claimed_at=None, attempts=row.attempts + 1
             )

@@ -430,9 +430,11 @@ def send_chunk(
             if len(pending) >= sender.record_every:
                 _record(pending, worker)
                 pending = []
-            if now - renewed > settings.OUTAGE_NOTIFY_LEASE / 3:
+            # The heartbeat: measured after the send, so that a slow send counts.
+            beat = timezone.now()
+            if beat - renewed > settings.OUTAGE_NOTIFY_LEASE / 3:
                 _renew_lease([r.pk for r in rows[index + 1 :]], worker)
-                renewed = now
+                renewed = beat
     except BaseException:
         # Give back at once what this worker will not send (a crash it survives, a shutdown),
         # rather than let it wait for the lease; the message in flight, if any, is among them

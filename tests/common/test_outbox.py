@@ -164,3 +164,12 @@ def test_the_job_is_in_the_one_beat_schedule():
     entry = BEAT_SCHEDULE["common-publish-task-outbox"]
     assert entry["task"] == publish_task_outbox.name
     assert entry["schedule"].minute == set(range(60))
+
+
+def test_a_row_naming_an_unknown_task_stays_queued_without_stopping_the_others(runs):
+    OutboxTask.objects.create(task="nowhere.tasks.gone", args=[1])
+    OutboxTask.objects.create(task=record_run.name, args=[2])
+    assert outbox.drain() == 1
+    assert runs == [(2, "")]
+    stuck = OutboxTask.objects.get(task="nowhere.tasks.gone")
+    assert stuck.published_at is None and stuck.last_error == "unknown task nowhere.tasks.gone"

@@ -80,3 +80,17 @@ def test_notice_links_use_the_public_base_url(settings, feeder_east, sup_east):
     assert notification.confirm_url.startswith("http://127.0.0.1:8101/n/")
     (message,) = sender.sent
     assert message.body.endswith(notification.confirm_url)
+
+
+@pytest.mark.django_db
+def test_e_mails_to_users_link_to_the_public_base_url(settings, sup_east, mailoutbox):
+    from accounts_manager.models import Notice
+    from billing import risk
+
+    settings.PUBLIC_BASE_URL = "https://crm.example.com"
+    sup_east.email = "sup@example.com"
+    sup_east.save(update_fields=["email"])
+    Notice.objects.create(recipient=sup_east, key="risk-scan:1", title="t", body="b", link="/x/")
+    risk._email_digests("risk-scan:1", "/risk/?scan=1")
+    (message,) = mailoutbox
+    assert "https://crm.example.com/risk/?scan=1" in message.body

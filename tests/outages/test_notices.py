@@ -283,3 +283,27 @@ def test_the_lease_covers_a_heartbeat_not_a_whole_chunk(settings):
     assert settings.OUTAGE_NOTIFY_LEASE / 3 + dt.timedelta(seconds=slowest) < (
         settings.OUTAGE_NOTIFY_LEASE
     )
+
+
+def test_a_slow_chunk_keeps_its_rows_by_a_heartbeat_however_long_it_takes(grid, sup_east):
+    """Each send takes 25 s (a gateway at its timeout): six take 2.5 minutes, more than the
+    lease, yet no other worker could take one of the rows still to send."""
+    supplied_customer(grid["e1"], contacts=6)
+    outage = approved_outage(sup_east, [grid["e1"]])
+    notices.plan_notices(outage)
+
+    class SlowSender(Sender):
+        def __init__(self, traveller):
+            self.traveller = traveller
+            self.free_for_others: list[int] = []
+
+        def send(self, message):
+            self.traveller.shift(dt.timedelta(seconds=25))
+            self.free_for_others.append(notices.claimable(timezone.now()).count())
+            return SendResult("sent")
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        slow = SlowSender(traveller)
+        run = notices.run_batch(worker="slow", channel_senders={"sms": slow, "email": slow})
+    assert run.sent == 6
+    assert slow.free_for_others == [0] * 6

@@ -82,7 +82,7 @@ def test_a_queued_scan_never_taken_stops_blocking_new_scans_after_the_timeout(ap
         started = api(sup_east).post(SCANS)
         assert started.status_code == 202
     lost.refresh_from_db()
-    assert lost.status == "failed" and lost.error
+    assert (lost.status, lost.error) == ("failed", "已放弃：没有后台任务接手此次扫描。")
 
 
 def test_the_recovery_job_is_in_the_one_beat_schedule():
