@@ -17,6 +17,8 @@ from tests.outages.factories import approved_outage
 
 pytestmark = [
     pytest.mark.browser,
+    # The fixture builds the region's business relative to today (bills, payments, visit plan).
+    pytest.mark.date_sensitive,
     pytest.mark.django_db(transaction=True),
 ]
 
