@@ -30,4 +30,3 @@ def test_a_date_sensitive_test_and_its_fixtures_run_at_the_given_now(request, fi
     with time_machine.travel(own, tick=False):
         assert timezone.now() == own  # the test's own clock wins
     assert moment <= timezone.now() < moment + dt.timedelta(minutes=5)  # and hands back
-

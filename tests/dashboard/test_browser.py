@@ -71,6 +71,8 @@ def region_in_business(bill, pay, customer_for, mgr_a, mgr_b, sup_east, feeder_e
         kind="notice",
         status="delivered",
     )
+    # calendar: the complaint's deadlines count working days from now (the year must be entered
+    # when --now is in 2027 or later).
     from complaints import services as complaint_services
 
     complaint_services.register_complaint(
