@@ -150,6 +150,7 @@ def test_bad_user_is_refused_with_the_field(api, admin_user, mgr_a, overrides, f
     assert not User.objects.filter(username="u1").exists()
 
 
+@pytest.mark.date_sensitive
 def test_deactivating_a_manager_with_a_portfolio_is_400_until_handed_over(
     api, admin_user, mgr_a, mgr_b, portfolios
 ):
@@ -276,6 +277,7 @@ def test_manager_list_queries_do_not_grow_with_rows(
 # --- handover --------------------------------------------------------------------------------
 
 
+@pytest.mark.date_sensitive
 def test_supervisor_hands_a_portfolio_over_in_one_step(api, sup_east, mgr_a, mgr_b, customer_for):
     customers = [customer_for(mgr_a) for _ in range(3)]
     followups = [FollowUpFactory(customer=c, manager=mgr_a) for c in customers]
@@ -320,6 +322,7 @@ def test_bad_handover_is_400_and_moves_nothing(
     assert Assignment.objects.open().get(customer=portfolios["a"]).manager == mgr_a
 
 
+@pytest.mark.date_sensitive
 def test_handover_on_the_day_of_an_assignment_is_refused(api, sup_east, mgr_a, mgr_b):
     AssignmentFactory(customer=CustomerFactory(), manager=mgr_a, start=timezone.localdate())
     response = api(sup_east).post(f"/api/v1/managers/{mgr_a.pk}/handover/", {"to": mgr_b.pk})
@@ -343,6 +346,7 @@ def test_handover_of_a_manager_outside_the_region_is_not_found(api, sup_east, mg
 # --- assignments -----------------------------------------------------------------------------
 
 
+@pytest.mark.date_sensitive
 def test_posting_an_assignment_ends_the_open_one_the_day_before(
     api, sup_east, mgr_a, mgr_b, portfolios
 ):
@@ -370,6 +374,7 @@ def test_posting_an_assignment_ends_the_open_one_the_day_before(
     assert old.end == start - dt.timedelta(days=1)
 
 
+@pytest.mark.date_sensitive
 def test_assignment_of_an_unassigned_customer_starts_today(api, integration, mgr_a, portfolios):
     response = api(integration).post(
         "/api/v1/assignments/", {"customer": portfolios["none"].pk, "manager": mgr_a.pk}
@@ -521,6 +526,7 @@ def test_closed_follow_up_cannot_be_reopened(api, mgr_a, portfolios):
     assert "status" in response.json()
 
 
+@pytest.mark.date_sensitive
 def test_follow_ups_filter_by_status_kind_and_due_time(api, mgr_a, portfolios):
     customer = portfolios["a"]
     now = timezone.now()

@@ -12,6 +12,7 @@ from tests.factories import AssignmentFactory, CustomerFactory, FollowUpFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.date_sensitive
 def test_database_refuses_a_second_open_assignment_for_a_customer(mgr_a, mgr_b):
     customer = CustomerFactory()
     AssignmentFactory(customer=customer, manager=mgr_a)
@@ -47,6 +48,7 @@ def test_database_keeps_one_open_follow_up_per_customer_kind_and_source():
     assert FollowUp.objects.filter(customer=customer).count() == 2
 
 
+@pytest.mark.date_sensitive
 def test_open_follow_up_past_its_due_time_is_overdue():
     past = FollowUpFactory(due_at=timezone.now() - dt.timedelta(hours=1))
     future = FollowUpFactory(due_at=timezone.now() + dt.timedelta(hours=1))

@@ -256,7 +256,7 @@ def test_closing_a_follow_up_records_who_and_when(mgr_a):
     with time_at(TODAY):
         closed = services.close_followup(followup, status="done", acting_user=mgr_a, note="已回访")
     assert (closed.status, closed.closed_by, closed.note) == ("done", mgr_a, "已回访")
-    assert closed.closed_at.date() == TODAY
+    assert timezone.localdate(closed.closed_at) == TODAY
 
 
 def test_closed_follow_up_is_not_reopened(mgr_a):

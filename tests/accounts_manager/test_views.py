@@ -329,6 +329,7 @@ def handover_data(to, **overrides):
     return data
 
 
+@pytest.mark.date_sensitive
 def test_handover_moves_the_portfolio_and_open_followups(
     client, sup_east, mgr_a, mgr_b, customer_for
 ):
@@ -356,6 +357,7 @@ def test_handover_needs_the_confirmation(client, sup_east, mgr_a, mgr_b, custome
     assert Assignment.objects.open().get().manager == mgr_a
 
 
+@pytest.mark.date_sensitive
 def test_a_refused_handover_shows_the_reason_on_the_form(
     client, sup_east, mgr_a, mgr_b, customer_for
 ):

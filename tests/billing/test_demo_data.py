@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Count, F
+from django.utils import timezone
 
 from billing import demo_data
 from billing.models import Bill, Disconnection, Payment, PaymentPromise
@@ -50,7 +51,7 @@ def test_collection_work_and_disconnections_are_there(demo):
     assert {"requested", "approved", "executed"} <= statuses
     for d in Disconnection.objects.select_related("notice"):
         assert d.notice.kind == "disconnection_notice" and d.notice.delivered_at is not None
-        assert (d.scheduled_for - d.notice.delivered_at.date()).days >= 7
+        assert (d.scheduled_for - timezone.localdate(d.notice.delivered_at)).days >= 7
         assert d.events.exists()
 
 

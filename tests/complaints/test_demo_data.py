@@ -13,6 +13,10 @@ from customers import demo_data as customer_demo
 pytestmark = pytest.mark.django_db
 
 
+# The tickets are received days before today and their deadlines count today's working days.
+# calendar: at a --now in a year not entered (2027, 2028) the deadlines are provisional; enter
+# that year's calendar here once the calendar is data.
+@pytest.mark.date_sensitive
 def test_demo_tickets_cover_every_status_breaches_repeats_and_callbacks_once():
     customer_demo.seed(random.Random(7), customers=60)
     out = io.StringIO()

@@ -17,6 +17,8 @@ from tests.outages.factories import approved_outage
 
 pytestmark = [
     pytest.mark.browser,
+    # The fixture builds the region's business relative to today (bills, payments, visit plan).
+    pytest.mark.date_sensitive,
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -69,6 +71,8 @@ def region_in_business(bill, pay, customer_for, mgr_a, mgr_b, sup_east, feeder_e
         kind="notice",
         status="delivered",
     )
+    # calendar: the complaint's deadlines count working days from now (the year must be entered
+    # when --now is in 2027 or later).
     from complaints import services as complaint_services
 
     complaint_services.register_complaint(
