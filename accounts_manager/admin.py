@@ -23,6 +23,16 @@ class UserAdmin(BaseUserAdmin):
         (_("Organisation"), {"fields": ("name", "employee_no", "region", "supervisor", "phone")}),
     )
 
+    # The same rule as accounts_manager.policy.check_user_change: an administrator does not
+    # deactivate themselves or give up their own role.
+    SELF_LOCKED_FIELDS = ("is_active", "is_staff", "is_superuser", "groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += [f for f in self.SELF_LOCKED_FIELDS if f not in fields]
+        return fields
+
 
 @admin.register(ManagerProfile)
 class ManagerProfileAdmin(admin.ModelAdmin):
@@ -36,6 +46,14 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ["manager"]
     search_fields = ["customer__account_no", "customer__name", "manager__username"]
     raw_id_fields = ["customer", "manager", "created_by"]
+
+    def has_add_permission(self, request):
+        # Assignments are made on the customer's page or through the API, by the service that
+        # ends the open one and moves the follow-ups (accounts_manager.services.assign_customer).
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         # The responsibility chain is never deleted; reassign instead.

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts_manager import policy
 from accounts_manager.models import (
     Assignment,
     FollowUp,
@@ -97,6 +98,7 @@ def create_user(
     **fields,
 ) -> User:
     """Create a user with a role; an account manager also gets a manager profile."""
+    policy.check(acting_user, "manage_users")
     user = User(
         username=username,
         is_active=is_active,
@@ -121,7 +123,9 @@ def update_user(
     password: str | None = None,
     **fields,
 ) -> User:
-    """Change a user. Deactivating a manager who still has a portfolio is refused."""
+    """Change a user. Deactivating a manager who still has a portfolio is refused, and so is
+    an administrator deactivating themselves or changing their own role."""
+    policy.check_user_change(acting_user, user, fields=fields, role=role)
     user = User.objects.select_for_update().get(pk=user.pk)
     changed: list[str] = []
     for name, value in fields.items():
@@ -187,8 +191,10 @@ def assign_customer(
     start: dt.date | None = None,
     reason: str = "",
     acting_user: User | None = None,
+    registering: bool = False,
 ) -> Assignment:
-    """Give `customer` to `manager` from `start`.
+    """Give `customer` to `manager` from `start` (a supervisor's or administrator's act;
+    `registering` is customers.services.create_customer giving a new customer to its manager).
 
     The open assignment, if any, ends the day before `start`; the customer's open follow-ups,
     and its open complaint tickets the previous manager held, move to the new manager. The
@@ -200,6 +206,8 @@ def assign_customer(
     _check_manager(manager)
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
     current = Assignment.objects.select_for_update().open().filter(customer=customer).first()
+    if not registering:
+        policy.check(acting_user, "assign_customer")
     if current is not None:
         if current.manager_id == manager.pk:
             raise DomainError(
@@ -251,6 +259,7 @@ def handover_portfolio(
 
     Returns the number of customers moved. All or nothing.
     """
+    policy.check(acting_user, "handover_portfolio")
     effective = effective or timezone.localdate()
     if from_manager.pk == to_manager.pk:
         raise DomainError("same_manager", _("Choose another manager to hand over to."), field="to")
@@ -341,6 +350,7 @@ def close_followup(
     acting_user: User | None = None,
     note: str = "",
 ) -> FollowUp:
+    policy.check(acting_user, "work_queue")
     if status not in (FollowUpStatus.DONE, FollowUpStatus.CANCELLED):
         raise DomainError(
             "invalid_status", _("A follow-up is closed as done or cancelled."), field="status"
@@ -377,6 +387,7 @@ def update_followup(
     A closed follow-up is never reopened; closing one that is already closed the same way is
     a no-op.
     """
+    policy.check(acting_user, "work_queue")
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     unknown = set(fields) - set(FOLLOWUP_EDITABLE_FIELDS)
     if unknown:

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts_manager import services
+from accounts_manager import policy, services
 from accounts_manager.forms import (
     AssignForm,
     FollowUpCloseForm,
@@ -35,8 +35,10 @@ from customers.models import Customer
 
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
 OVERSIGHT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR})
-SUPERVISOR_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
-QUEUE_WRITERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+SUPERVISOR_ROLES = (
+    policy.ACTION_ROLES["assign_customer"] | policy.ACTION_ROLES["handover_portfolio"]
+)
+QUEUE_WRITERS = policy.ACTION_ROLES["work_queue"]
 
 KIND_ICONS = {
     FollowUpKind.RISK: "bi-graph-up-arrow",

@@ -84,3 +84,13 @@ def check_region_change(user, customer: Customer, region_id: int | None) -> None
             field="region",
         )
     check_region(user, region_id)
+
+
+def check_own_registration(user, manager) -> None:
+    """An account manager registers customers for themselves only."""
+    if manager is not None and manager.pk != user.pk:
+        raise DomainError(
+            "assign_not_allowed",
+            _("An account manager registers customers for themselves only."),
+            field="manager",
+        )

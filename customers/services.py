@@ -109,12 +109,20 @@ def create_customer(
     customer.full_clean()
     _save_with_user(customer, acting_user)
     set_supply_points(customer, points=supply_points, acting_user=acting_user)
-    if manager is None and acting_user is not None and role_of(acting_user) == Role.ACCOUNT_MANAGER:
+    if acting_user is not None and role_of(acting_user) == Role.ACCOUNT_MANAGER:
+        # A manager's new customer is theirs; giving it to someone else is a supervisor's act.
+        policy.check_own_registration(acting_user, manager)
         manager = acting_user
     if manager is not None:
         from accounts_manager.services import assign_customer
 
-        assign_customer(customer, manager=manager, reason=_("Registered"), acting_user=acting_user)
+        assign_customer(
+            customer,
+            manager=manager,
+            reason=_("Registered"),
+            acting_user=acting_user,
+            registering=True,
+        )
     return customer
 
 

@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts_manager.models import Assignment, FollowUp, FollowUpStatus, Notice, User
+from accounts_manager.models import Assignment, FollowUp, Notice, User
 from accounts_manager.querysets import visible_managers
 from common.roles import Role, stored_role
 from customers.models import Customer, Region
@@ -85,10 +85,6 @@ class UserSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if self.instance is None and not attrs.get("password"):
             raise serializers.ValidationError({"password": [_("A new user needs a password.")]})
-        if self.instance is not None and attrs.get("supervisor") == self.instance:
-            raise serializers.ValidationError(
-                {"supervisor": [_("A user cannot be their own supervisor.")]}
-            )
         return attrs
 
 
@@ -187,15 +183,6 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "closed_at",
             "created_at",
         ]
-
-    def validate_status(self, value):
-        if (
-            self.instance is not None
-            and value == FollowUpStatus.OPEN
-            and (self.instance.status != FollowUpStatus.OPEN)
-        ):
-            raise serializers.ValidationError(_("A closed follow-up cannot be reopened."))
-        return value
 
 
 class NoticeSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts_manager import services
+from accounts_manager import policy, services
 from accounts_manager.api.filters import (
     AssignmentFilter,
     FollowUpFilter,
@@ -27,8 +27,6 @@ from accounts_manager.api.serializers import (
 )
 from accounts_manager.models import Assignment, FollowUp, Notice, User
 from accounts_manager.querysets import visible_managers, with_customer_count
-from common.api.permissions import ADMIN_ONLY, SUPERVISORS
-from common.roles import Role
 
 
 class TokenView(APIView):
@@ -55,8 +53,8 @@ class UserViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = UserSerializer
-    read_roles = ADMIN_ONLY
-    write_roles = ADMIN_ONLY
+    read_roles = policy.ACTION_ROLES["manage_users"]
+    write_roles = policy.ACTION_ROLES["manage_users"]
     filterset_class = UserFilter
     search_fields = ["username", "name", "email", "employee_no"]
     ordering_fields = ["username", "name", "date_joined"]
@@ -88,7 +86,7 @@ class ManagerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     search_fields = ["username", "name", "employee_no"]
     ordering_fields = ["username", "name", "employee_no", "customer_count"]
     ordering = ["username"]
-    action_roles = {"handover": SUPERVISORS}
+    action_roles = {"handover": policy.ACTION_ROLES["handover_portfolio"]}
 
     def get_queryset(self):
         return with_customer_count(visible_managers(self.request.user).select_related("region"))
@@ -122,7 +120,7 @@ class AssignmentViewSet(
     filterset_class = AssignmentFilter
     ordering_fields = ["start", "end", "customer", "manager", "created_at"]
     ordering = ["-start", "-id"]
-    write_roles = SUPERVISORS | {Role.INTEGRATION}
+    write_roles = policy.ACTION_ROLES["assign_customer"]
 
     def get_queryset(self):
         return Assignment.objects.visible_to(self.request.user)
@@ -150,6 +148,7 @@ class FollowUpViewSet(
     ordering_fields = ["due_at", "created_at", "status", "kind"]
     ordering = ["due_at", "id"]
     http_method_names = ["get", "patch", "head", "options"]
+    write_roles = policy.ACTION_ROLES["work_queue"]
 
     def get_queryset(self):
         return FollowUp.objects.visible_to(self.request.user)

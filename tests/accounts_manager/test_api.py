@@ -375,8 +375,8 @@ def test_posting_an_assignment_ends_the_open_one_the_day_before(
 
 
 @pytest.mark.date_sensitive
-def test_assignment_of_an_unassigned_customer_starts_today(api, integration, mgr_a, portfolios):
-    response = api(integration).post(
+def test_assignment_of_an_unassigned_customer_starts_today(api, sup_east, mgr_a, portfolios):
+    response = api(sup_east).post(
         "/api/v1/assignments/", {"customer": portfolios["none"].pk, "manager": mgr_a.pk}
     )
     assert response.status_code == 201

@@ -206,3 +206,10 @@ def test_a_manager_cannot_change_another_portfolio_even_through_the_service(
         services.update_customer(foreign, acting_user=mgr_a, name="篡改")
     with pytest.raises(PermissionDenied):
         services.create_contact(customer=foreign, acting_user=mgr_a, name="x", role="other")
+
+
+def test_a_manager_registers_customers_for_themselves_only(mgr_a, mgr_b, east):
+    with pytest.raises(DomainError) as refused:
+        services.create_customer(acting_user=mgr_a, manager=mgr_b, **customer_fields(east))
+    assert refused.value.field == "manager"
+    assert not Customer.objects.exists()
