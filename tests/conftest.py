@@ -155,3 +155,22 @@ def count_queries():
         return len(context.captured_queries)
 
     return count
+
+
+@pytest.fixture(autouse=True)
+def api_answers_match_the_schema(monkeypatch):
+    """Every `/api/v1/` answer that a test receives is checked against the served OpenAPI
+    schema (tests/schema_validation.py)."""
+    from django.test import Client
+
+    from tests.schema_validation import check_response
+
+    original = Client.request
+
+    def checked(self, **request_kwargs):
+        response = original(self, **request_kwargs)
+        method = request_kwargs.get("REQUEST_METHOD", "GET")
+        check_response(method, request_kwargs.get("PATH_INFO", ""), response)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
