@@ -334,3 +334,20 @@ def test_the_payment_page_refuses_what_the_api_refuses(client, mgr_a, debtor, am
     )
     assert "最多两位小数" in response.content.decode()
     assert not Payment.objects.exists()
+
+
+def test_the_admin_refuses_a_collection_action_in_the_future(client, admin_user, debtor):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/billing/collectionaction/add/",
+        {
+            "customer": debtor.pk,
+            "kind": "call",
+            "at_0": "2025-06-03",
+            "at_1": "12:00:00",
+            "outcome": "x",
+        },
+    )
+    assert response.status_code == 200
+    assert "该时间晚于当前时间。" in response.content.decode()
+    assert not debtor.collection_actions.exists()
