@@ -39,6 +39,7 @@ from accounts_manager.models import (
 from accounts_manager.services import close_followups_for_source, raise_followup
 from accounts_manager.visit_models import FULFILLING_OUTCOMES, SURVEY_DIMENSIONS
 from common.errors import DomainError
+from common.moments import check_happened
 from common.roles import Role, role_of
 from customers.models import Customer, CustomerStatus
 
@@ -278,12 +279,7 @@ def record_visit(
         raise DomainError("invalid_outcome", _("Unknown outcome."), field="outcome")
     if timezone.is_naive(visited_at):
         visited_at = timezone.make_aware(visited_at)
-    if visited_at > timezone.now() + dt.timedelta(minutes=5):
-        raise DomainError(
-            "visit_in_future",
-            _("A visit cannot be recorded before it happened."),
-            field="visited_at",
-        )
+    visited_at = check_happened(visited_at, field="visited_at")
     _check_visitor(manager, acting_user)
     if kind == VisitKind.SATISFACTION_SURVEY and not survey:
         raise DomainError(

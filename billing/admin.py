@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ from billing.models import (
     PaymentPromise,
 )
 from common.errors import DomainError
+from common.moments import date_problem, happened_problem
 
 
 @admin.register(BlockedDate)
@@ -88,8 +90,37 @@ class PaymentAdmin(admin.ModelAdmin):
         return False
 
 
+class PlausibleTimesForm(forms.ModelForm):
+    """The admin refuses what the services refuse (common.moments): times of what happened
+    not in the future or before 2000, planned dates within their window."""
+
+    happened_fields: tuple[str, ...] = ()
+    planned_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        data = super().clean()
+        for name in self.happened_fields:
+            problem = data.get(name) and happened_problem(data[name])
+            if problem:
+                self.add_error(name, problem)
+        for name in self.planned_fields:
+            problem = data.get(name) and date_problem(data[name], "planned")
+            if problem:
+                self.add_error(name, problem)
+        return data
+
+
+class CollectionActionForm(PlausibleTimesForm):
+    happened_fields = ("at", "delivered_at")
+
+
+class PaymentPromiseForm(PlausibleTimesForm):
+    planned_fields = ("due_date",)
+
+
 @admin.register(CollectionAction)
 class CollectionActionAdmin(admin.ModelAdmin):
+    form = CollectionActionForm
     list_display = ["customer", "kind", "at", "delivered_at", "recorded_by"]
     list_filter = ["kind"]
     search_fields = ["customer__account_no", "customer__name", "outcome"]
@@ -98,6 +129,7 @@ class CollectionActionAdmin(admin.ModelAdmin):
 
 @admin.register(PaymentPromise)
 class PaymentPromiseAdmin(admin.ModelAdmin):
+    form = PaymentPromiseForm
     list_display = ["customer", "amount", "due_date", "status", "resolved_at"]
     list_filter = ["status"]
     search_fields = ["customer__account_no", "customer__name"]

@@ -14,3 +14,4 @@ class BillingConfig(AppConfig):
         from billing import risk_timeline  # noqa: F401  (registers the risk timeline providers)
 
         register_tab("risk", _("Risk"), "risk:customer_risk_tab", order=25)
+        from billing import risk  # noqa: F401  (names its jobs in the customers' change history)

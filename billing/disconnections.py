@@ -45,6 +45,7 @@ from billing.models import (
 from billing.querysets import bill_outstanding_expression
 from common import workcalendar
 from common.errors import DomainError, TransitionNotAllowed
+from common.moments import date_problem, happened_problem
 from common.money import ZERO
 from customers.models import Customer
 
@@ -227,6 +228,8 @@ def request_problems(
                 "in_past", _("The disconnection date cannot be in the past."), field="scheduled_for"
             )
         )
+    elif planned := date_problem(scheduled_for, "planned", today=today):
+        problems.append(DomainError("implausible_date", planned, field="scheduled_for"))
     else:
         problems.append(day_problem(scheduled_for))
     problems.append(_notice_problem(customer, notice, scheduled_for, oldest))
@@ -252,12 +255,9 @@ def approve_problems(
                 field="authority_informed_at",
             )
         )
-    if authority_informed_at is not None and authority_informed_at > timezone.now():
-        problems.append(
-            DomainError(
-                "in_future", _("This time is in the future."), field="authority_informed_at"
-            )
-        )
+    problem = authority_informed_at and happened_problem(authority_informed_at)
+    if problem:
+        problems.append(DomainError("in_future", problem, field="authority_informed_at"))
     if disconnection.scheduled_for < timezone.localdate():
         problems.append(
             DomainError(

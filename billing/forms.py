@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts_manager.querysets import visible_managers
+from billing.imports import MoneyFormField
 from billing.models import (
     ActionKind,
     CollectionAction,
@@ -32,10 +33,9 @@ def attach_error(form: forms.BaseForm, exc: DomainError) -> None:
 
 
 def money_field(label, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
+    # The same rule as the API and the imports: plain digits, at most two decimals.
+    return MoneyFormField(
         label=label,
-        max_digits=14,
-        decimal_places=2,
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
         **kwargs,

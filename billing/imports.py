@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.models import PaymentChannel, TariffCategory
+from common.moments import date_problem, happened_problem
+from common.moments import parse_period as common_parse_period
+from common.money import money_problem
 
+MONEY_NOT_A_STRING = gettext_lazy('Give the amount as a string, e.g. "1234.50".')
 MAX_ROWS = 20000
 # A bill as JSON is about 400 bytes, pretty-printed about 600: a request of MAX_ROWS bills may
 # be this large per row (the endpoint's body limit).
@@ -81,23 +84,17 @@ def row_error(row: int, field_name: str, message) -> dict[str, Any]:
 
 # --- fields ----------------------------------------------------------------------------------
 
-PERIOD_RE = re.compile(r"^\s*(\d{4})[-/.]?(\d{1,2})\s*$")
-
 
 def parse_period(value) -> dt.date:
-    """`YYYY-MM` (also `YYYYMM`, or a date) as the first day of that month."""
+    """Exactly `YYYY-MM` (or a spreadsheet date cell) as the first day of that month."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return value.replace(day=1)
-    match = PERIOD_RE.match(str(value or ""))
-    if match:
-        year, month = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12 and year >= 1900:
-            return dt.date(year, month, 1)
-    raise forms.ValidationError(
-        _("Enter a billing period as YYYY-MM (e.g. 2025-03)."), code="invalid_period"
-    )
+    try:
+        return common_parse_period(value.strip() if isinstance(value, str) else value)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc), code="invalid_period") from exc
 
 
 class PeriodField(forms.Field):
@@ -125,10 +122,24 @@ class LenientDateTimeField(forms.DateTimeField):
         return super().to_python(value)
 
 
+class MoneyFormField(forms.DecimalField):
+    """An amount: text of digits with at most two decimals (common.money), or a number cell
+    of a spreadsheet. A JSON row gives it as a string (checked in `validate_rows`)."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        self.allow_negative = allow_negative
+        super().__init__(max_digits=14, decimal_places=2, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            problem = money_problem(value.strip(), allow_negative=self.allow_negative)
+            if problem:
+                raise forms.ValidationError(problem, code="invalid")
+        return super().to_python(value)
+
+
 def money(required: bool = True, min_value: Decimal | None = Decimal("0")):
-    return forms.DecimalField(
-        required=required, max_digits=14, decimal_places=2, min_value=min_value
-    )
+    return MoneyFormField(required=required, min_value=min_value, allow_negative=min_value is None)
 
 
 def kwh(required: bool = False):
@@ -155,6 +166,10 @@ class BillRowForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("issue_date", "due_date", "period"):
+            problem = data.get(name) and date_problem(data[name], "billing")
+            if problem:
+                self.add_error(name, problem)
         if self.errors:
             return data
         zero = Decimal("0")
@@ -221,8 +236,9 @@ class PaymentRowForm(forms.Form):
 
     def clean_paid_at(self):
         value = self.cleaned_data["paid_at"]
-        if value > timezone.now() + dt.timedelta(minutes=5):
-            raise forms.ValidationError(_("A payment cannot be in the future."))
+        problem = happened_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
 
@@ -240,6 +256,11 @@ def validate_rows(
         if not isinstance(raw, dict):
             errors.append(row_error(row_no, "", _("Each row must be an object of fields.")))
             continue
+        # JSON rows (no file numbering): amounts are strings (API.md), never JSON numbers.
+        numeric = [] if numbers else _numeric_amounts(form_class, raw)
+        if numeric:
+            errors.extend(row_error(row_no, name, MONEY_NOT_A_STRING) for name in numeric)
+            continue
         nested = sorted(str(k) for k, v in raw.items() if isinstance(v, (dict, list, tuple)))
         if nested:
             # A form field expects one value; a list or object is bad input, not a crash.
@@ -255,6 +276,16 @@ def validate_rows(
             for message in messages:
                 errors.append(row_error(row_no, "" if name == "__all__" else name, message))
     return valid, errors
+
+
+def _numeric_amounts(form_class: type[forms.Form], raw: dict) -> list[str]:
+    return [
+        name
+        for name, form_field in form_class.base_fields.items()
+        if isinstance(form_field, MoneyFormField)
+        and raw.get(name) is not None
+        and not isinstance(raw[name], str)
+    ]
 
 
 def _plain(value):

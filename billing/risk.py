@@ -46,7 +46,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import RiskAssessment, RiskOverride, RiskScan
 from billing.risk_models import (
@@ -61,9 +61,22 @@ from billing.risk_rules import RiskRules, assessment_insert_sql
 from billing.risk_selectors import Windows, active_id_range, shown_level
 from common import outbox
 from common.errors import Busy, DomainError
+from customers.history import (
+    history_insert_sql,
+    job_reason,
+    register_job,
+    tracked_columns,
+    update_with_history,
+)
 from customers.models import Customer, RiskLevel
 
 logger = logging.getLogger(__name__)
+
+# The customer's change history names these jobs as the authors of their writes.
+RISK_SCAN_JOB = "risk_scan"
+OVERRIDE_EXPIRY_JOB = "risk_override_expiry"
+register_job(RISK_SCAN_JOB, gettext_lazy("Risk scan #%(ref)s"))
+register_job(OVERRIDE_EXPIRY_JOB, gettext_lazy("Expiry of risk overrides (scheduled job)"))
 
 # --- requesting and running a scan -----------------------------------------------------------
 
@@ -440,9 +453,14 @@ def _copy_levels_to_customers(scan_id: int, now: dt.datetime) -> None:
     Only the rows whose result differed from the customer when scored (`changed`, found by a
     partial index) are read. An override set or ended while the scan ran wrote the customer
     itself, so an unchanged row has nothing to add; a changed row shows the override in
-    force now, not the one the slice saw."""
+    force now, not the one the slice saw.
+
+    The same statement records a history row per changed customer, by the scan (not by
+    whoever next edits the customer)."""
     customer = Customer._meta.db_table
+    returning = ", ".join(f"{customer}.{c}" for c in tracked_columns(Customer))
     sql = f"""
+WITH changed AS (
 UPDATE {customer} SET risk_level = n.shown, risk_score = n.score
 FROM (
     SELECT a.customer_id, COALESCE(o.level, a.level) AS shown, a.score
@@ -453,9 +471,19 @@ FROM (
 ) n
 WHERE {customer}.id = n.customer_id
   AND ({customer}.risk_level IS NULL OR {customer}.risk_score IS NULL
-       OR {customer}.risk_level <> n.shown OR {customer}.risk_score <> n.score)"""
+       OR {customer}.risk_level <> n.shown OR {customer}.risk_score <> n.score)
+RETURNING {returning}
+)
+{history_insert_sql(Customer, source="changed")}"""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "now": adapt(now),
+        "scan": scan_id,
+        "history_date": adapt(timezone.now()),
+        "history_reason": job_reason(RISK_SCAN_JOB, scan_id),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"now": connection.ops.adapt_datetimefield_value(now), "scan": scan_id})
+        cursor.execute(sql, params)
 
 
 def _publish(scan_id: int, now: dt.datetime, tally: Tally) -> None:
@@ -576,7 +604,7 @@ def set_risk_override(
         set_by=acting_user,
         created_at=now,
     )
-    Customer.objects.filter(pk=customer.pk).update(risk_level=level)
+    update_with_history(Customer.objects.filter(pk=customer.pk), user=acting_user, risk_level=level)
     customer.risk_level = level
     return override
 
@@ -594,7 +622,7 @@ def end_risk_override(customer: Customer, *, acting_user=None) -> RiskOverride:
     override.ended_by = acting_user
     override.save(update_fields=["ended_at", "end_reason", "ended_by"])
     level, _score = _latest_levels([customer.pk]).get(customer.pk, (None, None))
-    Customer.objects.filter(pk=customer.pk).update(risk_level=level)
+    update_with_history(Customer.objects.filter(pk=customer.pk), user=acting_user, risk_level=level)
     customer.risk_level = level
     return override
 
@@ -622,8 +650,11 @@ def expire_risk_overrides(*, now: dt.datetime | None = None) -> int:
             ended_at=now, end_reason=RiskOverrideEnd.EXPIRED
         )
         newest = RiskAssessment.objects.published().filter(customer_id=OuterRef("pk"))
-        Customer.objects.filter(pk__in=customer_ids).update(
-            risk_level=Subquery(newest.order_by("-scan_id").values("level")[:1])
+        update_with_history(
+            Customer.objects.filter(pk__in=customer_ids),
+            job=job_reason(OVERRIDE_EXPIRY_JOB),
+            now=now,
+            risk_level=Subquery(newest.order_by("-scan_id").values("level")[:1]),
         )
         for override in expired:
             level, score = latest.get(override.customer_id, (None, None))

@@ -40,10 +40,10 @@ from billing.models import (
 )
 from billing.querysets import money_field, zero
 from common.errors import DomainError, TransitionNotAllowed
+from common.moments import check_date, check_happened
 from common.money import ZERO, to_money
 from customers.models import Customer, Tariff
 
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 BILL_FIELDS = (
     "tariff_category",
     "issue_date",
@@ -76,9 +76,8 @@ def _local_day(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment)
 
 
-def _not_in_future(value: dt.datetime, field: str) -> None:
-    if value > timezone.now() + FUTURE_TOLERANCE:
-        raise DomainError("in_future", _("This time is in the future."), field=field)
+def _not_in_future(value: dt.datetime, field: str) -> dt.datetime:
+    return check_happened(value, field=field)
 
 
 # --- allocation ------------------------------------------------------------------------------
@@ -266,7 +265,7 @@ def record_payment(
         raise DomainError("required", _("Give the payment's reference."), field="reference")
     if amount is None or amount <= ZERO:
         raise DomainError("not_positive", _("The amount must be more than zero."), field="amount")
-    _not_in_future(paid_at, "paid_at")
+    paid_at = _not_in_future(paid_at, "paid_at")
     lock_customers([customer.pk])
     existing = Payment.objects.filter(channel=channel, reference=reference).first()
     if existing is None:
@@ -589,7 +588,7 @@ def record_collection_action(
     at = at or timezone.now()
     if kind not in ActionKind.values:
         raise DomainError("invalid_kind", _("Unknown kind of action."), field="kind")
-    _not_in_future(at, "at")
+    at = _not_in_future(at, "at")
     _check_delivery(kind, at, delivered_at)
     return CollectionAction.objects.create(
         customer=customer,
@@ -662,6 +661,7 @@ def record_promise(
         raise DomainError(
             "in_past", _("The promised date cannot be in the past."), field="due_date"
         )
+    check_date(due_date, field="due_date", kind="planned")
     if not Bill.objects.filter(customer=customer).open().exists():
         raise DomainError(
             "nothing_owed", _("The customer owes nothing to promise."), field="amount"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.services import current_assignment, notify_user, supervisor_of
 from common.errors import DomainError
+from common.moments import check_happened
 from common.roles import Role, role_of
 from complaints import access
 from complaints.deadlines import deadlines_for
@@ -27,7 +28,6 @@ from complaints.models import (
     TicketCounter,
 )
 from complaints.tickets import (
-    CLOCK_SKEW,
     check_assignee,
     check_choice,
     record_event,
@@ -144,10 +144,7 @@ def register_complaint(
     check_choice(severity, Severity, "severity")
     if not description:
         raise DomainError("required", _("Describe the complaint."), field="description")
-    if received_at > now + CLOCK_SKEW:
-        raise DomainError(
-            "in_future", _("The receipt time cannot be in the future."), field="received_at"
-        )
+    received_at = check_happened(received_at, field="received_at", now=now)
     if assignee is None:
         current = current_assignment(customer)
         assignee = current.manager if current else None

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts_manager.models import FollowUp, FollowUpKind
 from accounts_manager.services import notify_user, raise_followup
 from common.errors import DomainError, TransitionNotAllowed
+from common.moments import happened_problem
 from common.workcalendar import add_working_days
 from complaints import access
 from complaints.attachments import check_upload
@@ -43,7 +44,6 @@ from complaints.models import (
     Status,
 )
 from complaints.tickets import (
-    CLOCK_SKEW,
     check_assignee,
     check_choice,
     close_ticket_followups,
@@ -306,8 +306,9 @@ def _check_resolution(complaint: Complaint, values: dict[str, Any], now: dt.date
         errors["customer_informed_via"] = [_("Choose phone, SMS, visit, letter or e-mail.")]
     informed_at = values.get("customer_informed_at")
     if isinstance(informed_at, dt.datetime):
-        if informed_at > now + CLOCK_SKEW:
-            errors["customer_informed_at"] = [_("This time is in the future.")]
+        problem = happened_problem(informed_at, now=now)
+        if problem:
+            errors["customer_informed_at"] = [problem]
         # Forms give minutes: the minute of receipt itself is accepted.
         elif informed_at < complaint.received_at.replace(second=0, microsecond=0):
             errors["customer_informed_at"] = [_("This is before the complaint was received.")]
@@ -342,6 +343,8 @@ def resolve_complaint(
         "customer_informed_via": customer_informed_via,
     }
     _check_resolution(complaint, values, now)
+    # Told within the clock-skew allowance ahead of us: told now, not after the resolution.
+    values["customer_informed_at"] = min(customer_informed_at, now)
     for name, value in values.items():
         setattr(complaint, name, value.strip() if isinstance(value, str) else value)
     previous = _set_status(complaint, Status.RESOLVED)

@@ -14,9 +14,6 @@ from common.errors import DomainError
 from common.roles import Role, role_of
 from complaints.models import Complaint, ComplaintEvent
 
-# A pushed receipt time may run slightly ahead of our clock.
-CLOCK_SKEW = dt.timedelta(minutes=5)
-
 
 def user_or_none(user):
     """The user to store as actor: None for the system or an anonymous caller."""

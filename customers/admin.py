@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from customers.history import author_of
 from customers.models import Contact, Customer, Region, SupplyPoint
 
 
@@ -37,6 +39,11 @@ class CustomerAdmin(SimpleHistoryAdmin):
     search_fields = ["account_no", "name", "credit_code"]
     inlines = [SupplyPointInline, ContactInline]
     readonly_fields = ["risk_level", "risk_score", "created_at", "updated_at"]
+    history_list_display = ["author"]
+
+    @admin.display(description=_("author"))
+    def author(self, record) -> str:
+        return author_of(record)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

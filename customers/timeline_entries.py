@@ -1,20 +1,16 @@
 """Timeline providers of the customer register: changes to the record and its contacts."""
 
-from django.db.models import Case, CharField, F, Value, When
-from django.db.models.functions import Coalesce, Concat, NullIf
+from django.db.models import Case, CharField, F, When
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
+from customers.history import author_expression
 from customers.models import Contact, Customer
 from customers.timeline import ref, register, text
 
 
 def _who():
-    return Coalesce(
-        NullIf(F("history_user__name"), Value("")),
-        F("history_user__username"),
-        Value("—"),
-        output_field=CharField(),
-    )
+    return author_expression()
 
 
 def _action():

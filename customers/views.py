@@ -32,6 +32,7 @@ from customers.forms import (
     attach_error,
     supply_point_formset,
 )
+from customers.history import author_of
 from customers.models import Contact, Customer, Region, SupplyPoint
 from customers.tabs import customer_tabs
 from customers.timeline import customer_timeline, ref_url, timeline_kinds
@@ -392,12 +393,11 @@ def _describe(source: str, record, before, names: dict) -> dict:
                 "new": _display(field, record.feeder_id, names),
             }
         )
-    user = record.history_user
     return {
         "at": record.history_date,
         "subject": _history_subject(source, record),
         "action": record.history_type,
-        "who": user.display_name if user else _("system"),
+        "who": author_of(record),
         "fields": fields,
     }
 

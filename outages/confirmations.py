@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts_manager.models import FollowUp, FollowUpKind
 from accounts_manager.services import close_followup, notify_user, supervisor_of
 from common.errors import DomainError
+from common.moments import check_happened
 from customers.models import Customer
 from outages import permissions
 from outages.models import (
@@ -150,7 +151,7 @@ def record_delivery_reports(reports: Sequence[DeliveryReport]) -> dict[str, obje
                 continue
             if report.delivered:
                 row.status = NotificationStatus.DELIVERED
-                row.delivered_at = report.at or timezone.now()
+                row.delivered_at = check_happened(report.at, field="at") or timezone.now()
                 row.save(update_fields=["status", "delivered_at"])
             else:
                 row.status = NotificationStatus.FAILED

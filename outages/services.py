@@ -25,6 +25,7 @@ from accounts_manager.services import (
 )
 from common import outbox
 from common.errors import DomainError
+from common.moments import check_date
 from customers.models import IMPORTANT_CLASSES, Customer, CustomerStatus, SupplyPoint
 from outages import notices, permissions
 from outages.models import (
@@ -169,6 +170,8 @@ def _check_times(start, end) -> None:
         raise DomainError("naive_time", _("Give times with their time zone."), field="start")
     if end <= start:
         raise DomainError("end_before_start", _("The end must be after the start."), field="end")
+    check_date(start, field="start", kind="planned")
+    check_date(end, field="end", kind="planned")
 
 
 def _check_feeders(feeders: Sequence[Feeder], acting_user) -> None:

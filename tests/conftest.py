@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from tests.calendar_fixtures import official_calendar, sample_calendars  # noqa: F401
 from tests.factories import (
     AssignmentFactory,
     CustomerFactory,
@@ -224,4 +225,20 @@ def _fresh_official_calendar():
     workcalendar.clear_cache()
 
 
-from tests.calendar_fixtures import official_calendar, sample_calendars  # noqa: E402, F401
+@pytest.fixture(autouse=True)
+def api_answers_match_the_schema(monkeypatch):
+    """Every `/api/v1/` answer that a test receives is checked against the served OpenAPI
+    schema (tests/schema_validation.py)."""
+    from django.test import Client
+
+    from tests.schema_validation import check_response
+
+    original = Client.request
+
+    def checked(self, **request_kwargs):
+        response = original(self, **request_kwargs)
+        method = request_kwargs.get("REQUEST_METHOD", "GET")
+        check_response(method, request_kwargs.get("PATH_INFO", ""), response)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)

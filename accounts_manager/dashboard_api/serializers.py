@@ -14,7 +14,7 @@ from accounts_manager.models import SatisfactionSurvey, User, Visit, VisitPlan
 from accounts_manager.querysets import visible_managers
 from accounts_manager.visit_models import SURVEY_DIMENSIONS, VisitKind, VisitOutcome
 from billing.selectors import AGING_BUCKETS
-from common.api.fields import MoneyField
+from common.api.fields import DateTimeField, MoneyField
 from complaints.models import Status
 from customers.models import Customer, RiskLevel
 
@@ -58,7 +58,7 @@ class ArrearsSerializer(serializers.Serializer):
     collected_previous = _money()
     collection_rate_previous = _rate("The previous month's collection rate.")
     as_of = serializers.DateField(allow_null=True)
-    refreshed_at = serializers.DateTimeField(allow_null=True)
+    refreshed_at = DateTimeField(allow_null=True)
     top_debtors = DebtorSerializer(many=True)
 
 
@@ -77,7 +77,7 @@ RiskChangeSerializer = _named(
 
 class RiskMovementSerializer(serializers.Serializer):
     scan = serializers.IntegerField(allow_null=True)
-    scanned_at = serializers.DateTimeField(allow_null=True)
+    scanned_at = DateTimeField(allow_null=True)
     up = serializers.IntegerField()
     down = serializers.IntegerField()
     new = serializers.IntegerField()
@@ -98,7 +98,7 @@ class NearBreachSerializer(serializers.Serializer):
     category = serializers.CharField()
     status = serializers.CharField()
     assignee_name = serializers.CharField(allow_null=True)
-    due = serializers.DateTimeField()
+    due = DateTimeField()
     deadline = serializers.ChoiceField(choices=["contact", "resolution"])
 
 
@@ -129,8 +129,8 @@ class OutageRowSerializer(serializers.Serializer):
     kind = serializers.CharField()
     status = serializers.CharField()
     reason = serializers.CharField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = DateTimeField()
+    end = DateTimeField()
     coverage = CoverageSerializer()
 
 
@@ -202,7 +202,7 @@ class PerformanceSerializer(serializers.Serializer):
     period = serializers.CharField()
     as_of = serializers.DateField()
     source = serializers.ChoiceField(choices=SOURCES)
-    computed_at = serializers.DateTimeField(allow_null=True)
+    computed_at = DateTimeField(allow_null=True)
     indicators = IndicatorsSerializer()
     score = serializers.FloatField(allow_null=True)
     stars = serializers.IntegerField(allow_null=True, min_value=1, max_value=5)
@@ -246,7 +246,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "supervisor) or the customer's manager."
         ),
     )
-    visited_at = serializers.DateTimeField(required=False, help_text=_("Default now."))
+    visited_at = DateTimeField(required=False, help_text=_("Default now."))
     kind = serializers.ChoiceField(choices=VisitKind.choices)
     outcome = serializers.ChoiceField(choices=VisitOutcome.choices)
     survey = SurveySerializer(required=False, allow_null=True)

@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.imports import parse_period
 from billing.models import (
     ActionKind,
     Bill,
@@ -22,32 +21,9 @@ from billing.models import (
     PaymentChannel,
     PaymentPromise,
     TariffCategory,
-    period_label,
 )
-from common.api.fields import MoneyField
+from common.api.fields import BlankChoicesAsNullMixin, DateTimeField, MoneyField, PeriodField
 from customers.models import Customer
-
-
-class PeriodField(serializers.Field):
-    """A billing period as `YYYY-MM`."""
-
-    default_error_messages = {"invalid": _("Enter a billing period as YYYY-MM (e.g. 2025-03).")}
-
-    def to_representation(self, value: dt.date) -> str:
-        return period_label(value)
-
-    def to_internal_value(self, data) -> dt.date:
-        from django import forms
-
-        try:
-            return parse_period(data if isinstance(data, str) else "")
-        except forms.ValidationError:
-            self.fail("invalid")
-
-
-extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})(
-    PeriodField
-)
 
 
 class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
@@ -144,7 +120,7 @@ class BillInputSerializer(serializers.Serializer):
     valley_kwh = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     basic_charge = MoneyField(required=False)
     energy_charge = MoneyField()
-    power_factor_adjustment = MoneyField(required=False)
+    power_factor_adjustment = MoneyField(required=False, allow_negative=True)
     other_charges = MoneyField(required=False)
     total = MoneyField(required=False)
 
@@ -181,7 +157,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         help_text="The customer's account number, instead of customer (also in answers).",
     )
     amount = MoneyField(min_value=Decimal("0.01"))
-    paid_at = serializers.DateTimeField(required=False)
+    paid_at = DateTimeField(required=False)
     channel = serializers.ChoiceField(choices=PaymentChannel.choices)
     reference = serializers.CharField(max_length=100)
     allocations = AllocationSerializer(many=True, read_only=True)
@@ -272,11 +248,11 @@ class ArrearsRowSerializer(serializers.Serializer):
 class CollectionActionSerializer(serializers.ModelSerializer):
     customer = VisibleCustomerField()
     kind = serializers.ChoiceField(choices=ActionKind.choices)
-    at = serializers.DateTimeField(required=False)
+    at = DateTimeField(required=False)
     delivery_method = serializers.ChoiceField(
         choices=DeliveryMethod.choices, required=False, allow_blank=True
     )
-    recorded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    recorded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = CollectionAction
@@ -298,7 +274,7 @@ class CollectionActionSerializer(serializers.ModelSerializer):
 class DeliverySerializer(serializers.Serializer):
     """PATCH of a collection action: its delivery (and outcome) only."""
 
-    delivered_at = serializers.DateTimeField()
+    delivered_at = DateTimeField()
     delivery_method = serializers.ChoiceField(
         choices=DeliveryMethod.choices, required=False, allow_blank=True, default=""
     )
@@ -330,7 +306,7 @@ class PromiseSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "paid_amount", "resolved_at", "created_at"]
 
 
-class DisconnectionEventSerializer(serializers.ModelSerializer):
+class DisconnectionEventSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     class Meta:
         model = DisconnectionEvent
         fields = ["from_status", "to_status", "at", "by", "note"]
@@ -402,7 +378,7 @@ class DisconnectionSerializer(serializers.ModelSerializer):
 
 
 class ApproveSerializer(serializers.Serializer):
-    authority_informed_at = serializers.DateTimeField(required=False, allow_null=True)
+    authority_informed_at = DateTimeField(required=False, allow_null=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 

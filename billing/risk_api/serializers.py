@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from billing.models import RiskAssessment, RiskOverride, RiskScan
 from billing.risk_models import LEVEL_ORDER
+from common.api.fields import BlankChoicesAsNullMixin, DateTimeField
 from customers.models import RiskLevel
 
 
@@ -64,7 +65,7 @@ class RiskAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RiskOverrideSerializer(serializers.ModelSerializer):
+class RiskOverrideSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     class Meta:
         model = RiskOverride
         fields = [
@@ -84,7 +85,7 @@ class RiskOverrideSerializer(serializers.ModelSerializer):
 class RiskOverrideInputSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=RiskLevel.choices)
     reason = serializers.CharField(max_length=1000)
-    expires_at = serializers.DateTimeField(
+    expires_at = DateTimeField(
         required=False,
         allow_null=True,
         help_text=_("When the override ends; at most RISK_OVERRIDE_MAX_DAYS ahead."),

@@ -7,6 +7,7 @@ exception handler (`common.api.exceptions`) produces them:
 - 400 bad input: `{"field": ["message", ...]}` or `{"detail": "...", "code": "..."}`
 - 401 no credentials, 403 not allowed, 404 missing or outside the caller's scope
 - 409 a write refused in the object's current state or conflicting with existing data
+- 413 a body larger than the endpoint accepts (common.middleware.RequestSizeLimitMiddleware)
 """
 
 import enum
@@ -24,6 +25,8 @@ ERROR_SCHEMA = {
         "detail": {"type": "string"},
         # `code` is the stable code of a refused action, or the messages of a field named code.
         "code": {"oneOf": [{"type": "string"}, {"type": "array", "items": {}}]},
+        # With 413: the endpoint's limit in bytes.
+        "max_bytes": {"type": "integer"},
     },
     "additionalProperties": {
         "oneOf": [
@@ -40,6 +43,8 @@ ERROR_DESCRIPTIONS = {
     "403": "Authenticated, but the role may not do this.",
     "404": "Not found, or outside the caller's scope.",
     "409": "Not allowed in the object's current state, or conflicts with existing data.",
+    "413": "The request body is larger than the endpoint accepts.",
+    "415": "The body is not JSON (or, for an upload, not multipart).",
     "429": "Too many failed attempts; locked out for a while.",
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -58,7 +63,7 @@ class AutoSchema(openapi.AutoSchema):
     def error_codes(self) -> list[str]:
         codes = ["400", "401", "403", "404"]
         if self.method not in SAFE_METHODS:
-            codes.append("409")
+            codes.extend(("409", "413", "415"))
         # A view lists the extra codes it answers with, e.g. `schema_error_codes = ("429",)`.
         codes.extend(getattr(self.view, "schema_error_codes", ()))
         return codes

@@ -1,9 +1,9 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts_manager.models import User
+from common.api.fields import BlankChoicesAsNullMixin, DateTimeField
 from complaints.access import available_actions
 from complaints.models import (
     DESCRIPTION_MAX,
@@ -19,7 +19,7 @@ from complaints.models import (
 from customers.models import Customer
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     """A ticket as the API returns it (writes go through the input serializers below)."""
 
     account_no = serializers.CharField(source="customer.account_no", read_only=True)
@@ -92,7 +92,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.NORMAL)
     description = serializers.CharField(max_length=DESCRIPTION_MAX)
-    received_at = serializers.DateTimeField(required=False)
+    received_at = DateTimeField(required=False)
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -161,7 +161,7 @@ class ComplaintResolveSerializer(serializers.Serializer):
     responsibility = serializers.ChoiceField(choices=Responsibility.choices)
     justification = serializers.CharField(max_length=TEXT_MAX)
     corrective_action = serializers.CharField(max_length=TEXT_MAX)
-    customer_informed_at = serializers.DateTimeField()
+    customer_informed_at = DateTimeField()
     customer_informed_via = serializers.ChoiceField(choices=InformedVia.choices)
 
 
@@ -211,7 +211,7 @@ class ComplaintAttachmentUploadSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class ComplaintEventSerializer(serializers.ModelSerializer):
+class ComplaintEventSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
     attachment = serializers.SerializerMethodField()
 
@@ -231,7 +231,7 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_actor_name(self, obj) -> str | None:
         return obj.actor.display_name if obj.actor_id else None
 

@@ -421,3 +421,7 @@ DASHBOARD_SETTLE_DAYS = 2
 REQUEST_BODY_MAX_BYTES = 2_621_440
 REQUEST_UPLOAD_MAX_BYTES = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
+
+# A time that records when something happened may lie this far ahead of the server's clock
+# (a client's clock running fast), no more (common.moments).
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api.fields import MoneyField
+from common.api.fields import DateTimeField, MoneyField
 from customers.models import Contact, Customer, Region, SupplyPoint
 from customers.services import SupplyPointInput
 from customers.timeline import ref_url
@@ -129,7 +129,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class TimelineEntrySerializer(serializers.Serializer):
-    at = serializers.DateTimeField(source="tl_at")
+    at = DateTimeField(source="tl_at")
     kind = serializers.CharField(source="tl_kind")
     summary = serializers.CharField(source="tl_summary")
     ref = serializers.CharField(source="tl_ref")

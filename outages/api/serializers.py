@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from common.api.fields import DateTimeField
 from customers.models import Customer, Region
 from outages.models import (
     USER_ACTIONS,
@@ -37,7 +38,7 @@ class OutageSerializer(serializers.ModelSerializer):
     feeders = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=Feeder.objects.all()
     )
-    approved_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    approved_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,8 +100,8 @@ class OutageApproveSerializer(serializers.Serializer):
 
 
 class OutageRescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = DateTimeField()
+    end = DateTimeField()
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
     def validate(self, attrs):
@@ -204,7 +205,7 @@ class OutageDeliveryReportSerializer(serializers.Serializer):
     provider_ref = serializers.CharField(max_length=100)
     status = serializers.ChoiceField(choices=["delivered", "failed"])
     error = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    at = serializers.DateTimeField(required=False)
+    at = DateTimeField(required=False)
 
 
 class OutageDeliveryReportResultSerializer(serializers.Serializer):

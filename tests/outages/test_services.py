@@ -33,6 +33,8 @@ pytestmark = pytest.mark.django_db
 # --- references -----------------------------------------------------------------------------
 
 
+# Outages are planned at most two years ahead (common.moments): the clock is set before them.
+@time_machine.travel(dt.datetime(2030, 6, 1, 8, tzinfo=dt.UTC), tick=False)
 def test_references_count_up_per_year_of_the_start(grid, sup_east):
     first = make_outage(sup_east, [grid["e1"]], start=dt.datetime(2031, 3, 1, 8, tzinfo=dt.UTC))
     second = make_outage(sup_east, [grid["e1"]], start=dt.datetime(2031, 5, 1, 8, tzinfo=dt.UTC))
@@ -47,6 +49,7 @@ def test_references_count_up_per_year_of_the_start(grid, sup_east):
 
 
 @pytest.mark.django_db(transaction=True)
+@time_machine.travel(dt.datetime(2032, 6, 1, 8, tzinfo=dt.UTC), tick=False)
 def test_references_stay_unique_when_created_concurrently(grid, sup_east):
     start = dt.datetime(2033, 6, 1, 8, tzinfo=dt.UTC)
     make_outage(sup_east, [grid["e1"]], start=start)  # the year's counter row exists

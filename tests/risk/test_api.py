@@ -190,7 +190,7 @@ def test_the_override_history_keeps_replaced_overrides(customer_for, mgr_a, sup_
 
     rows = api(sup_east).get(override_url(customer)).data["results"]
 
-    assert [(r["reason"], r["end_reason"]) for r in rows] == [("乙", ""), ("甲", "replaced")]
+    assert [(r["reason"], r["end_reason"]) for r in rows] == [("乙", None), ("甲", "replaced")]
     assert (
         rows[0]["expires_at"]
         == (timezone.now() + dt.timedelta(days=30))
