@@ -106,3 +106,29 @@ def stringify_keys(result, generator, request, public):
     strings, and the YAML renderer cannot write an enum member at all (a 500 on /api/schema/).
     """
     return _plain_keys(result)
+
+
+def _blank_or_formatted(node: dict) -> bool:
+    """`oneOf: [{format: email}, {maxLength: 0}]`, drf-spectacular's shape of a blank-allowed
+    formatted string: "" matches both branches wherever `format` is not asserted."""
+    branches = node.get("oneOf")
+    if not isinstance(branches, list) or len(branches) != 2:
+        return False
+    return any(b.get("maxLength") == 0 for b in branches if isinstance(b, dict))
+
+
+def _any_of_blank(value):
+    if isinstance(value, dict):
+        value = {k: _any_of_blank(v) for k, v in value.items()}
+        if _blank_or_formatted(value):
+            value["anyOf"] = value.pop("oneOf")
+        return value
+    if isinstance(value, list):
+        return [_any_of_blank(item) for item in value]
+    return value
+
+
+def blank_strings_any_of(result, generator, request, public):
+    """Postprocessing hook: a blank-allowed e-mail or URL is `anyOf` its format and "", so that
+    "" is valid for validators that treat `format` as an annotation (the OpenAPI default)."""
+    return _any_of_blank(result)
