@@ -24,6 +24,7 @@ from accounts_manager.models import (
     User,
 )
 from common.errors import DomainError
+from common.moments import check_date
 from common.roles import GROUP_ROLES, Role, role_of
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -203,6 +204,7 @@ def assign_customer(
     from customers.models import Customer
 
     start = start or timezone.localdate()
+    check_date(start, field="start", kind="planned")
     _check_manager(manager)
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
     current = Assignment.objects.select_for_update().open().filter(customer=customer).first()
@@ -261,6 +263,7 @@ def handover_portfolio(
     """
     policy.check(acting_user, "handover_portfolio")
     effective = effective or timezone.localdate()
+    check_date(effective, field="effective", kind="planned")
     if from_manager.pk == to_manager.pk:
         raise DomainError("same_manager", _("Choose another manager to hand over to."), field="to")
     _check_manager(to_manager)
@@ -396,6 +399,7 @@ def update_followup(
         raise DomainError(
             "cannot_reopen", _("A closed follow-up cannot be reopened."), field="status"
         )
+    check_date(fields.get("due_at"), field="due_at", kind="planned")
     changed = [name for name, value in fields.items() if getattr(followup, name) != value]
     for name in changed:
         setattr(followup, name, fields[name])

@@ -458,9 +458,7 @@ def _copy_levels_to_customers(scan_id: int, now: dt.datetime) -> None:
     The same statement records a history row per changed customer, by the scan (not by
     whoever next edits the customer)."""
     customer = Customer._meta.db_table
-    returning = ", ".join(f"{customer}.{c}" for c in tracked_columns(Customer))
-    sql = f"""
-WITH changed AS (
+    update = f"""
 UPDATE {customer} SET risk_level = n.shown, risk_score = n.score
 FROM (
     SELECT a.customer_id, COALESCE(o.level, a.level) AS shown, a.score
@@ -471,10 +469,7 @@ FROM (
 ) n
 WHERE {customer}.id = n.customer_id
   AND ({customer}.risk_level IS NULL OR {customer}.risk_score IS NULL
-       OR {customer}.risk_level <> n.shown OR {customer}.risk_score <> n.score)
-RETURNING {returning}
-)
-{history_insert_sql(Customer, source="changed")}"""
+       OR {customer}.risk_level <> n.shown OR {customer}.risk_score <> n.score)"""
     adapt = connection.ops.adapt_datetimefield_value
     params = {
         "now": adapt(now),
@@ -483,7 +478,18 @@ RETURNING {returning}
         "history_reason": job_reason(RISK_SCAN_JOB, scan_id),
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            returning = ", ".join(f"{customer}.{c}" for c in tracked_columns(Customer))
+            history = history_insert_sql(Customer, source="changed")
+            cursor.execute(f"WITH changed AS ({update} RETURNING {returning})\n{history}", params)
+            return
+        # SQLite (`make run`) has no UPDATE inside WITH: the changed ids come back instead.
+        cursor.execute(f"{update} RETURNING {customer}.id", params)
+        ids = [row[0] for row in cursor.fetchall()]
+        for start in range(0, len(ids), 500):
+            chunk = ",".join(str(int(pk)) for pk in ids[start : start + 500])
+            source = f"{customer} WHERE id IN ({chunk})"
+            cursor.execute(history_insert_sql(Customer, source=source), params)
 
 
 def _publish(scan_id: int, now: dt.datetime, tally: Tally) -> None:

@@ -351,3 +351,20 @@ def test_the_admin_refuses_a_collection_action_in_the_future(client, admin_user,
     assert response.status_code == 200
     assert "该时间晚于当前时间。" in response.content.decode()
     assert not debtor.collection_actions.exists()
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/v1/assignments/", {"manager": "MGR", "start": "1900-01-01"}, "start"),
+        ("/api/v1/assignments/", {"manager": "MGR", "start": "2999-01-01"}, "start"),
+    ],
+)
+def test_assignments_far_in_the_past_or_future_are_refused(
+    api, sup_east, mgr_b, customer_for, mgr_a, path, body, field
+):
+    customer = customer_for(mgr_a)
+    body = {**body, "customer": customer.pk, "manager": mgr_b.pk}
+    response = api(sup_east).post(path, body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()

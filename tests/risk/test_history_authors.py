@@ -99,3 +99,14 @@ def test_overrides_are_recorded_under_the_person_and_their_expiry_under_the_job(
     assert history[-2] == ("经理甲", {"risk_level": ("low", "critical")})
     assert history[-1][1] == {"risk_level": ("critical", "low")}
     assert "风险" in history[-1][0] and "经理甲" not in history[-1][0]
+
+
+def test_the_admin_history_names_the_scan(customer_for, mgr_a, admin_user, clock, scan, client):
+    clock("2025-06-02")
+    customer = customer_for(mgr_a)
+    promise(customer, due="2025-05-10")
+    done = scan()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/customers/customer/{customer.pk}/history/")
+    assert page.status_code == 200
+    assert f"风险扫描 #{done.pk}" in page.content.decode()
