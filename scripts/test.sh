@@ -50,5 +50,7 @@ fi
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "date_sensitive tests failed at: ${failed[*]}" >&2
   status=1
+else
+  echo "date_sensitive tests passed at all ${#NOWS[@]} moments."
 fi
 exit "$status"

@@ -1,22 +1,33 @@
 """The risk pages in a real browser: the charts draw, "scan now" shows the results, and an
 override is set from the customer's risk tab."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from billing.models import RiskOverride, RiskScan
 from tests.browser_fixtures import LAPTOP, log_in
 from tests.risk.factories import promise
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # The scan counts the promises broken in the six months before today.
+    pytest.mark.date_sensitive,
+]
 
 
 @pytest.fixture
 def customers(customer_for, mgr_a, settings):
     settings.RISK_FACTOR_BANDS = {"broken_promises": [(1, 30), (2, 60), (3, 80)]}
     made = [customer_for(mgr_a, name=f"风险测试{n}有限公司") for n in range(4)]
+    today = timezone.localdate()
     for n, customer in enumerate(made):
         for day in range(n):
-            promise(customer, due=f"2026-10-{10 + day}")
+            # Broken within the scan's six-month window whatever today is (fixed October dates
+            # left the window in April 2027).
+            promise(customer, due=str(today - dt.timedelta(days=10 + day)))
     return made
 
 
