@@ -93,6 +93,24 @@ def test_collection_writes_are_refused_to_readers(api, request, mgr_a, customer_
     assert [r.status_code for r in attempts] == [403, 403, 403]
 
 
+@pytest.mark.parametrize("who", ["integration", "auditor"])
+def test_collection_pages_are_refused_to_readers(client, request, mgr_a, customer_for, who):
+    customer = customer_for(mgr_a)
+    client.force_login(request.getfixturevalue(who))
+    pages = ["payment_create", "action_create", "promise_create", "disconnection_request"]
+    codes = [
+        client.post(reverse(f"billing:{name}", args=[customer.pk]), {}).status_code
+        for name in pages
+    ]
+    assert codes == [403] * len(pages)
+
+
+@pytest.mark.parametrize("who", ["mgr_a", "auditor", "integration"])
+def test_bill_import_page_is_refused(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.post(reverse("billing:import_upload", args=["bills"]), {}).status_code == 403
+
+
 @pytest.mark.parametrize("who", ["mgr_a", "sup_east", "auditor"])
 def test_only_the_billing_system_and_administrators_push_bills(
     api, request, mgr_a, customer_for, who
