@@ -36,7 +36,11 @@ from accounts_manager.models import (
     VisitPlan,
     VisitPlanStatus,
 )
-from accounts_manager.services import close_followups_for_source, raise_followup
+from accounts_manager.services import (
+    close_followups_for_source,
+    current_assignment,
+    raise_followup,
+)
 from accounts_manager.visit_models import FULFILLING_OUTCOMES, SURVEY_DIMENSIONS
 from common.errors import DomainError
 from common.moments import check_happened
@@ -199,6 +203,19 @@ def generate_visit_plans(*, today: dt.date | None = None, chunk_size: int = 5000
 VISITOR_ROLES = frozenset({Role.ACCOUNT_MANAGER, Role.SUPERVISOR})
 
 
+def _default_visitor(customer: Customer, acting_user: User | None) -> User:
+    if acting_user is not None and role_of(acting_user) in VISITOR_ROLES:
+        return acting_user
+    assignment = current_assignment(customer)
+    if assignment is None:
+        raise DomainError(
+            "manager_required",
+            _("The customer has no account manager: say who made the visit."),
+            field="manager",
+        )
+    return assignment.manager
+
+
 def _check_visitor(manager: User, acting_user: User | None) -> None:
     if not manager.is_active or role_of(manager) not in VISITOR_ROLES:
         raise DomainError(
@@ -257,7 +274,7 @@ def _fulfil_plans(visit: Visit) -> list[int]:
 def record_visit(
     customer: Customer,
     *,
-    manager: User,
+    manager: User | None,
     visited_at: dt.datetime,
     kind: str,
     outcome: str,
@@ -267,6 +284,9 @@ def record_visit(
     acting_user: User | None = None,
 ) -> Visit:
     """Record a visit made to `customer` by `manager`, with an optional satisfaction survey.
+
+    Without `manager`, the visitor is the acting manager or supervisor, else the customer's
+    account manager.
 
     A visit where the customer was met fulfils every open plan item of the customer whose
     window has begun (an overdue one is then done late) and closes their follow-ups. A survey
@@ -280,6 +300,7 @@ def record_visit(
     if timezone.is_naive(visited_at):
         visited_at = timezone.make_aware(visited_at)
     visited_at = check_happened(visited_at, field="visited_at")
+    manager = manager or _default_visitor(customer, acting_user)
     _check_visitor(manager, acting_user)
     if kind == VisitKind.SATISFACTION_SURVEY and not survey:
         raise DomainError(

@@ -5,6 +5,7 @@ refuse the same things. Which customers a user reaches is `visible_to(user)` (40
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from common.roles import Role, check_role, role_of
@@ -31,6 +32,11 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "execute_disconnection": COLLECTORS,
     "cancel_disconnection": COLLECTORS,
     "reconnect_disconnection": COLLECTORS,
+    # Risk scans are started by supervisors (or the nightly job); the integration clients
+    # read the results.
+    "start_risk_scan": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    # The customer's manager (within their portfolio) or a supervisor.
+    "override_risk": COLLECTORS,
 }
 
 MESSAGES = {
@@ -51,3 +57,13 @@ def check(user, action: str) -> None:
     a command), which may do anything but take a decision."""
     if user is not None or action in DECISIONS:
         check_role(user, ACTION_ROLES[action], MESSAGES.get(action))
+
+
+def check_customer(user, customer, action: str) -> None:
+    """`check`, and the customer must be within the user's scope."""
+    check(user, action)
+    if (
+        user is not None
+        and not type(customer).objects.visible_to(user).filter(pk=customer.pk).exists()
+    ):
+        raise PermissionDenied(_("This customer is outside your portfolio or region."))

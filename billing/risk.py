@@ -48,6 +48,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from billing import policy
 from billing.models import RiskAssessment, RiskOverride, RiskScan
 from billing.risk_models import (
     ALERT_LEVELS,
@@ -164,6 +165,7 @@ def queue_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> 
 def request_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
     """Queue a scan and its task (in the outbox, published once committed and again later if
     the broker is down); refused like queue_risk_scan."""
+    policy.check(acting_user, "start_risk_scan")
     from billing.risk_tasks import run_risk_scan as task
 
     with transaction.atomic():
@@ -593,7 +595,8 @@ def set_risk_override(
 ) -> RiskOverride:
     """Show `level` for the customer instead of the computed one until `expires_at` (default
     RISK_OVERRIDE_DEFAULT_DAYS from now). An override in force is replaced; both stay in the
-    history. The caller checks that `acting_user` may override this customer's level."""
+    history. Refused unless `acting_user` may override this customer's level."""
+    policy.check_customer(acting_user, customer, "override_risk")
     now = timezone.now()
     expires_at = expires_at or now + dt.timedelta(days=settings.RISK_OVERRIDE_DEFAULT_DAYS)
     reason = (reason or "").strip()
@@ -618,6 +621,7 @@ def set_risk_override(
 @transaction.atomic
 def end_risk_override(customer: Customer, *, acting_user=None) -> RiskOverride:
     """End the customer's override now; the customer shows its computed level again."""
+    policy.check_customer(acting_user, customer, "override_risk")
     now = timezone.now()
     Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
     override = RiskOverride.objects.in_force(now).filter(customer=customer).first()

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from common.roles import Role, role_of
 from outages.models import USER_ACTIONS, PlannedOutage
 
+# Substations and feeders are provisioned by administrators or a provisioning client
+# (API.md "Users, regions and grid (administration and provisioning)").
+GRID_WRITERS = frozenset({Role.ADMIN, Role.INTEGRATION})
 # Supervisors and administrators enter and run outages. The dispatch system (integration)
 # only reads planned outages and the affected customers (SPEC "Who uses it").
 OUTAGE_WRITERS = frozenset({Role.ADMIN, Role.SUPERVISOR})

@@ -7,7 +7,6 @@ import django_filters
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
@@ -25,13 +24,11 @@ from accounts_manager.dashboard_api.serializers import (
 )
 from accounts_manager.models import VisitPlan
 from accounts_manager.querysets import visible_managers
-from accounts_manager.services import current_assignment
 from accounts_manager.visit_models import VisitKind, VisitOutcome, VisitPlanStatus
 from common import workcalendar
 from common.api.filters import DateTimeFilter, IdFilter
 from common.api.permissions import SUPERVISORS
-from common.errors import DomainError
-from common.roles import Role, role_of
+from common.roles import Role
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period", OpenApiTypes.STR, description="A month, YYYY-MM (default: the current month)."
@@ -138,27 +135,12 @@ class VisitViewSet(
             Prefetch("plans", queryset=VisitPlan.objects.only("pk", "visit_id"))
         )
 
-    def _visitor(self, customer, data):
-        user = self.request.user
-        if data.get("manager") is not None:
-            return data["manager"]
-        if role_of(user) in (Role.ACCOUNT_MANAGER, Role.SUPERVISOR):
-            return user
-        assignment = current_assignment(customer)
-        if assignment is None:
-            raise DomainError(
-                "manager_required",
-                _("The customer has no account manager: say who made the visit."),
-                field="manager",
-            )
-        return assignment.manager
-
     def perform_create(self, serializer):
         data = serializer.validated_data
         customer = data["customer"]
         visit = visits.record_visit(
             customer,
-            manager=self._visitor(customer, data),
+            manager=data.get("manager"),
             visited_at=data.get("visited_at") or timezone.now(),
             kind=data["kind"],
             outcome=data["outcome"],

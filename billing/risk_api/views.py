@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
-from billing import risk
+from billing import policy, risk
 from billing.models import RiskOverride, RiskScan
 from billing.risk_api.serializers import (
     RiskAssessmentSerializer,
@@ -21,9 +21,9 @@ from customers.models import Customer
 
 # Scans are global: who may see them and who may start one.
 SCAN_READERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATION, Role.AUDITOR})
-SCAN_STARTERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATION})
+SCAN_STARTERS = policy.ACTION_ROLES["start_risk_scan"]
 # The customer's manager (managers only see their own customers) or a supervisor.
-OVERRIDERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
+OVERRIDERS = policy.ACTION_ROLES["override_risk"]
 
 
 class RiskScanViewSet(

@@ -5,9 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from common.api.permissions import ADMIN_ONLY
-from common.roles import Role
-from outages import confirmations, selectors, services
+from outages import confirmations, grid, selectors, services
 from outages.api.filters import ImpactFilter, NotificationFilter, OutageFilter
 from outages.api.serializers import (
     FeederSerializer,
@@ -28,11 +26,10 @@ from outages.models import Feeder, Notification, PlannedOutage, Substation
 from outages.permissions import (
     CALL_RECORDERS,
     DELIVERY_REPORTERS,
+    GRID_WRITERS,
     OUTAGE_APPROVERS,
     OUTAGE_WRITERS,
 )
-
-GRID_WRITERS = ADMIN_ONLY | {Role.INTEGRATION}
 
 
 class SubstationFilter(django_filters.FilterSet):
@@ -65,6 +62,11 @@ class SubstationViewSet(
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
 
+    def perform_create(self, serializer):
+        serializer.instance = grid.create_substation(
+            acting_user=self.request.user, **serializer.validated_data
+        )
+
 
 class FeederViewSet(
     mixins.ListModelMixin,
@@ -78,6 +80,11 @@ class FeederViewSet(
     filterset_class = FeederFilter
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
+
+    def perform_create(self, serializer):
+        serializer.instance = grid.create_feeder(
+            acting_user=self.request.user, **serializer.validated_data
+        )
 
 
 # --- planned outages ------------------------------------------------------------------------

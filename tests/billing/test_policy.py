@@ -93,6 +93,24 @@ def test_collection_writes_are_refused_to_readers(api, request, mgr_a, customer_
     assert [r.status_code for r in attempts] == [403, 403, 403]
 
 
+@pytest.mark.parametrize("who", ["integration", "auditor"])
+def test_collection_pages_are_refused_to_readers(client, request, mgr_a, customer_for, who):
+    customer = customer_for(mgr_a)
+    client.force_login(request.getfixturevalue(who))
+    pages = ["payment_create", "action_create", "promise_create", "disconnection_request"]
+    codes = [
+        client.post(reverse(f"billing:{name}", args=[customer.pk]), {}).status_code
+        for name in pages
+    ]
+    assert codes == [403] * len(pages)
+
+
+@pytest.mark.parametrize("who", ["mgr_a", "auditor", "integration"])
+def test_bill_import_page_is_refused(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.post(reverse("billing:import_upload", args=["bills"]), {}).status_code == 403
+
+
 @pytest.mark.parametrize("who", ["mgr_a", "sup_east", "auditor"])
 def test_only_the_billing_system_and_administrators_push_bills(
     api, request, mgr_a, customer_for, who
@@ -168,3 +186,26 @@ def test_a_reference_of_another_portfolio_on_the_payment_page(client, mgr_a, mgr
     assert response.status_code == 200
     assert response.context["form"].errors["reference"] == ["This reference is already used."]
     assert Payment.objects.count() == 1
+
+
+# --- risk: scans and overrides ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["mgr_a", "auditor", "integration"])
+def test_only_supervisors_and_administrators_start_a_scan_even_through_the_service(request, who):
+    from billing import risk
+
+    with pytest.raises(PermissionDenied):
+        risk.request_risk_scan(acting_user=request.getfixturevalue(who))
+
+
+def test_a_manager_cannot_override_another_portfolios_risk_through_the_service(
+    mgr_a, mgr_b, customer_for
+):
+    from billing import risk
+
+    foreign = customer_for(mgr_b)
+    with pytest.raises(PermissionDenied):
+        risk.set_risk_override(foreign, level="low", reason="已核实", acting_user=mgr_a)
+    own = customer_for(mgr_a)
+    assert risk.set_risk_override(own, level="low", reason="已核实", acting_user=mgr_a).pk

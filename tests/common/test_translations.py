@@ -219,5 +219,8 @@ def test_a_refusal_comes_in_the_requests_language(refusals, west, name):
     assert not _has_chinese(in_english)
     assert _has_chinese(_message(chinese, field))
     assert _message(default, field) == _message(chinese, field)
+    # A browser's header for mainland Chinese is Simplified Chinese too.
+    browser = refusals[name](HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.8")
+    assert _message(browser, field) == _message(chinese, field)
     with translation.override("zh-hans"):
         assert _message(chinese, field) == translation.gettext(in_english) or english_text is None

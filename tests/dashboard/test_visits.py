@@ -485,3 +485,26 @@ def test_supervisors_update_the_plan_on_demand(
     assert VisitPlan.objects.count() == 1
     client.force_login(mgr_a)
     assert client.post(reverse("visits:generate")).status_code == 403
+
+
+def test_the_default_visitor_is_decided_by_the_service(admin_user, mgr_a, customer_for):
+    """Without a visitor, an administrator's record goes to the customer's manager; a customer
+    without one is refused on `manager` (the same for the page, the API and any caller)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts_manager import visits
+    from common.errors import DomainError
+
+    fields = {
+        "manager": None,
+        "visited_at": timezone.now() - dt.timedelta(hours=1),
+        "kind": "routine",
+        "outcome": "completed",
+        "acting_user": admin_user,
+    }
+    assert visits.record_visit(customer_for(mgr_a), **fields).manager == mgr_a
+    with pytest.raises(DomainError) as refused:
+        visits.record_visit(customer_for(None), **fields)
+    assert refused.value.code == "manager_required"
