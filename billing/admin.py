@@ -88,8 +88,19 @@ class PaymentAdmin(admin.ModelAdmin):
         return False
 
 
+class RecordedThroughServicesAdmin(admin.ModelAdmin):
+    """Looked up here, recorded on the pages or through the API, whose services check the
+    rules (dates not in the future, delivery after issue, who may record what)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CollectionAction)
-class CollectionActionAdmin(admin.ModelAdmin):
+class CollectionActionAdmin(RecordedThroughServicesAdmin):
     list_display = ["customer", "kind", "at", "delivered_at", "recorded_by"]
     list_filter = ["kind"]
     search_fields = ["customer__account_no", "customer__name", "outcome"]
@@ -97,7 +108,7 @@ class CollectionActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentPromise)
-class PaymentPromiseAdmin(admin.ModelAdmin):
+class PaymentPromiseAdmin(RecordedThroughServicesAdmin):
     list_display = ["customer", "amount", "due_date", "status", "resolved_at"]
     list_filter = ["status"]
     search_fields = ["customer__account_no", "customer__name"]
