@@ -67,6 +67,14 @@ class FollowUpAdmin(admin.ModelAdmin):
     search_fields = ["summary", "source", "customer__account_no"]
     raw_id_fields = ["customer", "manager", "closed_by"]
 
+    def has_add_permission(self, request):
+        # Follow-ups are raised by the parts of the product and closed in the work queue
+        # (accounts_manager.services), which never reopens a closed one.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):

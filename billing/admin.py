@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +14,6 @@ from billing.models import (
     PaymentPromise,
 )
 from common.errors import DomainError
-from common.moments import date_problem, happened_problem
 
 
 @admin.register(BlockedDate)
@@ -90,37 +88,19 @@ class PaymentAdmin(admin.ModelAdmin):
         return False
 
 
-class PlausibleTimesForm(forms.ModelForm):
-    """The admin refuses what the services refuse (common.moments): times of what happened
-    not in the future or before 2000, planned dates within their window."""
+class RecordedThroughServicesAdmin(admin.ModelAdmin):
+    """Looked up here, recorded on the pages or through the API, whose services check the
+    rules (dates not in the future, delivery after issue, who may record what)."""
 
-    happened_fields: tuple[str, ...] = ()
-    planned_fields: tuple[str, ...] = ()
+    def has_add_permission(self, request):
+        return False
 
-    def clean(self):
-        data = super().clean()
-        for name in self.happened_fields:
-            problem = data.get(name) and happened_problem(data[name])
-            if problem:
-                self.add_error(name, problem)
-        for name in self.planned_fields:
-            problem = data.get(name) and date_problem(data[name], "planned")
-            if problem:
-                self.add_error(name, problem)
-        return data
-
-
-class CollectionActionForm(PlausibleTimesForm):
-    happened_fields = ("at", "delivered_at")
-
-
-class PaymentPromiseForm(PlausibleTimesForm):
-    planned_fields = ("due_date",)
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CollectionAction)
-class CollectionActionAdmin(admin.ModelAdmin):
-    form = CollectionActionForm
+class CollectionActionAdmin(RecordedThroughServicesAdmin):
     list_display = ["customer", "kind", "at", "delivered_at", "recorded_by"]
     list_filter = ["kind"]
     search_fields = ["customer__account_no", "customer__name", "outcome"]
@@ -128,8 +108,7 @@ class CollectionActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentPromise)
-class PaymentPromiseAdmin(admin.ModelAdmin):
-    form = PaymentPromiseForm
+class PaymentPromiseAdmin(RecordedThroughServicesAdmin):
     list_display = ["customer", "amount", "due_date", "status", "resolved_at"]
     list_filter = ["status"]
     search_fields = ["customer__account_no", "customer__name"]

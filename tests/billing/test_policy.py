@@ -209,3 +209,14 @@ def test_a_manager_cannot_override_another_portfolios_risk_through_the_service(
         risk.set_risk_override(foreign, level="low", reason="已核实", acting_user=mgr_a)
     own = customer_for(mgr_a)
     assert risk.set_risk_override(own, level="low", reason="已核实", acting_user=mgr_a).pk
+
+
+@pytest.mark.parametrize(
+    "model", ["billing_collectionaction", "billing_paymentpromise", "accounts_manager_followup"]
+)
+def test_the_admin_site_does_not_bypass_the_services(client, admin_user, model):
+    """Collection actions, promises and follow-ups are recorded through the services (pages
+    and API), which check their rules; the admin only looks them up."""
+    client.force_login(admin_user)
+    assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:{model}_add")).status_code == 403
