@@ -8,9 +8,7 @@ shows them (the header is row 1, so the first data row is 2).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,9 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.models import PaymentChannel, TariffCategory
+from common import tablefiles
 from common.moments import date_problem, happened_problem
 from common.moments import parse_period as common_parse_period
 from common.money import money_problem
+from common.tablefiles import FileProblem
 
 MONEY_NOT_A_STRING = gettext_lazy('Give the amount as a string, e.g. "1234.50".')
 MAX_ROWS = 20000
@@ -303,54 +303,11 @@ def _plain(value):
 # --- files -----------------------------------------------------------------------------------
 
 
-class FileProblem(Exception):
-    """The file cannot be read as a table of the expected columns."""
-
-
 def read_table(upload, columns: dict[str, tuple[str, ...]]) -> list[dict]:
-    """The rows of an uploaded .csv or .xlsx file as dicts keyed by field name."""
-    name = (getattr(upload, "name", "") or "").lower()
-    if getattr(upload, "size", 0) > MAX_FILE_BYTES:
-        raise FileProblem(
-            _("The file is larger than %(mb)d MB; split it.") % {"mb": MAX_FILE_BYTES // 2**20}
-        )
-    content = upload.read()
-    if name.endswith(".xlsx"):
-        table = _xlsx_rows(content)
-    elif name.endswith(".csv") or name.endswith(".txt"):
-        table = _csv_rows(content)
-    else:
-        raise FileProblem(_("Upload a .csv or .xlsx file."))
-    if not table:
-        raise FileProblem(_("The file is empty."))
-    if any(isinstance(c, str) and "\x00" in c for row in table for c in row):
-        raise FileProblem(_("The file contains NUL characters; it is not a text table."))
-    header, *body = table
-    mapping = _map_header(header, columns)
-    rows = []
-    for cells in body:
-        if all(c in (None, "") for c in cells):
-            rows.append(None)  # keep numbering; blank lines are dropped below
-            continue
-        rows.append(
-            {
-                field_name: cells[index] if index < len(cells) else None
-                for field_name, index in mapping.items()
-            }
-        )
-    if len([r for r in rows if r is not None]) > MAX_ROWS:
-        raise FileProblem(_("The file has more than %(n)d rows; split it.") % {"n": MAX_ROWS})
-    return rows
-
-
-def _map_header(header, columns) -> dict[str, int]:
-    normalised = [str(h or "").strip().lower() for h in header]
-    mapping: dict[str, int] = {}
-    for field_name, aliases in columns.items():
-        for alias in aliases:
-            if alias.lower() in normalised:
-                mapping[field_name] = normalised.index(alias.lower())
-                break
+    """The rows of an uploaded .csv or .xlsx file as dicts keyed by field name (None for a
+    blank line, so that row numbers stay those of the file)."""
+    header, *body = tablefiles.read_rows(upload, max_bytes=MAX_FILE_BYTES)
+    mapping = tablefiles.map_header(header, columns)
     if "account_no" not in mapping:
         raise FileProblem(
             _(
@@ -358,43 +315,13 @@ def _map_header(header, columns) -> dict[str, int]:
                 "(account_no or 户号)."
             )
         )
-    return mapping
-
-
-def _csv_rows(content: bytes) -> list[list]:
-    # Excel in China saves CSV as GB18030 (GBK); everything else as UTF-8, often with a BOM.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte sequence
-        raise FileProblem(_("The file is not UTF-8 or GBK text."))
-    if "\x00" in text:
-        raise FileProblem(_("The file contains NUL characters; it is not a text table."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    except csv.Error as exc:
-        raise FileProblem(_("The file cannot be read as CSV: %(error)s") % {"error": exc}) from exc
-
-
-def _xlsx_rows(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
-        raise FileProblem(_("The file cannot be read as an Excel workbook.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    rows = [
+        None if tablefiles.is_blank(cells) else tablefiles.cells_by_field(cells, mapping)
+        for cells in body
+    ]
+    if len([r for r in rows if r is not None]) > MAX_ROWS:
+        raise FileProblem(_("The file has more than %(n)d rows; split it.") % {"n": MAX_ROWS})
+    return rows
 
 
 def numbered(rows: list) -> tuple[list[dict], list[int]]:

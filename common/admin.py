@@ -1,4 +1,5 @@
-"""The official calendar in the admin: years with their days, and the import of a year's file."""
+"""The official calendar in the admin (years with their days, and the import of a year's file),
+and the task outbox to look at (what waits for the broker)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.calendar_import import FileProblem, as_days, read_calendar_file
-from common.models import CalendarDay, CalendarYear
+from common.models import CalendarDay, CalendarYear, OutboxTask
 from common.official_calendar import (
     MAX_YEAR,
     MIN_YEAR,
@@ -211,3 +212,23 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         calendar_year_saved(obj.calendar_year, acting_user=request.user)
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(admin.ModelAdmin):
+    """Read-only: rows are written with the change they belong to and published by the
+    worker's outbox job (common.outbox); an unpublished row with an error waits for the broker."""
+
+    list_display = ["id", "task", "created_at", "published_at", "attempts", "last_error"]
+    list_filter = [("published_at", admin.EmptyFieldListFilter), "task"]
+    search_fields = ["task", "last_error"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,15 +9,15 @@ the preview lists every row with its problems, and `common.official_calendar` sa
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from common import tablefiles
 from common.models import DayKind
 from common.official_calendar import check_days
+from common.tablefiles import FileProblem
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROWS = 366
@@ -40,10 +40,6 @@ KINDS = {
 }
 
 
-class FileProblem(Exception):
-    """The file cannot be read as a table of dates."""
-
-
 @dataclass
 class PreviewRow:
     number: int
@@ -56,19 +52,16 @@ class PreviewRow:
 
 def read_calendar_file(upload, year: int) -> list[PreviewRow]:
     """Every row of the file, parsed and checked against `year` (errors per row)."""
-    if getattr(upload, "size", 0) > MAX_FILE_BYTES:
-        raise FileProblem(_("The file is larger than 1 MB."))
-    table = _table(upload)
-    if not table:
-        raise FileProblem(_("The file is empty."))
-    header, *body = table
-    mapping = _map_header(header)
+    header, *body = tablefiles.read_rows(upload, max_bytes=MAX_FILE_BYTES)
+    mapping = tablefiles.map_header(header, COLUMNS)
+    if "date" not in mapping or "kind" not in mapping:
+        raise FileProblem(
+            _("The first row must name the columns: date (日期), kind (类型) and name (名称).")
+        )
     rows: list[PreviewRow] = []
     for index, cells in enumerate(body, start=2):
-        if all(c in (None, "") for c in cells):
-            continue
-        raw = {name: cells[i] if i < len(cells) else None for name, i in mapping.items()}
-        rows.append(_parse(index, raw))
+        if not tablefiles.is_blank(cells):
+            rows.append(_parse(index, tablefiles.cells_by_field(cells, mapping)))
     if len(rows) > MAX_ROWS:
         raise FileProblem(_("The file has more than %(n)d rows.") % {"n": MAX_ROWS})
     parsed = [(i, r) for i, r in enumerate(rows) if not r.errors]
@@ -106,55 +99,3 @@ def _parse(number: int, raw: dict) -> PreviewRow:
 
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _map_header(header) -> dict[str, int]:
-    names = [_text(h).lower() for h in header]
-    mapping = {}
-    for field_name, aliases in COLUMNS.items():
-        for alias in aliases:
-            if alias in names:
-                mapping[field_name] = names.index(alias)
-                break
-    if "date" not in mapping or "kind" not in mapping:
-        raise FileProblem(
-            _("The first row must name the columns: date (日期), kind (类型) and name (名称).")
-        )
-    return mapping
-
-
-def _table(upload) -> list[list]:
-    name = (getattr(upload, "name", "") or "").lower()
-    content = upload.read()
-    if name.endswith(".xlsx"):
-        return _xlsx_rows(content)
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return _csv_rows(content)
-    raise FileProblem(_("Upload a .csv or .xlsx file."))
-
-
-def _csv_rows(content: bytes) -> list[list]:
-    # Excel in China saves CSV as GB18030 (GBK); everything else as UTF-8, often with a BOM.
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("gb18030", errors="replace")
-    if "\x00" in text:
-        raise FileProblem(_("The file contains NUL characters; it is not a text table."))
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise FileProblem(_("The file cannot be read as CSV: %(error)s") % {"error": exc}) from exc
-
-
-def _xlsx_rows(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
-        raise FileProblem(_("The file cannot be read as an Excel workbook.")) from exc
-    try:
-        return [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()

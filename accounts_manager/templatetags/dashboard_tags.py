@@ -34,7 +34,7 @@ def cny(value) -> str:
 def stars(value):
     """★★★☆☆ for 3 stars (with a text for screen readers); — without a rating."""
     if not value:
-        return format_html('<span class="text-secondary">—</span>')
+        return format_html('<span class="text-secondary">{}</span>', "—")
     count = int(value)
     return format_html(
         '<span class="app-stars" title="{}" aria-label="{}">{}<span class="app-stars-off">{}'

@@ -173,3 +173,13 @@ def test_a_row_naming_an_unknown_task_stays_queued_without_stopping_the_others(r
     assert runs == [(2, "")]
     stuck = OutboxTask.objects.get(task="nowhere.tasks.gone")
     assert stuck.published_at is None and stuck.last_error == "unknown task nowhere.tasks.gone"
+
+
+def test_the_admin_shows_the_outbox_and_changes_nothing(client, admin_user):
+    OutboxTask.objects.create(task="outages.tasks.send_outage_notices", args=[7])
+    client.force_login(admin_user)
+    listing = client.get("/admin/common/outboxtask/")
+    assert listing.status_code == 200
+    assert "outages.tasks.send_outage_notices" in listing.content.decode()
+    assert client.get("/admin/common/outboxtask/add/").status_code == 403
+    assert OutboxTask.objects.count() == 1
