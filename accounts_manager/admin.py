@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts_manager.models import Assignment, FollowUp, ManagerProfile, Notice, User
+from common.admin_access import ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -41,23 +42,15 @@ class ManagerProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
+    """Assignments are made on the customer's page or through the API, by the service that ends
+    the open one and moves the follow-ups (accounts_manager.services.assign_customer); the
+    responsibility chain is never deleted: reassign instead."""
+
     list_display = ["customer", "manager", "start", "end", "reason"]
     list_filter = ["manager"]
     search_fields = ["customer__account_no", "customer__name", "manager__username"]
     raw_id_fields = ["customer", "manager", "created_by"]
-
-    def has_add_permission(self, request):
-        # Assignments are made on the customer's page or through the API, by the service that
-        # ends the open one and moves the follow-ups (accounts_manager.services.assign_customer).
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The responsibility chain is never deleted; reassign instead.
-        return False
 
 
 @admin.register(FollowUp)

@@ -13,6 +13,7 @@ from billing.models import (
     PaymentAllocation,
     PaymentPromise,
 )
+from common.admin_access import ReadOnlyAdmin
 from common.errors import DomainError
 
 
@@ -71,36 +72,16 @@ class BillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["customer", "amount", "paid_at", "channel", "reference", "reversed_at"]
     list_filter = ["channel"]
     search_fields = ["reference", "customer__account_no", "customer__name"]
     raw_id_fields = ["customer", "recorded_by", "reversed_by"]
     inlines = [AllocationInline]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RecordedThroughServicesAdmin(admin.ModelAdmin):
-    """Looked up here, recorded on the pages or through the API, whose services check the
-    rules (dates not in the future, delivery after issue, who may record what)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CollectionAction)
-class CollectionActionAdmin(RecordedThroughServicesAdmin):
+class CollectionActionAdmin(ReadOnlyAdmin):
     list_display = ["customer", "kind", "at", "delivered_at", "recorded_by"]
     list_filter = ["kind"]
     search_fields = ["customer__account_no", "customer__name", "outcome"]
@@ -108,7 +89,7 @@ class CollectionActionAdmin(RecordedThroughServicesAdmin):
 
 
 @admin.register(PaymentPromise)
-class PaymentPromiseAdmin(RecordedThroughServicesAdmin):
+class PaymentPromiseAdmin(ReadOnlyAdmin):
     list_display = ["customer", "amount", "due_date", "status", "resolved_at"]
     list_filter = ["status"]
     search_fields = ["customer__account_no", "customer__name"]

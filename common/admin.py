@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.admin_access import ReadOnlyAdmin, SuperuserOnlyAdmin
 from common.calendar_import import FileProblem, as_days, read_calendar_file
 from common.models import CalendarDay, CalendarYear, OutboxTask
 from common.official_calendar import (
@@ -60,7 +61,7 @@ class CalendarDayInline(admin.TabularInline):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(SuperuserOnlyAdmin):
     """One year of public holidays and make-up working days, from the State Council notice.
 
     Only administrators (superusers) change it; saving a complete year recomputes the
@@ -74,15 +75,6 @@ class CalendarYearAdmin(admin.ModelAdmin):
     fields = ["year", "source", "complete", "entered_by", "entered_at", "updated_at"]
     inlines = [CalendarDayInline]
     change_list_template = "admin/common/calendaryear/change_list.html"
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -191,7 +183,7 @@ class CalendarDayForm(forms.ModelForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(SuperuserOnlyAdmin):
     """Single days across the years (a year's days are edited together on the year's page)."""
 
     form = CalendarDayForm
@@ -200,22 +192,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     date_hierarchy = "date"
 
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         calendar_year_saved(obj.calendar_year, acting_user=request.user)
 
 
 @admin.register(OutboxTask)
-class OutboxTaskAdmin(admin.ModelAdmin):
+class OutboxTaskAdmin(ReadOnlyAdmin):
     """Read-only: rows are written with the change they belong to and published by the
     worker's outbox job (common.outbox); an unpublished row with an error waits for the broker."""
 
@@ -223,12 +206,3 @@ class OutboxTaskAdmin(admin.ModelAdmin):
     list_filter = [("published_at", admin.EmptyFieldListFilter), "task"]
     search_fields = ["task", "last_error"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from common.admin_access import ReadOnlyAdmin
 from complaints.models import (
     CallbackAttempt,
     Complaint,
@@ -47,7 +48,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdmin):
     """Read-only: tickets change only through their actions (pages and API), which keep the
     event trail."""
 
@@ -77,15 +78,6 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "assignee"]
     date_hierarchy = "received_at"
     inlines = [EventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CallbackAttempt)
