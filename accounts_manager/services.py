@@ -48,7 +48,8 @@ def issue_api_token(*, request: HttpRequest, username: str, password: str) -> st
         # with its HTML lockout page.
         request.axes_locked_out = False
         raise LockedOut(
-            "locked_out", _("Too many failed attempts; this account is locked for a while.")
+            "locked_out",
+            _("Too many failed attempts; sign-in from your address is blocked for a while."),
         )
     if user is None or not user.is_active:
         raise DomainError(
