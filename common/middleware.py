@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -96,9 +97,10 @@ class RequestSizeLimitMiddleware:
             message = _("The request body is larger than this endpoint accepts (%(size)s).") % {
                 "size": filesizeformat(limit)
             }
-        if request.path_info.startswith("/api/"):
-            return JsonResponse(
-                {"detail": message, "code": "request_too_large", "max_bytes": limit},
-                status=413,
-            )
-        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": message, "code": "request_too_large", "max_bytes": limit},
+                    status=413,
+                )
+            # The product's page, rendered without the request (no session or user yet).
+            return HttpResponse(render_to_string("413.html", {"message": message}), status=413)

@@ -165,3 +165,6 @@ def test_a_page_refuses_a_large_form_with_413(client, admin_user):
         "/customers/new/", "a=" + "x" * 3_000_000, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
+    page = response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert "数据过多" in page and "请求体超过了此接口允许的大小" in page
