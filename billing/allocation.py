@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 from common.money import ZERO
 
+Key = TypeVar("Key", bound=Hashable)
+
 
 def plan_allocation(
-    amount: Decimal, open_bills: Sequence[tuple[Hashable, Decimal]]
-) -> tuple[list[tuple[Hashable, Decimal]], Decimal]:
+    amount: Decimal, open_bills: Sequence[tuple[Key, Decimal]]
+) -> tuple[list[tuple[Key, Decimal]], Decimal]:
     """Spread `amount` over `open_bills` in the order given (oldest due first).
 
     `open_bills` are (key, outstanding amount). Returns the (key, amount) pieces and what is
     left over (the customer's credit).
     """
-    pieces: list[tuple[Hashable, Decimal]] = []
+    pieces: list[tuple[Key, Decimal]] = []
     left = amount
     for key, outstanding in open_bills:
         if left <= ZERO:

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from billing.demo_data import SHANGHAI, History
 from common import workcalendar
 from common.money import ZERO
+
+if TYPE_CHECKING:
+    from billing.models import (
+        CollectionAction,
+        Disconnection,
+        DisconnectionEvent,
+        PaymentPromise,
+    )
 
 OUTCOMES = {
     "call": [
@@ -56,13 +66,26 @@ def _working_day(day: dt.date, step: int, blocked: set[dt.date]) -> dt.date:
     return day
 
 
+@dataclass
+class _DisconnectionDraft:
+    """A disconnection to insert, with what is written after the insert."""
+
+    row: Disconnection
+    requested_at: dt.datetime  # created_at is overwritten on insert
+    events: list[DisconnectionEvent]
+
+
 class _Writer:
     def __init__(self, rng: random.Random, today: dt.date):
         from accounts_manager.models import Assignment
         from billing.models import BlockedDate
 
         self.rng, self.today = rng, today
-        self.actions, self.promises, self.disconnections = [], [], []
+        self.actions: list[CollectionAction] = []
+        self.promises: list[PaymentPromise] = []
+        # (promise, the day it was made) for the promises made in the past
+        self.made_on: list[tuple[PaymentPromise, dt.date]] = []
+        self.disconnections: list[_DisconnectionDraft] = []
         self.managers = dict(
             Assignment.objects.filter(end__isnull=True).values_list("customer_id", "manager_id")
         )
@@ -138,7 +161,7 @@ def _promises(w: _Writer, history: History, overdue: list[int], amount: Decimal)
             resolved_at=kept.paid_at,
             recorded_by_id=w.managers.get(cid),
         )
-        row.made_on = day - dt.timedelta(days=5)
+        w.made_on.append((row, day - dt.timedelta(days=5)))
         w.promises.append(row)
     if history.behaviour == "chronic" and overdue:
         due = w.today - dt.timedelta(days=w.rng.randint(12, 40))
@@ -160,7 +183,7 @@ def _promises(w: _Writer, history: History, overdue: list[int], amount: Decimal)
             resolved_at=_at(w.rng, due + dt.timedelta(days=1), 2),
             recorded_by_id=w.managers.get(cid),
         )
-        row.made_on = due - dt.timedelta(days=7)
+        w.made_on.append((row, due - dt.timedelta(days=7)))
         w.promises.append(row)
 
 
@@ -213,6 +236,7 @@ def _disconnection(
         d.executed_at, d.executed_by_id = _at(w.rng, scheduled, 11), manager
         events.append(("approved", "executed", d.executed_at, manager, ""))
     if state == "reconnected":
+        assert cleared is not None, "a reconnection needs the day the arrears were cleared"
         d.arrears_cleared_at = _at(w.rng, cleared, 14)
         d.reconnect_due = d.arrears_cleared_at + dt.timedelta(hours=24)
         d.reconnected_at = d.arrears_cleared_at + dt.timedelta(hours=w.rng.randint(2, 20))
@@ -229,25 +253,36 @@ def _disconnection(
         )
         events.append(("executed", "reconnected", d.reconnected_at, manager, "已复电"))
     if state == "cancelled":
+        assert cleared is not None, "a cancellation needs the day the arrears were cleared"
         d.cancelled_at = _at(w.rng, cleared, 15)
         d.cancel_reason = "欠费已结清"
         events.append(("approved", "cancelled", d.cancelled_at, None, d.cancel_reason))
-    d._requested_at = requested_at  # created_at is overwritten on insert
-    d._demo_events = [
-        DisconnectionEvent(from_status=f, to_status=t, at=at, by_id=by, note=note)
-        for f, t, at, by, note in events
-    ]
-    w.disconnections.append(d)
+    w.disconnections.append(
+        _DisconnectionDraft(
+            row=d,
+            requested_at=requested_at,
+            events=[
+                DisconnectionEvent(from_status=f, to_status=t, at=at, by_id=by, note=note)
+                for f, t, at, by, note in events
+            ],
+        )
+    )
 
 
-def _episodes(histories: list[History], today: dt.date) -> list[tuple[History, int]]:
-    """Bills once paid more than 40 days late: past disconnections can hang off them."""
+def _episodes(histories: list[History], today: dt.date) -> list[tuple[History, int, dt.date]]:
+    """Bills once paid more than 40 days late: past disconnections can hang off them.
+
+    (history, bill index, the day the bill was settled)."""
     found = []
     for history in histories:
         for i, bill in enumerate(history.bills):
-            late = bill.settled_on and (bill.settled_on - bill.due_date).days > 45
-            if late and bill.settled_on < today - dt.timedelta(days=5):
-                found.append((history, i))
+            settled = bill.settled_on
+            if (
+                settled is not None
+                and (settled - bill.due_date).days > 45
+                and settled < today - dt.timedelta(days=5)
+            ):
+                found.append((history, i, settled))
                 break
     return found
 
@@ -299,16 +334,16 @@ def seed_collection(
         )
     episodes = _episodes(histories, today)
     rng.shuffle(episodes)
-    for state, (history, index) in zip(
+    for state, (history, index, settled) in zip(
         ["reconnected", "cancelled", "reconnected"], episodes, strict=False
     ):
         bill, cid = history.bills[index], history.profile.customer_id
         # Cut a few days before the customer paid; or cancelled by that payment.
         scheduled = _working_day(
-            bill.settled_on - dt.timedelta(days=2 if state == "reconnected" else -3), -1, w.blocked
+            settled - dt.timedelta(days=2 if state == "reconnected" else -3), -1, w.blocked
         )
         scheduled = max(scheduled, bill.due_date + dt.timedelta(days=31))
-        if state == "reconnected" and scheduled >= bill.settled_on:
+        if state == "reconnected" and scheduled >= settled:
             continue
         _disconnection(
             w,
@@ -319,15 +354,16 @@ def seed_collection(
             supervisor_id=supervisor(cid),
             important=cid in important,
             scheduled=scheduled,
-            cleared=bill.settled_on,
+            cleared=settled,
         )
     CollectionAction.objects.bulk_create(w.actions, batch_size=2000)
-    _write_promises(w.promises)
-    for d in w.disconnections:
+    _write_promises(w.promises, w.made_on)
+    for draft in w.disconnections:
+        d = draft.row
         d.notice_id = d.notice.pk
         if d.last_reminder is not None:
             d.last_reminder_id = d.last_reminder.pk
-    Disconnection.objects.bulk_create(w.disconnections)
+    Disconnection.objects.bulk_create([draft.row for draft in w.disconnections])
     _write_events(w.disconnections)
     _followups(w, today)
     return {
@@ -337,26 +373,27 @@ def seed_collection(
     }
 
 
-def _write_promises(promises) -> None:
+def _write_promises(
+    promises: list[PaymentPromise], made_on: list[tuple[PaymentPromise, dt.date]]
+) -> None:
     from billing.models import PaymentPromise
 
     PaymentPromise.objects.bulk_create(promises, batch_size=2000)
     # created_at is set on insert; back-date the ones made in the past.
-    for promise in promises:
-        made_on = getattr(promise, "made_on", None)
-        if made_on is not None:
-            PaymentPromise.objects.filter(pk=promise.pk).update(
-                created_at=dt.datetime.combine(made_on, dt.time(10), SHANGHAI)
-            )
+    for promise, day in made_on:
+        PaymentPromise.objects.filter(pk=promise.pk).update(
+            created_at=dt.datetime.combine(day, dt.time(10), SHANGHAI)
+        )
 
 
-def _write_events(disconnections) -> None:
+def _write_events(disconnections: list[_DisconnectionDraft]) -> None:
     from billing.models import Disconnection, DisconnectionEvent
 
     events = []
-    for d in disconnections:
-        Disconnection.objects.filter(pk=d.pk).update(created_at=d._requested_at)
-        for event in d._demo_events:
+    for draft in disconnections:
+        d = draft.row
+        Disconnection.objects.filter(pk=d.pk).update(created_at=draft.requested_at)
+        for event in draft.events:
             event.disconnection_id = d.pk
             events.append(event)
     DisconnectionEvent.objects.bulk_create(events)

@@ -382,6 +382,8 @@ def request_disconnection(
     notice = notice or latest_usable_notice(customer, scheduled_for)
     _raise_first(request_problems(customer, scheduled_for=scheduled_for, notice=notice))
     oldest, amount = overdue_basis(customer.pk, timezone.localdate())
+    # request_problems refused a missing notice and a customer not long enough past due.
+    assert notice is not None and oldest is not None
     disconnection = Disconnection.objects.create(
         customer=customer,
         scheduled_for=scheduled_for,

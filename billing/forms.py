@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts_manager.models import User
 from accounts_manager.querysets import visible_managers
 from billing.imports import MoneyFormField
 from billing.models import (
@@ -199,7 +200,7 @@ class ArrearsFilterForm(forms.Form):
         required=False,
         empty_label=_("All regions"),
     )
-    manager = forms.ModelChoiceField(
+    manager: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label=_("Manager"), queryset=None, required=False, empty_label=_("All managers")
     )
     importance = forms.ChoiceField(

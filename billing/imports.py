@@ -303,7 +303,7 @@ def _plain(value):
 # --- files -----------------------------------------------------------------------------------
 
 
-def read_table(upload, columns: dict[str, tuple[str, ...]]) -> list[dict]:
+def read_table(upload, columns: dict[str, tuple[str, ...]]) -> list[dict | None]:
     """The rows of an uploaded .csv or .xlsx file as dicts keyed by field name (None for a
     blank line, so that row numbers stay those of the file)."""
     header, *body = tablefiles.read_rows(upload, max_bytes=MAX_FILE_BYTES)

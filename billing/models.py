@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -30,8 +31,16 @@ from billing.querysets import (
 )
 from common.models import TimeStampedModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-KWH = {"max_digits": 14, "decimal_places": 2}
+
+class DecimalShape(TypedDict):
+    """The `max_digits` and `decimal_places` of a `DecimalField`, spread into it with `**`."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: DecimalShape = {"max_digits": 14, "decimal_places": 2}
+KWH: DecimalShape = {"max_digits": 14, "decimal_places": 2}
 POSITIVE = [MinValueValidator(Decimal("0.01"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 

@@ -681,7 +681,7 @@ DIGEST_LINES = 20
 @dataclass
 class _Digest:
     count: int = 0
-    lines: list[str] | None = None
+    lines: list[str] = field(default_factory=list)
 
 
 def _riser_line(account_no: str, name: str, level: str, score: int) -> str:
@@ -718,7 +718,7 @@ def _supervisor_expression():
 def _digests(scan: RiskScan) -> dict[int, _Digest]:
     """{supervisor id: digest} of a scan's risers: the number of each supervisor's risers and
     the lines of at most DIGEST_LINES of them, highest score first (counted and cut in SQL)."""
-    by_supervisor = {"partition_by": [F("supervisor")]}
+    by_supervisor = [F("supervisor")]
     rows = (
         RiskAssessment.objects.filter(scan=scan, rose=True)
         .annotate(supervisor=_supervisor_expression())
@@ -728,9 +728,9 @@ def _digests(scan: RiskScan) -> dict[int, _Digest]:
             rank=Window(
                 RowNumber(),
                 order_by=[F("score").desc(), F("customer__account_no")],
-                **by_supervisor,
+                partition_by=by_supervisor,
             ),
-            risers=Window(Count("pk"), **by_supervisor),
+            risers=Window(Count("pk"), partition_by=by_supervisor),
         )
         .filter(rank__lte=DIGEST_LINES)
         .order_by("supervisor", "rank")

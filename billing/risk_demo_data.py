@@ -15,6 +15,6 @@ def seed(rng, stdout) -> None:
     if RiskScan.objects.exists():
         return
     scan = risk.queue_risk_scan(trigger=RiskScanTrigger.COMMAND)
-    scan = risk.run_risk_scan(scan.pk)
-    if scan is not None:
-        stdout.write(f"  risk scan: {scan.customers_scanned} customers, {scan.status}")
+    done = risk.run_risk_scan(scan.pk)
+    if done is not None:
+        stdout.write(f"  risk scan: {done.customers_scanned} customers, {done.status}")

@@ -8,9 +8,10 @@ statement of the rules that the tests check the SQL against.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
@@ -52,8 +53,10 @@ class RiskRules:
 
     @classmethod
     def from_settings(cls) -> RiskRules:
+        # (mypy infers the setting as dict[str, object]: its thresholds mix strings and ints.)
+        configured = cast(Mapping[str, Sequence[tuple[str | int, int]]], settings.RISK_FACTOR_BANDS)
         bands = {}
-        for factor, raw in settings.RISK_FACTOR_BANDS.items():
+        for factor, raw in configured.items():
             if factor not in FACTORS or factor == "importance":
                 raise ValueError(f"RISK_FACTOR_BANDS: unknown factor {factor!r}")
             parsed = tuple(Band(_decimal(t), int(p)) for t, p in raw)
@@ -64,10 +67,10 @@ class RiskRules:
         importance = {str(k): int(v) for k, v in settings.RISK_IMPORTANCE_POINTS.items()}
         if not set(importance) <= set(Importance.values):
             raise ValueError("RISK_IMPORTANCE_POINTS: unknown importance class")
-        thresholds = {k: int(settings.RISK_LEVEL_THRESHOLDS[k]) for k in LEVEL_ORDER[1:]}
-        if not 0 < thresholds["medium"] < thresholds["high"] < thresholds["critical"] <= 100:
+        levels = {k: int(settings.RISK_LEVEL_THRESHOLDS[k]) for k in LEVEL_ORDER[1:]}
+        if not 0 < levels["medium"] < levels["high"] < levels["critical"] <= 100:
             raise ValueError("RISK_LEVEL_THRESHOLDS must rise: 0 < medium < high < critical ≤ 100")
-        return cls(bands=bands, importance_points=importance, thresholds=thresholds)
+        return cls(bands=bands, importance_points=importance, thresholds=levels)
 
     def points(self, factor: str, value) -> int:
         if value is None:
@@ -124,9 +127,11 @@ def score_features(features: Mapping[str, object], rules: RiskRules) -> tuple[in
     return score, rules.level_for(score), reasons
 
 
-def describe_reason(reason: Mapping) -> str:
+def describe_reason(reason: Mapping[str, Any]) -> str:
     """A reason in words, e.g. "Arrears are 2.5 times the average monthly bill"."""
-    factor, value = reason.get("factor"), reason.get("value")
+    # Stored JSON, not trusted: a missing or malformed value falls through to the plain form.
+    factor: Any = reason.get("factor")
+    value: Any = reason.get("value")
     try:
         if factor == "arrears_ratio":
             return _("Arrears are %(ratio)s times the average monthly bill") % {

@@ -225,7 +225,8 @@ def customer_override(request, pk: int):
         else:
             return _after_change(request, customer, _("The risk level is overridden."))
     if not request.headers.get("HX-Request"):
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        # (an ErrorList yields its messages as str; the stubs say ValidationError | str)
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(customer)
     return render(request, "risk/partials/customer_tab.html", _tab_context(request, customer, form))
 

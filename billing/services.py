@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, OuterRef, Subquery, Sum
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,9 @@ from common.errors import DomainError, TransitionNotAllowed
 from common.moments import check_date, check_happened
 from common.money import ZERO, to_money
 from customers.models import Customer, Tariff
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 BILL_FIELDS = (
     "tariff_category",
@@ -83,7 +87,16 @@ def _not_in_future(value: dt.datetime, field: str) -> dt.datetime:
 # --- allocation ------------------------------------------------------------------------------
 
 
-def _open_bills(customer_id: int) -> list[Bill]:
+class _OpenBillAmounts(TypedDict):
+    """What `_open_bills` annotates on each bill."""
+
+    paid_amount: Decimal
+    outstanding_amount: Decimal
+    bill_status: str
+    last_paid_at: dt.datetime | None
+
+
+def _open_bills(customer_id: int) -> list[WithAnnotations[Bill, _OpenBillAmounts]]:
     """The customer's open bills, oldest due first, with amounts and their last payment time."""
     last_paid = (
         PaymentAllocation.objects.filter(bill_id=OuterRef("pk"))
@@ -357,7 +370,7 @@ def _plan_bill_rows(valid, customers_qs, result: ImportResult):
                 "period",
                 _("The same account number and period as row %(row)d.") % {"row": seen[key]},
             )
-        elif changed and bill.written_off_at is not None:
+        elif changed and bill is not None and bill.written_off_at is not None:
             error = ("period", _("This bill was written off and can no longer be changed."))
         if error:
             result.errors.append(row_error(row_no, *error))
@@ -501,7 +514,7 @@ def import_payments(
         for p in Payment.objects.filter(reference__in={d["reference"] for _, d in valid})
     }
     seen: dict[tuple[str, str], int] = {}
-    todo = []
+    todo: list[tuple[int, Customer, dict]] = []
     for row_no, data in valid:
         customer = by_account.get(data["account_no"])
         key = (data["channel"], data["reference"])
@@ -522,6 +535,7 @@ def import_payments(
             result.errors.append(row_error(row_no, *error))
             result.outcomes.append((row_no, "error"))
             continue
+        assert customer is not None  # an unknown account number is an error above
         seen[key] = row_no
         if key in existing:
             result.unchanged += 1
@@ -685,7 +699,15 @@ def record_promise(
     return promise
 
 
-def _promises_with_paid(qs):
+class _PaidTowards(TypedDict):
+    """What `_promises_with_paid` annotates on each promise."""
+
+    paid_towards: Decimal
+
+
+def _promises_with_paid(
+    qs: QuerySet[PaymentPromise],
+) -> QuerySet[WithAnnotations[PaymentPromise, _PaidTowards]]:
     """Annotate `paid_towards` (active payments from the promise's day to its due date)."""
     paid = (
         Payment.objects.filter(
@@ -702,7 +724,9 @@ def _promises_with_paid(qs):
     return qs.annotate(paid_towards=Coalesce(Subquery(paid, output_field=money_field()), zero()))
 
 
-def _resolve_promises(promises: Iterable[PaymentPromise], status: str, now) -> None:
+def _resolve_promises(
+    promises: Iterable[WithAnnotations[PaymentPromise, _PaidTowards]], status: str, now
+) -> None:
     from accounts_manager.services import close_followups_for_source, raise_followup
 
     for promise in promises:

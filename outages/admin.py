@@ -28,8 +28,8 @@ class OutageEventInline(admin.TabularInline):
     model = OutageEvent
     extra = 0
     can_delete = False
-    fields = ["at", "actor", "action", "from_status", "to_status", "message"]
-    readonly_fields = fields
+    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "message")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

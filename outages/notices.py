@@ -18,9 +18,10 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -40,6 +41,9 @@ from outages.models import (
 )
 from outages.texts import NoticeContext, render
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 logger = logging.getLogger(__name__)
 
 PENDING = NotificationStatus.PENDING
@@ -51,7 +55,7 @@ def worker_id() -> str:
 
 def choose_channel(preferred: str, mobile: str, email: str) -> tuple[str, str] | None:
     """The contact's preferred channel if it has the address for it, else the other one."""
-    options = {Channel.SMS: mobile, Channel.EMAIL: email}
+    options: dict[str, str] = {Channel.SMS: mobile, Channel.EMAIL: email}
     if options.get(preferred):
         return preferred, options[preferred]
     for channel, address in options.items():
@@ -223,7 +227,20 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
 CUSTOMER_MARK, LINK_MARK = "\x00customer\x00", "\x00link\x00"
 
 
-def _texts(rows: list[Notification], outages: dict[int, tuple[PlannedOutage, str]]):
+class _SendingRow(TypedDict):
+    """What `send_chunk` annotates on each notification it sends."""
+
+    impact_level: str | None
+    impact_removed: bool
+    manager_name: str | None
+    manager_username: str | None
+    manager_phone: str | None
+
+
+def _texts(
+    rows: Sequence[WithAnnotations[Notification, _SendingRow]],
+    outages: dict[int, tuple[PlannedOutage, str]],
+) -> Callable[[WithAnnotations[Notification, _SendingRow]], tuple[str, str]]:
     """A function giving each row's (subject, body). Texts differ only by kind, language,
     outage, impact and manager, so each variant is rendered once and the customer's name
     and link are filled in per row. `outages` caches each outage and its feeder names for
@@ -235,7 +252,7 @@ def _texts(rows: list[Notification], outages: dict[int, tuple[PlannedOutage, str
     link_prefix, link_suffix = link.split("TOKEN")
     rendered: dict[tuple, tuple[str, str]] = {}
 
-    def text_for(row: Notification) -> tuple[str, str]:
+    def text_for(row: WithAnnotations[Notification, _SendingRow]) -> tuple[str, str]:
         manager = (row.manager_name or row.manager_username or "", row.manager_phone or "")
         impact = None if row.impact_removed else row.impact_level
         language = row.contact.language

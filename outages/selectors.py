@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django.db.models import (
     BooleanField,
     Count,
@@ -21,12 +24,23 @@ from outages.models import (
     PlannedOutage,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 TOLD_KINDS = (NotificationKind.NOTICE, NotificationKind.CHANGE)
+
+
+class ImpactState(TypedDict):
+    """What `impacts_with_state` annotates on each impact."""
+
+    notified: bool
+    delivered: bool
+    confirmed: bool
 
 
 def impacts_with_state(
     outage: PlannedOutage, user=None, *, include_removed: bool = False
-) -> QuerySet[OutageImpact]:
+) -> QuerySet[WithAnnotations[OutageImpact, ImpactState]]:
     """The outage's impacts (those `user` sees), each annotated `notified`, `delivered`,
     `confirmed` and `call_confirmed` — one query whatever the number of rows."""
     qs = OutageImpact.objects.filter(outage=outage)
@@ -99,6 +113,7 @@ def coverage_by_outage(outages: list[PlannedOutage], user=None) -> dict[int, dic
     # Annotation names may not clash with model fields (`reachable`), hence the prefix.
     rows = qs.order_by().values("outage_id").annotate(**{f"n_{k}": v for k, v in counts.items()})
     result = {pk: dict.fromkeys(counts, 0) for pk in ids}
-    for row in rows:
+    # (cast: the plugin types the rows by literal field names; these are named at run time)
+    for row in cast(Iterable[dict[str, Any]], rows):
         result[row["outage_id"]] = {k: row[f"n_{k}"] for k in counts}
     return result

@@ -350,7 +350,9 @@ def approve_outage(
     )
     outage.override_reason = reason if overridden else outage.override_reason
     outage.approved_by, outage.approved_at = acting_user, now
-    data = {"lead_time_hours": round((outage.start - now).total_seconds() / 3600, 1)}
+    data: dict[str, float | str] = {
+        "lead_time_hours": round((outage.start - now).total_seconds() / 3600, 1)
+    }
     message = pgettext("outage", "Approved")
     if overridden:
         data["override_reason"] = reason

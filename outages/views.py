@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -119,7 +120,7 @@ def outage_calendar(request: HttpRequest) -> HttpResponse:
         .exclude(status=OutageStatus.CANCELLED)
         .order_by("start")
     )
-    days = {}
+    days: dict[dt.date, list[PlannedOutage]] = {}
     for outage in outages:
         day = max(timezone.localtime(outage.start).date(), weeks[0][0])
         last = min(timezone.localtime(outage.end).date(), weeks[-1][-1])
@@ -256,6 +257,7 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for key in ("added", "removed", "changed")
             }
     actions = actions_for(outage, request.user)
+    lead_time = services.required_lead_time(outage.kind)
     return render(
         request,
         "outages/outage_detail.html",
@@ -280,10 +282,8 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             ),
             "cancel_form": CancelForm(),
-            "lead_time": services.required_lead_time(outage.kind),
-            "lead_days": services.describe_lead_time(services.required_lead_time(outage.kind))
-            if services.required_lead_time(outage.kind)
-            else None,
+            "lead_time": lead_time,
+            "lead_days": services.describe_lead_time(lead_time) if lead_time else None,
             **_progress_context(outage),
         },
     )
@@ -311,7 +311,7 @@ def outage_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ACTION_FORMS = {"approve": ApproveForm, "reschedule": RescheduleForm, "cancel": CancelForm}
-ACTION_SERVICES = {
+ACTION_SERVICES: dict[str, Callable[..., object]] = {
     "submit": services.submit_outage,
     "approve": services.approve_outage,
     "notify": services.notify_outage,
@@ -347,7 +347,9 @@ def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 for error in errors:
-                    messages.error(request, f"{label}: {error}" if label else error)
+                    # (an ErrorList yields its messages as str; the stubs say
+                    # ValidationError | str)
+                    messages.error(request, f"{label}: {error}" if label else str(error))
             return redirect(outage)
         data = form.cleaned_data
     try:

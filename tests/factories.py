@@ -1,5 +1,6 @@
 """factory_boy factories for the whole product. Each part adds its own below its heading."""
 
+import datetime as dt
 from decimal import Decimal
 
 import factory
@@ -125,7 +126,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     manager = factory.SubFactory(UserFactory, role="account_manager")
-    start = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
+    start = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
 
 
 class FollowUpFactory(factory.django.DjangoModelFactory):
@@ -135,6 +136,6 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     manager = None
     kind = "other"
-    due_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=1))
+    due_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
     summary = factory.Sequence(lambda n: f"跟进事项{n}")
     source = factory.Sequence(lambda n: f"test:{n}")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,9 @@ from billing.models import (
 )
 from common.api.fields import BlankChoicesAsNullMixin, DateTimeField, MoneyField, PeriodField
 from customers.models import Customer
+
+if TYPE_CHECKING:
+    from accounts_manager.models import User
 
 
 class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
@@ -100,7 +104,7 @@ class BillSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+\.\d{2}$"})
     def get_late_fee(self, bill) -> str:
         fee = self.context.get("late_fees", {}).get(bill.pk)
-        return MoneyField().to_representation(fee if fee is not None else 0)
+        return MoneyField().to_representation(fee if fee is not None else Decimal(0))
 
 
 class BillInputSerializer(serializers.Serializer):
@@ -135,7 +139,8 @@ class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-    errors = ImportErrorSerializer(many=True)
+    # A field named like Serializer.errors (the API's documented key), which DRF allows.
+    errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class AllocationSerializer(serializers.ModelSerializer):
@@ -252,7 +257,9 @@ class CollectionActionSerializer(serializers.ModelSerializer):
     delivery_method = serializers.ChoiceField(
         choices=DeliveryMethod.choices, required=False, allow_blank=True
     )
-    recorded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    recorded_by: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CollectionAction

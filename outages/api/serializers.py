@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -12,6 +14,9 @@ from outages.models import (
     PlannedOutage,
     Substation,
 )
+
+if TYPE_CHECKING:
+    from accounts_manager.models import User
 
 
 class SubstationSerializer(serializers.ModelSerializer):
@@ -38,7 +43,9 @@ class OutageSerializer(serializers.ModelSerializer):
     feeders = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=Feeder.objects.all()
     )
-    approved_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    approved_by: "serializers.PrimaryKeyRelatedField[User]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:

@@ -7,6 +7,7 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from outages.channels import OutboundMessage, Sender, SendResult
 
@@ -15,7 +16,7 @@ class EmailSender(Sender):
     record_every = 1
 
     def __init__(self) -> None:
-        self._connection = None
+        self._connection: BaseEmailBackend | None = None
 
     def open(self) -> None:
         self._connection = get_connection(fail_silently=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TextIO
 
 from django.conf import settings
 from django.utils import timezone
@@ -27,7 +28,7 @@ class LogFileSender(Sender):
 
     def __init__(self) -> None:
         self.path = Path(settings.OUTAGE_NOTICE_LOG_FILE)
-        self._file = None
+        self._file: TextIO | None = None
         self._seen: set[str] = set()
         self._read_up_to = 0
 

@@ -13,6 +13,8 @@ and recorded with the provider's reason.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import requests
 from django.conf import settings
 
@@ -69,7 +71,7 @@ class HttpSmsSender(Sender):
             return SendResult("sent", provider_ref=str(body.get("id", ""))[:100])
         if response.status_code >= 400:
             return SendResult("failed", error=_error(response))
-        outcome = "delivered" if status == "delivered" else "sent"
+        outcome: Literal["sent", "delivered"] = "delivered" if status == "delivered" else "sent"
         return SendResult(outcome, provider_ref=str(body.get("id", ""))[:100])
 
 

@@ -275,7 +275,7 @@ def test_a_manager_posting_approve_is_forbidden(client, today, customer_for, mgr
 def upload(client, kind, content: bytes, name="bills.csv", partial=False):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"file": SimpleUploadedFile(name, content)}
+    data: dict[str, SimpleUploadedFile | str] = {"file": SimpleUploadedFile(name, content)}
     if partial:
         data["partial"] = "on"
     return client.post(reverse("billing:import_upload", args=[kind]), data)

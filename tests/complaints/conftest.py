@@ -13,9 +13,9 @@ from complaints.models import Status
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def local(*args) -> dt.datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
     """An aware Asia/Shanghai datetime: local(2026, 10, 8, 10, 0)."""
-    return dt.datetime(*args, tzinfo=SHANGHAI)
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ outage and deletes it afterwards unless --keep is given. PostgreSQL is the targe
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from decimal import Decimal
@@ -46,14 +47,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, contacts: int, keep: bool, **options):
         feeders = self._build(contacts)
-        start = timezone.now() + timezone.timedelta(days=10)
+        start = timezone.now() + dt.timedelta(days=10)
         outage = services.create_outage(
             acting_user=None,
             kind="planned",
             reason="性能测试",
             feeders=feeders,
             start=start,
-            end=start + timezone.timedelta(hours=4),
+            end=start + dt.timedelta(hours=4),
             area="BENCH",
         )
         services.submit_outage(outage, acting_user=None)
