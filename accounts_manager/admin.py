@@ -20,7 +20,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["groups", "region", "is_active", "is_superuser"]
     search_fields = ["username", "name", "employee_no", "email"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Organisation"), {"fields": ("name", "employee_no", "region", "supervisor", "phone")}),
     )
 

@@ -10,7 +10,9 @@ Definitions are in docs/dashboards.md; the money figures come from the summary t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -139,6 +141,7 @@ def parse_filter(user, params, *, today: dt.date | None = None) -> DashboardFilt
         region = visible_regions(user).first()
     if errors:
         raise ValidationError(errors)
+    assert period is not None  # parsed, since there are no errors
     return DashboardFilter(user=user, region=region, period=period, today=today)
 
 
@@ -240,13 +243,14 @@ def risk_figures(f: DashboardFilter, summary: Summary | None = None) -> tuple[di
     else:
         counts = {}
     levels = {level: counts.get(level, 0) for level in LEVEL_ORDER}
-    movement = {
+    changes: list[dict[str, Any]] = []
+    movement: dict[str, Any] = {
         "scan": scan.pk if scan else None,
         "scanned_at": iso(scan.finished_at) if scan else None,
         "up": 0,
         "down": 0,
         "new": 0,
-        "changes": [],
+        "changes": changes,
     }
     if scan is not None:
         rows = (
@@ -267,10 +271,8 @@ def risk_figures(f: DashboardFilter, summary: Summary | None = None) -> tuple[di
                 else "down"
             )
             movement[key] += row["n"]
-            movement["changes"].append({"from": before, "to": after, "customers": row["n"]})
-        movement["changes"].sort(
-            key=lambda c: (-level_rank(c["to"]), level_rank(c["from"]), c["customers"])
-        )
+            changes.append({"from": before, "to": after, "customers": row["n"]})
+        changes.sort(key=lambda c: (-level_rank(c["to"]), level_rank(c["from"]), c["customers"]))
     return levels, movement
 
 
@@ -388,8 +390,8 @@ def outage_figures(f: DashboardFilter) -> dict:
     ]
     return {
         "upcoming": listed,
-        "important_unconfirmed": sum(o["coverage"]["important_unconfirmed"] for o in listed),
-        "unreachable": sum(o["coverage"]["unreachable"] for o in listed),
+        "important_unconfirmed": sum(coverage[o.pk]["important_unconfirmed"] for o in rows),
+        "unreachable": sum(coverage[o.pk]["unreachable"] for o in rows),
     }
 
 
@@ -409,7 +411,8 @@ def _coverage(ids: list[int], f: DashboardFilter) -> dict[int, dict]:
     told = Notification.objects.filter(
         outage_id=OuterRef("outage_id"), customer_id=OuterRef("customer_id"), kind__in=TOLD_KINDS
     )
-    rows = (
+    # Rows keyed by names built from the counts' keys, which the type checker cannot follow.
+    rows: Iterable[Mapping[str, Any]] = (
         OutageImpact.objects.filter(
             _customers_q(f, "customer"), outage_id__in=ids, removed_at__isnull=True
         )

@@ -7,14 +7,21 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts_manager.models import FollowUpKind, FollowUpStatus
+from accounts_manager.models import FollowUpKind, FollowUpStatus, User
 from accounts_manager.querysets import visible_managers
 from common.errors import DomainError
 from common.roles import Role, role_of
 
 
-def _manager_label(user) -> str:
+def _manager_label(user: User) -> str:
     return user.display_name
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    """A choice of account manager shown by name; the form sets the queryset for its user."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return _manager_label(obj)
 
 
 def manager_choices_queryset(user, *, exclude=None):
@@ -70,7 +77,7 @@ class FollowUpCloseForm(forms.Form):
 class AssignForm(forms.Form):
     """Give one customer to a manager (supervisors)."""
 
-    manager = forms.ModelChoiceField(
+    manager = ManagerChoiceField(
         label=_("account manager"), queryset=None, empty_label=_("Choose a manager")
     )
     start = forms.DateField(
@@ -84,15 +91,16 @@ class AssignForm(forms.Form):
     def __init__(self, *args, user, customer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.customer = customer
-        self.fields["manager"].queryset = manager_choices_queryset(user)
-        self.fields["manager"].label_from_instance = _manager_label
-        self.fields["manager"].widget.attrs["data-tom-select"] = ""
+        manager = self.fields["manager"]
+        assert isinstance(manager, ManagerChoiceField)
+        manager.queryset = manager_choices_queryset(user)
+        manager.widget.attrs["data-tom-select"] = ""
 
 
 class HandoverForm(forms.Form):
     """Hand a manager's whole portfolio, open follow-ups included, to another manager."""
 
-    to = forms.ModelChoiceField(
+    to = ManagerChoiceField(
         label=_("Hand over to"), queryset=None, empty_label=_("Choose a manager")
     )
     effective = forms.DateField(
@@ -111,6 +119,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args, user, from_manager, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = manager_choices_queryset(user, exclude=from_manager)
-        self.fields["to"].label_from_instance = _manager_label
-        self.fields["to"].widget.attrs["data-tom-select"] = ""
+        to = self.fields["to"]
+        assert isinstance(to, ManagerChoiceField)
+        to.queryset = manager_choices_queryset(user, exclude=from_manager)
+        to.widget.attrs["data-tom-select"] = ""

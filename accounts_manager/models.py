@@ -31,7 +31,7 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:  # AbstractUser.Meta holds only the two names restated here
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [

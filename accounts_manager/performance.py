@@ -23,9 +23,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -289,10 +290,10 @@ def portfolio_counts(as_of: dt.date) -> list[dict]:
     )
 
 
-def visit_plan_counts(period: dt.date, as_of: dt.date) -> list[dict]:
+def visit_plan_counts(period: dt.date, as_of: dt.date) -> list[Mapping[str, Any]]:
     """Plan items due in the month (cancelled ones left out) and those done by their due date,
     by region and by the customer's manager on `as_of` (one query)."""
-    return list(
+    rows: Iterable[Mapping[str, Any]] = (
         VisitPlan.objects.filter(due_date__gte=period, due_date__lte=month_end(period))
         .exclude(status=VisitPlanStatus.CANCELLED)
         .annotate(manager_id=manager_on(as_of))
@@ -303,6 +304,7 @@ def visit_plan_counts(period: dt.date, as_of: dt.date) -> list[dict]:
         )
         .order_by()
     )
+    return list(rows)
 
 
 def _summary_rows(period: dt.date, as_of: dt.date) -> tuple[list, list]:
@@ -316,10 +318,10 @@ def _summary_rows(period: dt.date, as_of: dt.date) -> tuple[list, list]:
         group = groups[(row["region_id"], row["manager_id"])]
         for name in ("customers", *(f"risk_{level}" for level in RISK_LEVELS)):
             group[name] += row[name]
-    for row in visit_plan_counts(period, as_of):
-        group = groups[(row["customer__region_id"], row["manager_id"])]
-        group["visits_planned"] += row["planned"]
-        group["visits_done"] += row["done"]
+    for plan in visit_plan_counts(period, as_of):
+        group = groups[(plan["customer__region_id"], plan["manager_id"])]
+        group["visits_planned"] += plan["planned"]
+        group["visits_done"] += plan["done"]
     debtors = overdue_by_customer(as_of)
     for row in debtors:
         group = groups[(row["region_id"], row["manager_id"])]
@@ -415,7 +417,10 @@ def summary_totals(periods: Sequence[dt.date], *, region_id: int | None = None) 
     qs = PortfolioSummary.objects.filter(period__in=list(periods))
     if region_id is not None:
         qs = qs.filter(region_id=region_id)
-    rows = qs.order_by().values("period").annotate(**{f: Sum(f) for f in SUMMARY_FIELDS})
+    # Rows keyed by the summed field names, which the type checker cannot follow.
+    rows: Iterable[Mapping[str, Any]] = (
+        qs.order_by().values("period").annotate(**{f: Sum(f) for f in SUMMARY_FIELDS})
+    )
     empty = {f: (0 if f in COUNT_FIELDS else ZERO) for f in SUMMARY_FIELDS}
     totals = {period: dict(empty) for period in periods}
     for row in rows:
@@ -425,13 +430,13 @@ def summary_totals(periods: Sequence[dt.date], *, region_id: int | None = None) 
 
 def summary_by_manager(period: dt.date, manager_ids: Iterable[int]) -> dict[int, dict]:
     """Sums of the summary per manager for one month (one query)."""
-    rows = (
+    rows: Iterable[Mapping[str, Any]] = (
         PortfolioSummary.objects.filter(period=period, manager_id__in=list(manager_ids))
         .order_by()
         .values("manager_id")
         .annotate(**{f: Sum(f) for f in SUMMARY_FIELDS})
     )
-    return {row["manager_id"]: row for row in rows}
+    return {row["manager_id"]: dict(row) for row in rows}
 
 
 # --- indicators and the star rating ----------------------------------------------------------

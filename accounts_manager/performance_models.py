@@ -10,13 +10,18 @@ dashboard is read live.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import Combinable
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "DebtorSummary",
@@ -28,8 +33,21 @@ __all__ = [
     "SummaryPeriod",
 ]
 
-MONEY = {"max_digits": 16, "decimal_places": 2, "default": Decimal("0.00")}
-RATIO = {"max_digits": 9, "decimal_places": 4, "null": True, "blank": True}
+_DecimalSet = str | float | Decimal | Combinable  # what a DecimalField accepts on assignment
+
+
+def money_field(verbose_name: StrOrPromise) -> models.DecimalField[_DecimalSet, Decimal]:
+    """A money figure of a summary table: 16 digits, 2 decimals, zero by default."""
+    return models.DecimalField(
+        verbose_name, max_digits=16, decimal_places=2, default=Decimal("0.00")
+    )
+
+
+def ratio_field(
+    verbose_name: StrOrPromise,
+) -> models.DecimalField[_DecimalSet | None, Decimal | None]:
+    """A ratio (0..1, four decimals); empty when there is nothing to divide by."""
+    return models.DecimalField(verbose_name, max_digits=9, decimal_places=4, null=True, blank=True)
 
 
 class PerformanceIndicator(models.TextChoices):
@@ -133,22 +151,22 @@ class ManagerMonthSnapshot(models.Model):
         related_name="+",
     )
     portfolio_customers = models.PositiveIntegerField(_("customers in the portfolio"), default=0)
-    billed = models.DecimalField(_("bills falling due in the month"), **MONEY)
-    bills_due = models.DecimalField(_("bills due so far"), **MONEY)
-    collected = models.DecimalField(_("collected on them"), **MONEY)
-    collection_rate = models.DecimalField(_("collection rate"), **RATIO)
-    amount_overdue = models.DecimalField(_("amount overdue"), **MONEY)
-    overdue_ratio = models.DecimalField(_("overdue share of the amount receivable"), **RATIO)
+    billed = money_field(_("bills falling due in the month"))
+    bills_due = money_field(_("bills due so far"))
+    collected = money_field(_("collected on them"))
+    collection_rate = ratio_field(_("collection rate"))
+    amount_overdue = money_field(_("amount overdue"))
+    overdue_ratio = ratio_field(_("overdue share of the amount receivable"))
     high_risk_customers = models.PositiveIntegerField(_("high-risk customers"), default=0)
-    high_risk_share = models.DecimalField(_("share of high-risk customers"), **RATIO)
+    high_risk_share = ratio_field(_("share of high-risk customers"))
     complaints_resolved = models.PositiveIntegerField(_("complaints resolved"), default=0)
     complaints_resolved_in_time = models.PositiveIntegerField(
         _("complaints resolved within deadline"), default=0
     )
-    complaint_sla = models.DecimalField(_("complaint deadline compliance"), **RATIO)
+    complaint_sla = ratio_field(_("complaint deadline compliance"))
     visits_planned = models.PositiveIntegerField(_("visits planned"), default=0)
     visits_done = models.PositiveIntegerField(_("visits done on time"), default=0)
-    visit_completion = models.DecimalField(_("visits done against plan"), **RATIO)
+    visit_completion = ratio_field(_("visits done against plan"))
     surveys = models.PositiveIntegerField(_("satisfaction surveys"), default=0)
     satisfaction = models.DecimalField(
         _("average satisfaction"), max_digits=4, decimal_places=2, null=True, blank=True
@@ -222,14 +240,14 @@ class PortfolioSummary(models.Model):
         blank=True,
         related_name="+",
     )
-    billed = models.DecimalField(_("bills falling due in the month"), **MONEY)
-    bills_due = models.DecimalField(_("bills due so far"), **MONEY)
-    collected = models.DecimalField(_("collected on them"), **MONEY)
-    overdue = models.DecimalField(_("amount overdue"), **MONEY)
-    aging_1_30 = models.DecimalField(_("1–30 days"), **MONEY)
-    aging_31_60 = models.DecimalField(_("31–60 days"), **MONEY)
-    aging_61_90 = models.DecimalField(_("61–90 days"), **MONEY)
-    aging_over_90 = models.DecimalField(_("over 90 days"), **MONEY)
+    billed = money_field(_("bills falling due in the month"))
+    bills_due = money_field(_("bills due so far"))
+    collected = money_field(_("collected on them"))
+    overdue = money_field(_("amount overdue"))
+    aging_1_30 = money_field(_("1–30 days"))
+    aging_31_60 = money_field(_("31–60 days"))
+    aging_61_90 = money_field(_("61–90 days"))
+    aging_over_90 = money_field(_("over 90 days"))
     overdue_customers = models.PositiveIntegerField(_("customers with arrears"), default=0)
     # Active customers of the portfolio and the risk level they show, and the month's visit
     # plan: counted with the money figures so that the dashboard reads no per-customer rows.
@@ -283,7 +301,7 @@ class DebtorSummary(models.Model):
         blank=True,
         related_name="+",
     )
-    overdue = models.DecimalField(_("amount overdue"), **MONEY)
+    overdue = money_field(_("amount overdue"))
     oldest_due_date = models.DateField(_("oldest unpaid due date"))
 
     class Meta:

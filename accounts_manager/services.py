@@ -25,7 +25,7 @@ from accounts_manager.models import (
 )
 from common.errors import DomainError
 from common.moments import check_date
-from common.roles import GROUP_ROLES, Role, role_of
+from common.roles import GROUP_ROLES, Role, remember_role, role_of
 
 # --- API tokens ------------------------------------------------------------------------------
 
@@ -46,7 +46,8 @@ def issue_api_token(*, request: HttpRequest, username: str, password: str) -> st
     if getattr(request, "axes_locked_out", False):
         # Answered here as a JSON 429; without this axes' middleware would replace the answer
         # with its HTML lockout page.
-        request.axes_locked_out = False
+        # The flag is django-axes' own attribute, set at run time and unknown to HttpRequest.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
         raise LockedOut(
             "locked_out",
             _("Too many failed attempts; sign-in from your address is blocked for a while."),
@@ -86,7 +87,7 @@ def set_user_role(user: User, *, role: str) -> None:
         user.groups.add(groups[role])
     if role == Role.ACCOUNT_MANAGER:
         ManagerProfile.objects.get_or_create(user=user)
-    user._crm_role = Role(role)
+    remember_role(user, Role(role))
 
 
 @transaction.atomic

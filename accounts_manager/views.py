@@ -140,7 +140,7 @@ def followup_close(request, pk: int):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     try:
         services.close_followup(

@@ -127,7 +127,11 @@ class VisitPlan(TimeStampedModel):
 
     @property
     def done_on_time(self) -> bool:
-        return self.status == VisitPlanStatus.DONE and self.done_on <= self.due_date
+        return (
+            self.status == VisitPlanStatus.DONE
+            and self.done_on is not None
+            and self.done_on <= self.due_date
+        )
 
 
 class VisitQuerySet(CustomerScopedQuerySet):

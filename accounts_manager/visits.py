@@ -235,9 +235,9 @@ def _check_visitor(manager: User, acting_user: User | None) -> None:
         )
 
 
-def _clean_survey(survey: Mapping) -> dict:
+def _clean_survey(survey: Mapping) -> dict[str, int | str]:
     errors = []
-    cleaned = {}
+    cleaned: dict[str, int | str] = {}
     for name, label in SURVEY_DIMENSIONS:
         value = survey.get(name)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:

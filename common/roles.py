@@ -21,12 +21,15 @@ GLOBAL_READ_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION, Role.AUDITOR})
 WRITE_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
 
 
+_ROLE_CACHE = "_crm_role"
+
+
 def role_of(user) -> Role | None:
     """The user's role, cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    cached = getattr(user, "_crm_role", "unset")
-    if cached != "unset":
+    if hasattr(user, _ROLE_CACHE):
+        cached: Role | None = getattr(user, _ROLE_CACHE)
         return cached
     role: Role | None = None
     if user.is_superuser:
@@ -37,8 +40,13 @@ def role_of(user) -> Role | None:
             if candidate.value in names:
                 role = candidate
                 break
-    user._crm_role = role
+    remember_role(user, role)
     return role
+
+
+def remember_role(user, role: Role | None) -> None:
+    """Cache the user's role on the user object (read back by role_of)."""
+    setattr(user, _ROLE_CACHE, role)
 
 
 def has_role(user, *roles: Role) -> bool:

@@ -11,6 +11,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
 import phonenumbers
 from django.db import transaction
@@ -24,8 +25,30 @@ from customers.validators import USCC_ALPHABET
 
 DEMO_PASSWORD = "demo12345"
 
+
+class RegionSpec(TypedDict):
+    code: str
+    name: str
+    divisions: list[str]  # administrative division codes
+    places: list[str]
+
+
+class SubstationSpec(TypedDict):
+    code: str
+    name: str
+    region: str  # region code
+    voltage_kv: Decimal
+
+
+class FeederSpec(TypedDict):
+    code: str
+    name: str
+    substation: str  # substation code
+    region: str  # region code
+
+
 # A city split into three supply regions; division codes are Hangzhou's districts.
-REGIONS = [
+REGIONS: list[RegionSpec] = [
     {
         "code": "EAST",
         "name": "东区",
@@ -232,9 +255,12 @@ def generate_users(rng: random.Random, *, managers: int = 8) -> list[UserSpec]:
     return users
 
 
-def generate_grid(rng: random.Random, *, substations: int = 12, feeders: int = 60):
+def generate_grid(
+    rng: random.Random, *, substations: int = 12, feeders: int = 60
+) -> tuple[list[SubstationSpec], list[FeederSpec]]:
     """Substations spread over the regions, each with its share of 10 kV feeders."""
-    subs, lines = [], []
+    subs: list[SubstationSpec] = []
+    lines: list[FeederSpec] = []
     for i in range(substations):
         region = REGIONS[i % len(REGIONS)]
         place = region["places"][(i // len(REGIONS)) % len(region["places"])]
@@ -312,11 +338,11 @@ def _customer_name(rng: random.Random, segment: str, place: str) -> str:
     return f"{place}{word}"
 
 
-def _address(rng: random.Random, fake: Faker, region: dict) -> str:
+def _address(rng: random.Random, fake: Faker, region: RegionSpec) -> str:
     return f"杭州市{rng.choice(region['places'])}{fake.street_name()}{rng.randint(1, 999)}号"
 
 
-def _unique_name(rng: random.Random, segment: str, region: dict, taken: set[str]) -> str:
+def _unique_name(rng: random.Random, segment: str, region: RegionSpec, taken: set[str]) -> str:
     for _ in range(20):
         name = _customer_name(rng, segment, rng.choice(region["places"]))
         if name not in taken:
@@ -360,11 +386,11 @@ def _contacts(rng: random.Random, fake: Faker) -> list[dict]:
 
 
 def generate_customers(
-    rng: random.Random, *, count: int, feeders: list[dict], first_account_no: int = 3301000001
+    rng: random.Random, *, count: int, feeders: list[FeederSpec], first_account_no: int = 3301000001
 ) -> list[CustomerSpec]:
     """`count` key accounts over the regions of `feeders` (as from generate_grid)."""
     fake = _faker(rng)
-    by_region: dict[str, list[dict]] = {}
+    by_region: dict[str, list[FeederSpec]] = {}
     for feeder in feeders:
         by_region.setdefault(feeder["region"], []).append(feeder)
     segments, importances = list(SEGMENT_WEIGHTS), list(IMPORTANCE_WEIGHTS)
@@ -468,13 +494,15 @@ def _seed_users(specs: list[UserSpec], regions: dict) -> dict:
             email=f"{spec.username}@example.com",
             employee_no=spec.employee_no,
             phone=spec.phone,
-            region=regions.get(spec.region),
-            supervisor=users.get(spec.supervisor),
+            region=regions.get(spec.region) if spec.region else None,
+            supervisor=users.get(spec.supervisor) if spec.supervisor else None,
         )
     return users
 
 
-def _seed_grid(rng: random.Random, regions: dict, *, substations: int, feeders: int) -> dict:
+def _seed_grid(
+    rng: random.Random, regions: dict, *, substations: int, feeders: int
+) -> list[FeederSpec]:
     from outages.models import Feeder, Substation
 
     sub_specs, feeder_specs = generate_grid(rng, substations=substations, feeders=feeders)

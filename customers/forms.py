@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,6 +26,9 @@ from customers.models import (
 from customers.policy import may, regions_for
 from customers.services import SupplyPointInput, check_supply_points
 from customers.validators import credit_code_problem, normalize_credit_code, normalize_mobile
+
+if TYPE_CHECKING:
+    from accounts_manager.models import User
 from outages.models import Feeder
 
 CHOOSE = _("Choose…")
@@ -57,7 +63,8 @@ class ServiceModelForm(forms.ModelForm):
                 if field.empty_label is not None:
                     field.empty_label = CHOOSE
             elif isinstance(field, forms.ChoiceField) and field.choices:
-                choices = list(field.choices)
+                # Django normalises choices to an iterable; the stubs give the input's type.
+                choices = list(cast(Iterable[Any], field.choices))
                 if choices[0][0] == "":
                     field.choices = [("", CHOOSE), *choices[1:]]
 
@@ -86,6 +93,13 @@ CUSTOMER_FIELDS = [
 ]
 
 
+class ManagerChoiceField(forms.ModelChoiceField):
+    """A choice of account manager shown by name; the form sets the queryset for its user."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
 class CustomerForm(ServiceModelForm):
     # Accept codes typed with spaces, dashes or lower case; the form normalises them.
     credit_code = forms.CharField(
@@ -93,7 +107,7 @@ class CustomerForm(ServiceModelForm):
         max_length=40,
         help_text=_("18 characters: digits and capitals without I, O, Z, S, V."),
     )
-    manager = forms.ModelChoiceField(
+    manager = ManagerChoiceField(
         label=_("account manager"),
         queryset=None,
         required=False,
@@ -118,7 +132,9 @@ class CustomerForm(ServiceModelForm):
             else:
                 # Only supervisors and administrators move a customer to another region.
                 regions = Region.objects.filter(pk=self.instance.region_id)
-        self.fields["region"].queryset = regions
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ModelChoiceField)
+        region_field.queryset = regions
         editing = self.instance.pk is not None
         if editing:
             # 户号 never changes once the customer exists.
@@ -128,10 +144,11 @@ class CustomerForm(ServiceModelForm):
             # Managers get the customers they register; reassignment has its own form.
             del self.fields["manager"]
         else:
-            self.fields["manager"].queryset = (
+            manager_field = self.fields["manager"]
+            assert isinstance(manager_field, ManagerChoiceField)
+            manager_field.queryset = (
                 visible_managers(user).filter(is_active=True).order_by("name", "username")
             )
-            self.fields["manager"].label_from_instance = lambda u: u.display_name
 
     def clean_credit_code(self) -> str:
         value = normalize_credit_code(self.cleaned_data["credit_code"])
@@ -157,8 +174,10 @@ class SupplyPointForm(forms.Form):
 
     def __init__(self, *args, feeder_choices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["feeder"].choices = [("", _("Choose a feeder…")), *feeder_choices]
-        self.fields["feeder"].widget.attrs["data-tom-select"] = ""
+        feeder = self.fields["feeder"]
+        assert isinstance(feeder, forms.TypedChoiceField)
+        feeder.choices = [("", _("Choose a feeder…")), *feeder_choices]
+        feeder.widget.attrs["data-tom-select"] = ""
 
 
 class BaseSupplyPointFormSet(forms.BaseFormSet):
@@ -183,15 +202,19 @@ class BaseSupplyPointFormSet(forms.BaseFormSet):
         ]
 
 
-SupplyPointFormSet = forms.formset_factory(
-    SupplyPointForm,
-    formset=BaseSupplyPointFormSet,
-    extra=0,
-    can_delete=True,
-    min_num=1,
-    validate_min=True,
-    max_num=20,
-    validate_max=True,
+# formset_factory builds a subclass of `formset`; the stubs type it as the base BaseFormSet.
+SupplyPointFormSet = cast(
+    type[BaseSupplyPointFormSet],
+    forms.formset_factory(
+        SupplyPointForm,
+        formset=BaseSupplyPointFormSet,
+        extra=0,
+        can_delete=True,
+        min_num=1,
+        validate_min=True,
+        max_num=20,
+        validate_max=True,
+    ),
 )
 
 

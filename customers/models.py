@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -175,7 +176,7 @@ class Customer(TimeStampedModel):
 
         from customers.validators import credit_code_problem
 
-        errors = {}
+        errors: dict[str, str | Promise] = {}
         self.credit_code = normalize_credit_code(self.credit_code)
         problem = credit_code_problem(self.credit_code)
         if problem:
@@ -247,12 +248,12 @@ class Contact(TimeStampedModel):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        errors = {}
+        errors: dict[str, list[str | Promise]] = {}
         if self.mobile:
             try:
                 self.mobile = normalize_mobile(self.mobile)
             except ValidationError as exc:
-                errors["mobile"] = exc.messages
+                errors["mobile"] = list(exc.messages)
         if self.preferred_channel == Channel.SMS and not self.mobile:
             errors.setdefault("mobile", []).append(_("SMS is preferred, so give a mobile number."))
         if self.preferred_channel == Channel.EMAIL and not self.email:

@@ -22,9 +22,14 @@ class SupplyPointInput:
     is_primary: bool
 
 
+def _set_history_user(instance, acting_user) -> None:
+    """Name the user on the history record django-simple-history writes on save or delete."""
+    instance._history_user = acting_user
+
+
 def _save_with_user(instance, acting_user, **save_kwargs) -> None:
     if acting_user is not None and acting_user.is_authenticated:
-        instance._history_user = acting_user
+        _set_history_user(instance, acting_user)
     instance.save(**save_kwargs)
 
 
@@ -59,7 +64,7 @@ def set_supply_points(
     for feeder_id, sp in existing.items():
         if feeder_id not in wanted:
             if acting_user is not None:
-                sp._history_user = acting_user
+                _set_history_user(sp, acting_user)
             sp.delete()
     # Clear primaries first so the one-primary constraint holds at every step.
     for feeder_id, sp in existing.items():
@@ -67,15 +72,15 @@ def set_supply_points(
             sp.is_primary = False
             _save_with_user(sp, acting_user, update_fields=["is_primary"])
     for feeder_id, is_primary in wanted.items():
-        sp = existing.get(feeder_id)
-        if sp is None:
+        current = existing.get(feeder_id)
+        if current is None:
             _save_with_user(
                 SupplyPoint(customer=customer, feeder_id=feeder_id, is_primary=is_primary),
                 acting_user,
             )
-        elif sp.is_primary != is_primary:
-            sp.is_primary = is_primary
-            _save_with_user(sp, acting_user, update_fields=["is_primary"])
+        elif current.is_primary != is_primary:
+            current.is_primary = is_primary
+            _save_with_user(current, acting_user, update_fields=["is_primary"])
     return list(customer.supply_points.select_related("feeder"))
 
 
@@ -195,5 +200,5 @@ def delete_contact(contact: Contact, *, acting_user=None) -> None:
     policy.check(acting_user, "delete_contact")
     policy.check_customer_in_scope(acting_user, contact.customer)
     if acting_user is not None:
-        contact._history_user = acting_user
+        _set_history_user(contact, acting_user)
     contact.delete()

@@ -6,11 +6,13 @@ customer's pk), so the customer page never imports another part's views.
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+
 
 @dataclass(frozen=True)
 class CustomerTab:
     key: str
-    label: object  # a lazy translation
+    label: str | Promise  # a lazy translation
     url_name: str  # reversed with args=[customer.pk]
     order: int = 100
 

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models import CharField, Model, OuterRef, Subquery, Value
 from django.db.models.fields import Field
 from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -190,7 +191,7 @@ def customer_edit(request, pk: int):
 
 
 def _tabs(customer: Customer) -> list[dict]:
-    tabs = [
+    tabs: list[dict[str, str | Promise]] = [
         {
             "key": "timeline",
             "label": gettext_lazy("Timeline"),
@@ -302,7 +303,7 @@ def _related_names(records_by_source: dict) -> dict:
 
     region_ids = {r.region_id for r in records_by_source.get("customer", ())}
     feeder_ids = {r.feeder_id for r in records_by_source.get("supply_point", ())}
-    names = {}
+    names: dict[tuple[type[Model], int], str] = {}
     if region_ids:
         names.update({(Region, r.pk): r.name for r in Region.objects.filter(pk__in=region_ids)})
     if feeder_ids:
@@ -360,11 +361,11 @@ def change_history(customer: Customer, *, page, per_page: int):
     names = _related_names(records_by_source)
     changes = []
     for row in page_obj.object_list:
-        key = (row["source"], row["history_id"])
-        record = records.get(key)
+        record_key = (row["source"], row["history_id"])
+        record = records.get(record_key)
         if record is None:
             continue
-        changes.append(_describe(row["source"], record, previous.get(key), names))
+        changes.append(_describe(row["source"], record, previous.get(record_key), names))
     return page_obj, changes
 
 

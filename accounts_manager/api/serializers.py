@@ -89,7 +89,9 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class ManagerSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     customer_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -163,7 +163,7 @@ class NoticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's own in-app notices, newest first."""
 
     serializer_class = NoticeSerializer
-    filterset_fields = []
+    filterset_fields: list[str] = []
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
 

@@ -174,7 +174,9 @@ class ManagerRowSerializer(serializers.Serializer):
     employee_no = serializers.CharField()
     region = serializers.CharField(allow_null=True)
     is_active = serializers.BooleanField()
-    source = serializers.ChoiceField(choices=SOURCES)
+    # A field named like Field.source: DRF's metaclass moves it into _declared_fields, which
+    # the stubs cannot see.
+    source = serializers.ChoiceField(choices=SOURCES)  # type: ignore[assignment]
     indicators = IndicatorsSerializer()
     score = serializers.FloatField(allow_null=True)
     stars = serializers.IntegerField(allow_null=True, min_value=1, max_value=5)
@@ -201,7 +203,9 @@ class PerformanceSerializer(serializers.Serializer):
     name = serializers.CharField()
     period = serializers.CharField()
     as_of = serializers.DateField()
-    source = serializers.ChoiceField(choices=SOURCES)
+    # A field named like Field.source: DRF's metaclass moves it into _declared_fields, which
+    # the stubs cannot see.
+    source = serializers.ChoiceField(choices=SOURCES)  # type: ignore[assignment]
     computed_at = DateTimeField(allow_null=True)
     indicators = IndicatorsSerializer()
     score = serializers.FloatField(allow_null=True)

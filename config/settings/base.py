@@ -92,7 +92,7 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str, *, conn_max_age: int) -> dict:
+def database_from_url(url: str, *, conn_max_age: int) -> dj_database_url.DBConfig:
     """A DATABASES entry from a URL, tuned for how this product uses each engine."""
     database = dj_database_url.parse(url, conn_max_age=conn_max_age)
     if database["ENGINE"].endswith("sqlite3"):

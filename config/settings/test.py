@@ -26,4 +26,4 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 LANGUAGE_CODE = "zh-hans"
 AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = 20
-TRUSTED_PROXIES: list[str] = []
+TRUSTED_PROXIES = []

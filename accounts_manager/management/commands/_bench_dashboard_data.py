@@ -106,7 +106,11 @@ def complaints(today: dt.date) -> int:
                 resolved_at=resolved_at,
                 satisfaction=3 + customer_id % 3 if status == "closed" else None,
                 solved=True if status == "closed" else None,
-                closed_at=resolved_at + dt.timedelta(days=1) if status == "closed" else None,
+                closed_at=(
+                    resolved_at + dt.timedelta(days=1)
+                    if status == "closed" and resolved_at
+                    else None
+                ),
             )
         )
     Complaint.objects.bulk_create(tickets, batch_size=2000)
@@ -124,7 +128,7 @@ def complaints(today: dt.date) -> int:
                     to_status=ticket.status,
                 )
             )
-        if ticket.status == "closed":
+        if ticket.status == "closed" and ticket.closed_at is not None:
             callbacks.append(
                 CallbackAttempt(
                     complaint=ticket,

@@ -181,7 +181,7 @@ class Command(BaseCommand):
             ("API, all regions (administrator)", admin, "/api/v1/dashboard/"),
             ("page, all regions (administrator)", admin, "/dashboard/"),
         ]
-        if supervisor is not None:
+        if supervisor is not None and region is not None:
             cases += [
                 (f"API, region {region.code} (supervisor)", supervisor, "/api/v1/dashboard/"),
                 (f"page, region {region.code} (supervisor)", supervisor, "/dashboard/"),
@@ -224,13 +224,8 @@ class Command(BaseCommand):
             )
         started = time.perf_counter()
         performance.refresh_portfolio_summary(performance.current_period())
-        timings.append(
-            Timing(
-                "summary job, current month",
-                *([(time.perf_counter() - started) * 1000] * 3),
-                queries=0,
-            )
-        )
+        elapsed = (time.perf_counter() - started) * 1000
+        timings.append(Timing("summary job, current month", elapsed, elapsed, elapsed, queries=0))
         return timings
 
     def _report(self, timings: list[Timing]) -> None:
