@@ -1,5 +1,5 @@
 # The two commands: `make run` serves the whole product with demo data on
-# http://127.0.0.1:8000; `make test` runs ruff and the whole test suite against a real
+# http://127.0.0.1:8000; `make test` runs ruff, mypy and the whole test suite against a real
 # PostgreSQL and Redis. Both install what they need on a fresh Debian machine with Python 3.11.
 SHELL := /bin/bash
 VENV := .venv
@@ -38,6 +38,7 @@ bench: messages
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/mypy .
 
 format: install
 	$(VENV)/bin/ruff format .
