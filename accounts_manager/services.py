@@ -26,6 +26,7 @@ from accounts_manager.models import (
 from common.errors import DomainError
 from common.moments import check_date
 from common.roles import GROUP_ROLES, Role, remember_role, role_of
+from customers.locks import lock_customers
 
 # --- API tokens ------------------------------------------------------------------------------
 
@@ -203,12 +204,10 @@ def assign_customer(
     and its open complaint tickets the previous manager held, move to the new manager. The
     customer row is locked so two reassignments serialise.
     """
-    from customers.models import Customer
-
     start = start or timezone.localdate()
     check_date(start, field="start", kind="planned")
     _check_manager(manager)
-    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    lock_customers([customer.pk])
     current = Assignment.objects.select_for_update().open().filter(customer=customer).first()
     if not registering:
         policy.check(acting_user, "assign_customer")
@@ -269,10 +268,13 @@ def handover_portfolio(
     if from_manager.pk == to_manager.pk:
         raise DomainError("same_manager", _("Choose another manager to hand over to."), field="to")
     _check_manager(to_manager)
-    # Lock the portfolio in a fixed order so a concurrent reassignment waits for us.
-    current = list(
-        Assignment.objects.select_for_update().open().filter(manager=from_manager).order_by("pk")
-    )
+    # Lock the portfolio's customers (in id order, as assign_customer does) and then their open
+    # assignments, so a concurrent reassignment of one of them waits for us, or we for it.
+    portfolio = Assignment.objects.open().filter(manager=from_manager)
+    locked = set(lock_customers(portfolio.values_list("customer_id", flat=True)))
+    current = list(portfolio.select_for_update().order_by("pk"))
+    # A customer given to from_manager between the read and the lock: lock it too (rare).
+    lock_customers({a.customer_id for a in current} - locked)
     too_recent = [a for a in current if a.start >= effective]
     if too_recent:
         raise DomainError(

@@ -45,6 +45,7 @@ from accounts_manager.visit_models import FULFILLING_OUTCOMES, SURVEY_DIMENSIONS
 from common.errors import DomainError
 from common.moments import check_happened
 from common.roles import Role, role_of
+from customers.locks import lock_customers
 from customers.models import Customer, CustomerStatus
 
 DEFAULT_FREQUENCY_MONTHS = 6
@@ -316,7 +317,7 @@ def record_visit(
         )
     cleaned_survey = _clean_survey(survey) if survey else None
     # Serialise visits of one customer, so two of them never fulfil the same plan item.
-    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    lock_customers([customer.pk])
     visit = Visit(
         customer=customer,
         manager=manager,

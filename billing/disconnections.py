@@ -47,6 +47,7 @@ from common import workcalendar
 from common.errors import DomainError, TransitionNotAllowed
 from common.moments import date_problem, happened_problem
 from common.money import ZERO
+from customers.locks import lock_customers
 from customers.models import Customer
 
 Status = DisconnectionStatus
@@ -376,8 +377,6 @@ def request_disconnection(
     Without `notice`, the newest delivered notice early enough is used.
     """
     policy.check(acting_user, "request_disconnection")
-    from billing.services import lock_customers
-
     lock_customers([customer.pk])
     notice = notice or latest_usable_notice(customer, scheduled_for)
     _raise_first(request_problems(customer, scheduled_for=scheduled_for, notice=notice))
@@ -555,8 +554,6 @@ def cancel_settled_disconnections(*, now: dt.datetime | None = None) -> int:
         .exclude(Exists(overdue))
         .values_list("customer_id", flat=True)
     )
-    from billing.services import lock_customers
-
     for customer_id in customer_ids:
         with transaction.atomic():
             lock_customers([customer_id])

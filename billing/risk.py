@@ -69,6 +69,7 @@ from customers.history import (
     tracked_columns,
     update_with_history,
 )
+from customers.locks import lock_customers
 from customers.models import Customer, RiskLevel
 
 logger = logging.getLogger(__name__)
@@ -601,7 +602,7 @@ def set_risk_override(
     expires_at = expires_at or now + dt.timedelta(days=settings.RISK_OVERRIDE_DEFAULT_DAYS)
     reason = (reason or "").strip()
     _check_override_input(level, reason, expires_at, now)
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    lock_customers([customer.pk])
     RiskOverride.objects.filter(customer=customer, ended_at__isnull=True).update(
         ended_at=now, end_reason=RiskOverrideEnd.REPLACED, ended_by=acting_user
     )
@@ -623,7 +624,7 @@ def end_risk_override(customer: Customer, *, acting_user=None) -> RiskOverride:
     """End the customer's override now; the customer shows its computed level again."""
     policy.check_customer(acting_user, customer, "override_risk")
     now = timezone.now()
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    lock_customers([customer.pk])
     override = RiskOverride.objects.in_force(now).filter(customer=customer).first()
     if override is None:
         raise DomainError("no_override", _("The customer's level is not overridden."))

@@ -43,6 +43,7 @@ from billing.querysets import money_field, zero
 from common.errors import DomainError, TransitionNotAllowed
 from common.moments import check_date, check_happened
 from common.money import ZERO, to_money
+from customers.locks import lock_customers
 from customers.models import Customer, Tariff
 
 if TYPE_CHECKING:
@@ -62,18 +63,6 @@ BILL_FIELDS = (
     "other_charges",
     "total",
 )
-
-
-def lock_customers(customer_ids: Iterable[int]) -> None:
-    """Lock the customers' rows, in id order so that two writers never deadlock."""
-    ids = sorted(set(customer_ids))
-    if ids:
-        list(
-            Customer.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
 
 
 def _local_day(moment: dt.datetime) -> dt.date:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError
 from common.roles import Role, role_of
 from customers import policy
+from customers.locks import lock_customer
 from customers.models import Contact, Customer, Region, SupplyPoint
 
 IMMUTABLE_CUSTOMER_FIELDS = frozenset({"account_no", "id", "pk"})
@@ -143,7 +144,7 @@ def update_customer(
     (into their own region) or an administrator moves it to another region."""
     policy.check(acting_user, "update_customer")
     policy.check_customer_in_scope(acting_user, customer)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = lock_customer(customer)
     if "region" in fields:
         region = fields["region"]
         policy.check_region_change(acting_user, customer, region.pk if region else None)
