@@ -332,8 +332,8 @@ def _near_breach(tickets) -> tuple[list[dict], int]:
     horizon = now + dt.timedelta(hours=settings.DASHBOARD_NEAR_BREACH_HOURS)
     qs = (
         tickets.working()
-        .with_next_due()
-        .filter(next_due__gte=now, next_due__lte=horizon)
+        .with_next_due(now)
+        .filter(overdue=0, next_due__lte=horizon)
         .select_related("customer", "assignee")
         .order_by("next_due", "pk")
     )
