@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from accounts_manager.dashboard import _near_breach
 from complaints import sla
 from complaints.models import Complaint
 from tests.complaints.conftest import local
@@ -45,6 +46,8 @@ def answers(ticket, api, user, client):
         "model": ticket.is_overdue(),
         "api_filter": ids("true") == [ticket.pk] and ids("false") == [],
         "page": "complaint-overdue" in page,
+        # The dashboard lists tickets near breach: those not overdue yet.
+        "dashboard": ticket.pk not in [t["id"] for t in _near_breach(Complaint.objects.all())[0]],
     }
 
 
