@@ -10,7 +10,6 @@ Definitions are in docs/dashboards.md; the money figures come from the summary t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Avg,
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -43,14 +40,11 @@ from complaints.selectors import complaint_indicators
 from customers.models import Region
 from customers.querysets import customer_scope
 from outages.models import (
-    DELIVERED_STATUSES,
-    REACHED_STATUSES,
-    Notification,
     OutageImpact,
     OutageStatus,
     PlannedOutage,
 )
-from outages.selectors import TOLD_KINDS
+from outages.selectors import coverage_by_outage
 
 DASHBOARD_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR})
 # Outages still to come that are on their way to customers (drafts are not announced yet).
@@ -332,8 +326,8 @@ def _near_breach(tickets) -> tuple[list[dict], int]:
     horizon = now + dt.timedelta(hours=settings.DASHBOARD_NEAR_BREACH_HOURS)
     qs = (
         tickets.working()
-        .with_next_due()
-        .filter(next_due__gte=now, next_due__lte=horizon)
+        .with_next_due(now)
+        .filter(overdue=0, next_due__lte=horizon)
         .select_related("customer", "assignee")
         .order_by("next_due", "pk")
     )
@@ -396,50 +390,8 @@ def outage_figures(f: DashboardFilter) -> dict:
 
 
 def _coverage(ids: list[int], f: DashboardFilter) -> dict[int, dict]:
-    """Coverage per outage (outages.selectors' definitions), over the filter's customers."""
-    empty = {
-        "affected": 0,
-        "notified": 0,
-        "delivered": 0,
-        "confirmed": 0,
-        "unreachable": 0,
-        "important_unconfirmed": 0,
-    }
-    result = {pk: dict(empty) for pk in ids}
-    if not ids:
-        return result
-    told = Notification.objects.filter(
-        outage_id=OuterRef("outage_id"), customer_id=OuterRef("customer_id"), kind__in=TOLD_KINDS
-    )
-    # Rows keyed by names built from the counts' keys, which the type checker cannot follow.
-    rows: Iterable[Mapping[str, Any]] = (
-        OutageImpact.objects.filter(
-            _customers_q(f, "customer"), outage_id__in=ids, removed_at__isnull=True
-        )
-        .annotate(
-            notified=Exists(told.filter(status__in=REACHED_STATUSES)),
-            delivered=Exists(told.filter(status__in=DELIVERED_STATUSES)),
-            confirmed=ExpressionWrapper(
-                Q(confirmed_at__isnull=False) | Q(call_confirmed_at__isnull=False),
-                output_field=BooleanField(),
-            ),
-        )
-        .order_by()
-        .values("outage_id")
-        .annotate(
-            affected_n=Count("pk"),
-            notified_n=Count("pk", filter=Q(notified=True)),
-            delivered_n=Count("pk", filter=Q(delivered=True)),
-            confirmed_n=Count("pk", filter=Q(confirmed=True)),
-            unreachable_n=Count("pk", filter=Q(reachable=False)),
-            important_unconfirmed_n=Count(
-                "pk", filter=Q(important=True, call_confirmed_at__isnull=True)
-            ),
-        )
-    )
-    for row in rows:
-        result[row["outage_id"]] = {key: row[f"{key}_n"] for key in empty}
-    return result
+    """Coverage per outage (outages.selectors.COVERAGE), over the filter's customers."""
+    return coverage_by_outage(ids, customers=_customers_q(f, "customer"))
 
 
 # --- managers --------------------------------------------------------------------------------

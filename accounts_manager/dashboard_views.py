@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts_manager import dashboard, performance
@@ -25,20 +25,13 @@ from accounts_manager.dashboard_forms import DashboardFilterForm, PeriodForm, Sn
 from accounts_manager.dashboard_tasks import refresh_dashboard_summary
 from accounts_manager.querysets import visible_managers
 from accounts_manager.views import PAGE_ROLES, SUPERVISOR_ROLES
-from billing.selectors import AGING_BUCKETS
+from billing.selectors import AGING_BUCKETS, AGING_LABELS
 from common import outbox, tabular
 from common.errors import DomainError
 from common.roles import role_of, roles_required
 from complaints.models import Category, Status
 from customers.models import RiskLevel
 from outages.models import OutageKind, OutageStatus
-
-AGING_LABELS = {
-    "1_30": gettext_lazy("1–30 days"),
-    "31_60": gettext_lazy("31–60 days"),
-    "61_90": gettext_lazy("61–90 days"),
-    "over_90": gettext_lazy("Over 90 days"),
-}
 
 
 def link(url_name: str, *args, **query) -> str | None:

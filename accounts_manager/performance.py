@@ -61,7 +61,7 @@ from accounts_manager.models import (
     VisitPlanStatus,
 )
 from billing.models import Bill, PaymentAllocation
-from billing.selectors import AGING_BUCKETS
+from billing.selectors import AGING_BUCKETS, aging_bucket_q
 from common.errors import DomainError
 from common.money import ZERO, to_money
 from common.roles import Role
@@ -208,13 +208,6 @@ def bills_overdue(as_of: dt.date, customers=None):
     return qs.annotate(unpaid=F("total") - _paid_before(cutoff))
 
 
-def _bucket(as_of: dt.date, first: int, last: int | None) -> Q:
-    q = Q(due_date__lte=as_of - dt.timedelta(days=first))
-    if last is not None:
-        q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
-    return q
-
-
 def collection_by_manager(period: dt.date, as_of: dt.date, customers=None) -> list[dict]:
     """Rows of region_id, manager_id, billed (bills falling due in the month), due (those due
     by the as-of day) and collected (paid of those by then), for the month (one query)."""
@@ -236,7 +229,7 @@ def overdue_by_customer(as_of: dt.date, customers=None) -> list[dict]:
     """One row per customer with arrears on `as_of`: overdue, aging_<key>, oldest due date,
     region_id and manager_id (one query)."""
     aging = {
-        f"aging_{key}": Sum("unpaid", filter=_bucket(as_of, first, last), default=ZERO)
+        f"aging_{key}": Sum("unpaid", filter=aging_bucket_q(as_of, first, last), default=ZERO)
         for key, first, last in AGING_BUCKETS
     }
     return list(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.imports import BILL_COLUMNS, PAYMENT_COLUMNS
-from billing.selectors import ArrearsRow
+from billing.selectors import AGING_BUCKETS, AGING_LABELS, ArrearsRow
 from common.tabular import export_response
 
 
@@ -21,10 +21,7 @@ def arrears_table(rows: Iterable[ArrearsRow]) -> tuple[list[str], list[list]]:
         _("Manager"),
         _("Outstanding"),
         _("Overdue"),
-        _("1–30 days"),
-        _("31–60 days"),
-        _("61–90 days"),
-        _("Over 90 days"),
+        *(str(AGING_LABELS[key]) for key, _first, _last in AGING_BUCKETS),
         _("Oldest due date"),
         _("Days past due"),
         _("Late fee"),
@@ -38,10 +35,7 @@ def arrears_table(rows: Iterable[ArrearsRow]) -> tuple[list[str], list[list]]:
             r.manager_name,
             r.outstanding,
             r.overdue,
-            r.aging["1_30"],
-            r.aging["31_60"],
-            r.aging["61_90"],
-            r.aging["over_90"],
+            *(r.aging[key] for key, _first, _last in AGING_BUCKETS),
             r.oldest_due_date,
             r.days_past_due,
             r.late_fee,

@@ -18,7 +18,7 @@ from billing.models import (
     DeliveryMethod,
     PaymentChannel,
 )
-from billing.selectors import AGING_CHOICES
+from billing.selectors import AGING_CHOICES, with_arrears_aged
 from common.errors import DomainError
 from common.roles import Role, role_of
 from customers.models import Importance, Region
@@ -246,7 +246,7 @@ class ArrearsFilterForm(forms.Form):
         if data.get("importance"):
             queryset = queryset.filter(customer__importance=data["importance"])
         if data.get("aging"):
-            queryset = queryset.filter(**{f"aging_{data['aging']}__gt": 0})
+            queryset = with_arrears_aged(queryset, data["aging"])
         if data.get("min_amount") is not None:
             queryset = queryset.filter(outstanding__gte=data["min_amount"])
         order = SORT_ORDER.get(data.get("o") or "-amount")

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Count, ExpressionWrapper, F, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from billing.latefees import LateFeeRates, late_fee
 from billing.models import (
@@ -27,9 +28,19 @@ from billing.models import (
 from billing.querysets import bill_outstanding_expression, customer_outstanding, money_field
 from common.money import ZERO, to_money
 
-# (key, first day past due, last day past due or None)
+# The one definition of the aging buckets: (key, first day past due, last day past due or
+# None). A bill due today is not past due; one due 30 days ago is in 1_30, 31 days in 31_60.
 AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
-AGING_CHOICES = [("1_30", "1–30"), ("31_60", "31–60"), ("61_90", "61–90"), ("over_90", ">90")]
+AGING_CHOICES = [
+    (key, f"{first}–{last}" if last is not None else f">{first - 1}")
+    for key, first, last in AGING_BUCKETS
+]
+AGING_LABELS = {
+    "1_30": gettext_lazy("1–30 days"),
+    "31_60": gettext_lazy("31–60 days"),
+    "61_90": gettext_lazy("61–90 days"),
+    "over_90": gettext_lazy("Over 90 days"),
+}
 
 
 def outstanding_annotation(customer_ref: str = "pk"):
@@ -37,18 +48,28 @@ def outstanding_annotation(customer_ref: str = "pk"):
     return customer_outstanding(customer_ref)
 
 
-def _bucket_filter(as_of: dt.date, first: int, last: int | None) -> Q:
+def aging_bucket_q(as_of: dt.date, first: int, last: int | None) -> Q:
+    """A Q over bills whose due date puts them `first` to `last` days past due on `as_of`
+    (an AGING_BUCKETS entry)."""
     q = Q(due_date__lte=as_of - dt.timedelta(days=first))
     if last is not None:
         q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
     return q
 
 
+def with_arrears_aged(rows, key: str):
+    """`arrears_queryset` rows (or any rows annotated `aging_<key>`) of the customers with
+    arrears in the aging bucket `key` — the "aging" filter of the arrears page and API."""
+    if key not in AGING_LABELS:
+        raise ValueError(f"unknown aging bucket {key!r}")
+    return rows.filter(**{f"aging_{key}__gt": 0})
+
+
 def aging_annotations(as_of: dt.date) -> dict:
     """Aggregates over open bills: outstanding per aging bucket, as `aging_<key>`."""
     outstanding = bill_outstanding_expression()
     return {
-        f"aging_{key}": Sum(outstanding, filter=_bucket_filter(as_of, first, last), default=ZERO)
+        f"aging_{key}": Sum(outstanding, filter=aging_bucket_q(as_of, first, last), default=ZERO)
         for key, first, last in AGING_BUCKETS
     }
 

@@ -56,6 +56,7 @@ from billing.models import (
 )
 from billing.selectors import (
     AGING_BUCKETS,
+    AGING_LABELS,
     arrears_queryset,
     arrears_rows,
     customer_account,
@@ -75,12 +76,6 @@ EXPORT_CHUNK = 2000
 CONFLICT = gettext_lazy(
     "This change conflicts with another one made at the same time. Please try again."
 )
-AGING_LABELS = {
-    "1_30": gettext_lazy("1–30 days"),
-    "31_60": gettext_lazy("31–60 days"),
-    "61_90": gettext_lazy("61–90 days"),
-    "over_90": gettext_lazy("Over 90 days"),
-}
 
 
 def visible_customer(request, pk: int) -> Customer:

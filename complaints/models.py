@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import PurePosixPath
 
@@ -10,11 +11,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
-from complaints.querysets import ComplaintQuerySet, ComplaintRelatedQuerySet
+from complaints.querysets import ComplaintQuerySet, ComplaintRelatedQuerySet, deadline_passed
 
 # Longest free text accepted from a form or the API.
 DESCRIPTION_MAX = 5000
@@ -328,6 +330,21 @@ class Complaint(TimeStampedModel):
     @property
     def is_working(self) -> bool:
         return self.status in WORKING_STATUSES
+
+    def missed_deadline(self, now: dt.datetime) -> dt.datetime | None:
+        """The deadline this ticket has missed at `now` (contact first, while not contacted),
+        or None. The same rule as `complaints.querysets.overdue_q`: reached is missed (`<=`)."""
+        if not self.is_working:
+            return None
+        if self.acknowledged_at is None and deadline_passed(self.ack_due, now):
+            return self.ack_due
+        if deadline_passed(self.resolve_due, now):
+            return self.resolve_due
+        return None
+
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        """Whether a deadline has passed unmet at `now` (default: the current time)."""
+        return self.missed_deadline(now or timezone.now()) is not None
 
 
 class EventKind(models.TextChoices):

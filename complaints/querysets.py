@@ -34,6 +34,32 @@ def complaint_scope(user) -> Q:
     return customer_scope(user, "customer")
 
 
+def deadline_passed(due, now) -> bool:
+    """The boundary of every complaint deadline: a deadline reached at `now` is missed."""
+    return due <= now
+
+
+def deadline_passed_q(field: str, now) -> Q:
+    """The deadline in `field` has been reached at `now`: reached is missed (`<=`)."""
+    return Q(**{f"{field}__lte": now})
+
+
+def overdue_q(now) -> Q:
+    """The one definition of an overdue ticket, as a Q over Complaint.
+
+    A ticket being worked whose contact deadline (while not yet contacted) or resolution
+    deadline has been reached: a deadline at exactly `now` counts as missed (`<=`), the same
+    boundary as the deadline job's breach step (its warning step stops at `due > now`).
+    `Complaint.missed_deadline` / `Complaint.is_overdue` say the same for one loaded ticket.
+    """
+    from complaints.models import WORKING_STATUSES
+
+    return Q(status__in=WORKING_STATUSES) & (
+        (Q(acknowledged_at__isnull=True) & deadline_passed_q("ack_due", now))
+        | deadline_passed_q("resolve_due", now)
+    )
+
+
 class ComplaintQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(complaint_scope(user))
@@ -47,8 +73,13 @@ class ComplaintQuerySet(models.QuerySet):
 
         return self.filter(status__in=WORKING_STATUSES)
 
-    def with_next_due(self):
-        """Annotate `next_due`: the deadline the ticket is working against now (or null)."""
+    def overdue(self, now=None):
+        """Tickets being worked with a deadline that passed unmet (see `overdue_q`)."""
+        return self.filter(overdue_q(now or timezone.now()))
+
+    def with_next_due(self, now=None):
+        """Annotate `next_due`: the deadline the ticket is working against now (or null), and
+        `overdue` (1 or 0, by `overdue_q`)."""
         from complaints.models import WORKING_STATUSES
 
         return self.annotate(
@@ -58,14 +89,7 @@ class ComplaintQuerySet(models.QuerySet):
                 default=Value(None),
             ),
             overdue=Case(
-                When(
-                    Q(status__in=WORKING_STATUSES)
-                    & (
-                        Q(acknowledged_at__isnull=True, ack_due__lt=timezone.now())
-                        | Q(resolve_due__lt=timezone.now())
-                    ),
-                    then=Value(1),
-                ),
+                When(overdue_q(now or timezone.now()), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),

@@ -38,82 +38,91 @@ class ImpactState(TypedDict):
     confirmed: bool
 
 
-def impacts_with_state(
-    outage: PlannedOutage, user=None, *, include_removed: bool = False
-) -> QuerySet[WithAnnotations[OutageImpact, ImpactState]]:
-    """The outage's impacts (those `user` sees), each annotated `notified`, `delivered`,
-    `confirmed` and `call_confirmed` — one query whatever the number of rows."""
-    qs = OutageImpact.objects.filter(outage=outage)
-    if user is not None:
-        qs = qs.visible_to(user)
-    if not include_removed:
-        qs = qs.filter(removed_at__isnull=True)
+def _state_annotations() -> dict[str, Any]:
+    """The notice state of an impact row: `notified` (a notice or change reached a contact),
+    `delivered` (one was delivered), `confirmed` (by the link or by a recorded call)."""
     told = Notification.objects.filter(
         outage_id=OuterRef("outage_id"),
         customer_id=OuterRef("customer_id"),
         kind__in=TOLD_KINDS,
     )
-    return qs.annotate(
-        notified=Exists(told.filter(status__in=REACHED_STATUSES)),
-        delivered=Exists(told.filter(status__in=DELIVERED_STATUSES)),
-        confirmed=ExpressionWrapper(
+    return {
+        "notified": Exists(told.filter(status__in=REACHED_STATUSES)),
+        "delivered": Exists(told.filter(status__in=DELIVERED_STATUSES)),
+        "confirmed": ExpressionWrapper(
             Q(confirmed_at__isnull=False) | Q(call_confirmed_at__isnull=False),
             output_field=BooleanField(),
-        ),
-    ).select_related("customer", "call_confirmed_by")
-
-
-def _told():
-    return Notification.objects.filter(
-        outage_id=OuterRef("outage_id"),
-        customer_id=OuterRef("customer_id"),
-        kind__in=TOLD_KINDS,
-    )
-
-
-def _coverage_counts() -> dict:
-    told = _told()
-    return {
-        "affected": Count("id"),
-        "notified": Count("id", filter=Q(Exists(told.filter(status__in=REACHED_STATUSES)))),
-        "delivered": Count("id", filter=Q(Exists(told.filter(status__in=DELIVERED_STATUSES)))),
-        "confirmed": Count(
-            "id", filter=Q(confirmed_at__isnull=False) | Q(call_confirmed_at__isnull=False)
-        ),
-        "unreachable": Count("id", filter=Q(reachable=False)),
-        "important_unconfirmed": Count(
-            "id", filter=Q(important=True, call_confirmed_at__isnull=True)
         ),
     }
 
 
-def coverage(outage: PlannedOutage, user=None) -> dict[str, int]:
-    """How far the notices got, counted in customers (API.md coverage), in one query.
+# The one definition of notice coverage: each figure counts the affected customers (impacts
+# not removed) whose state-annotated row matches (None: all of them). `confirmed` counts
+# customers who confirmed by the link or by a recorded call; `important_unconfirmed` counts
+# important customers without a recorded call, which is what the rules ask before the start.
+COVERAGE: dict[str, Q | None] = {
+    "affected": None,
+    "notified": Q(notified=True),
+    "delivered": Q(delivered=True),
+    "confirmed": Q(confirmed=True),
+    "unreachable": Q(reachable=False),
+    "important_unconfirmed": Q(important=True, call_confirmed_at__isnull=True),
+}
 
-    `confirmed` counts customers who confirmed by the link or by a recorded call;
-    `important_unconfirmed` counts important customers without a recorded call, which is
-    what the rules ask before the start.
-    """
-    qs = OutageImpact.objects.filter(outage=outage, removed_at__isnull=True)
+# The coverage page's "notice state" filter, by the same conditions.
+COVERAGE_STATE_FILTERS: dict[str, Q] = {
+    "unreachable": Q(reachable=False),
+    "not_notified": Q(notified=False),
+    "unconfirmed": Q(confirmed=False),
+    "important_unconfirmed": Q(important=True, call_confirmed_at__isnull=True),
+    "confirmed": Q(confirmed=True),
+}
+
+
+def impacts_with_state(
+    outage: PlannedOutage, user=None, *, include_removed: bool = False
+) -> QuerySet[WithAnnotations[OutageImpact, ImpactState]]:
+    """The outage's impacts (those `user` sees), each annotated `notified`, `delivered` and
+    `confirmed` — one query whatever the number of rows."""
+    qs = OutageImpact.objects.filter(outage=outage)
     if user is not None:
         qs = qs.visible_to(user)
-    counts = qs.aggregate(**_coverage_counts())
-    return {key: value or 0 for key, value in counts.items()}
+    if not include_removed:
+        qs = qs.filter(removed_at__isnull=True)
+    annotated = qs.annotate(**_state_annotations()).select_related("customer", "call_confirmed_by")
+    # (cast: the plugin follows literal annotation names only; these come from one dict)
+    return cast("QuerySet[WithAnnotations[OutageImpact, ImpactState]]", annotated)
 
 
-def coverage_by_outage(outages: list[PlannedOutage], user=None) -> dict[int, dict[str, int]]:
-    """Coverage of several outages at once (lists and the dashboard), in one query."""
-    ids = [o.pk for o in outages]
+def coverage(outage: PlannedOutage, user=None) -> dict[str, int]:
+    """How far the notices of one outage got, counted in customers (API.md coverage), in one
+    query: the figures of `COVERAGE`."""
+    return coverage_by_outage([outage.pk], user)[outage.pk]
+
+
+def coverage_by_outage(
+    outages: Iterable[PlannedOutage | int], user=None, *, customers: Q | None = None
+) -> dict[int, dict[str, int]]:
+    """Coverage (`COVERAGE`) of several outages at once, in one query: the outage API and
+    pages (`user`: over the customers they see) and the dashboard (`customers`: a Q over
+    OutageImpact restricting the customers counted). Outages with no row count zeros."""
+    ids = [o if isinstance(o, int) else o.pk for o in outages]
     if not ids:
         return {}
     qs = OutageImpact.objects.filter(outage_id__in=ids, removed_at__isnull=True)
     if user is not None:
         qs = qs.visible_to(user)
-    counts = _coverage_counts()
-    # Annotation names may not clash with model fields (`reachable`), hence the prefix.
-    rows = qs.order_by().values("outage_id").annotate(**{f"n_{k}": v for k, v in counts.items()})
-    result = {pk: dict.fromkeys(counts, 0) for pk in ids}
+    if customers is not None:
+        qs = qs.filter(customers)
+    # Count names may not clash with the state annotations or model fields, hence the prefix.
+    rows = (
+        qs.annotate(**_state_annotations())
+        .order_by()
+        .values("outage_id")
+        .annotate(**{f"n_{k}": Count("pk", filter=q) for k, q in COVERAGE.items()})
+    )
+    result = {pk: dict.fromkeys(COVERAGE, 0) for pk in ids}
     # (cast: the plugin types the rows by literal field names; these are named at run time)
     for row in cast(Iterable[dict[str, Any]], rows):
-        result[row["outage_id"]] = {k: row[f"n_{k}"] for k in counts}
+        result[row["outage_id"]] = {k: row[f"n_{k}"] for k in COVERAGE}
     return result

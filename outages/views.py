@@ -423,17 +423,8 @@ def outage_coverage(request: HttpRequest, pk: int) -> HttpResponse:
             )
         if data["impact"]:
             impacts = impacts.filter(impact=data["impact"])
-        state = data["state"]
-        if state == "unreachable":
-            impacts = impacts.filter(reachable=False)
-        elif state == "not_notified":
-            impacts = impacts.filter(notified=False)
-        elif state == "unconfirmed":
-            impacts = impacts.filter(confirmed=False)
-        elif state == "important_unconfirmed":
-            impacts = impacts.filter(important=True, call_confirmed_at__isnull=True)
-        elif state == "confirmed":
-            impacts = impacts.filter(confirmed=True)
+        if data["state"]:
+            impacts = impacts.filter(selectors.COVERAGE_STATE_FILTERS[data["state"]])
     impacts = impacts.order_by("customer__account_no")
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):

@@ -19,7 +19,7 @@ from billing.models import (
     PaymentPromise,
     PromiseStatus,
 )
-from billing.selectors import AGING_CHOICES
+from billing.selectors import AGING_CHOICES, with_arrears_aged
 from common.api.filters import DateTimeFilter
 from customers.models import Importance, Segment
 
@@ -171,7 +171,7 @@ class ArrearsFilter(django_filters.FilterSet):
         )
 
     def filter_aging(self, queryset, name, value):
-        return queryset.filter(**{f"aging_{value}__gt": 0})
+        return with_arrears_aged(queryset, value)
 
 
 class ArrearsOrdering(OrderingFilter):

@@ -23,6 +23,7 @@ from billing.models import (
     PaymentPromise,
     TariffCategory,
 )
+from billing.selectors import AGING_BUCKETS
 from common.api.fields import BlankChoicesAsNullMixin, DateTimeField, MoneyField, PeriodField
 from customers.models import Customer
 
@@ -240,8 +241,7 @@ class ArrearsRowSerializer(serializers.Serializer):
         {
             "type": "object",
             "properties": {
-                key: {"type": "string", "format": "decimal"}
-                for key in ("1_30", "31_60", "61_90", "over_90")
+                key: {"type": "string", "format": "decimal"} for key, _first, _last in AGING_BUCKETS
             },
         }
     )

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from common.api.filters import DateTimeFilter
 from complaints.models import Category, Channel, Complaint, Severity, Status
-from complaints.sla import overdue_q
+from complaints.querysets import overdue_q
 
 
 class ComplaintFilter(django_filters.FilterSet):
