@@ -15,7 +15,8 @@ The rules (电力供应与使用条例 art. 39, 供电营业规则):
 - paying the arrears cancels a requested or approved one by itself; once an executed one's
   arrears are paid, reconnection is due within BILLING_RECONNECTION_DEADLINE_HOURS.
 
-Allowed status changes are the one map `DISCONNECTION_TRANSITIONS`, checked in `_transition`.
+Allowed status changes are the one map `DISCONNECTION_TRANSITIONS` (action -> from, to), checked
+by its `DISCONNECTION_MACHINE` in `_transition`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from billing import policy
 from billing.models import (
+    DISCONNECTION_MACHINE,
     LAST_REMINDER_ACTIONS,
     URGING_ACTIONS,
     ActionKind,
@@ -44,7 +46,7 @@ from billing.models import (
 )
 from billing.querysets import bill_outstanding_expression
 from common import workcalendar
-from common.errors import DomainError, TransitionNotAllowed
+from common.errors import DomainError
 from common.moments import date_problem, happened_problem
 from common.money import ZERO
 from customers.locks import lock_customers
@@ -331,25 +333,21 @@ def _locked(disconnection: Disconnection) -> Disconnection:
     )
 
 
-def _check_transition(disconnection: Disconnection, to: str) -> None:
-    if not disconnection.can_transition_to(to):
-        raise TransitionNotAllowed(
-            "transition_not_allowed",
-            _("A disconnection that is %(current)s cannot become %(target)s.")
-            % {"current": Status(disconnection.status).label, "target": Status(to).label},
-        )
+def _check_transition(disconnection: Disconnection, action: str) -> str:
+    """The status after `action`; TransitionNotAllowed (409) outside DISCONNECTION_TRANSITIONS."""
+    return DISCONNECTION_MACHINE.check(disconnection, action)
 
 
 def _transition(
     disconnection: Disconnection,
-    to: str,
+    action: str,
     *,
     acting_user=None,
     note: str = "",
     fields: tuple[str, ...] = (),
 ) -> Disconnection:
     """The one place a disconnection changes status; refused (409) outside the map."""
-    _check_transition(disconnection, to)
+    to = _check_transition(disconnection, action)
     previous = disconnection.status
     disconnection.status = to
     disconnection.save(update_fields=["status", *fields, "updated_at"])
@@ -412,14 +410,14 @@ def approve_disconnection(
     """A supervisor approves; an important customer's report to the authority is required."""
     policy.check(acting_user, "approve_disconnection")
     disconnection = _locked(disconnection)
-    _check_transition(disconnection, Status.APPROVED)
+    _check_transition(disconnection, "approve")
     _raise_first(approve_problems(disconnection, authority_informed_at=authority_informed_at))
     disconnection.approved_by = acting_user
     disconnection.approved_at = timezone.now()
     disconnection.authority_informed_at = authority_informed_at
     return _transition(
         disconnection,
-        Status.APPROVED,
+        "approve",
         acting_user=acting_user,
         note=note,
         fields=("approved_by", "approved_at", "authority_informed_at"),
@@ -433,7 +431,7 @@ def execute_disconnection(
     """Record that supply was cut, after re-checking the rules at the moment of the cut."""
     policy.check(acting_user, "execute_disconnection")
     disconnection = _locked(disconnection)
-    _check_transition(disconnection, Status.EXECUTED)
+    _check_transition(disconnection, "execute")
     now = timezone.now()
     _raise_first(execute_problems(disconnection, now=now))
     disconnection.executed_at = now
@@ -441,7 +439,7 @@ def execute_disconnection(
     disconnection.last_reminder = last_reminder(disconnection.customer_id, now)
     return _transition(
         disconnection,
-        Status.EXECUTED,
+        "execute",
         acting_user=acting_user,
         note=note,
         fields=("executed_at", "executed_by", "last_reminder"),
@@ -458,7 +456,7 @@ def cancel_disconnection(
     disconnection.cancel_reason = reason[:300]
     return _transition(
         disconnection,
-        Status.CANCELLED,
+        "cancel",
         acting_user=acting_user,
         note=reason,
         fields=("cancelled_at", "cancel_reason"),
@@ -484,7 +482,7 @@ def reconnect_disconnection(
         note = f"{note} {late}".strip()
     _transition(
         disconnection,
-        Status.RECONNECTED,
+        "reconnect",
         acting_user=acting_user,
         note=note,
         fields=("reconnected_at", "reconnected_by"),
@@ -512,7 +510,7 @@ def on_arrears_cleared(customer_id: int, *, at: dt.datetime) -> None:
             disconnection.cancel_reason = _("Arrears paid")
             _transition(
                 disconnection,
-                Status.CANCELLED,
+                "cancel",
                 note=_("Arrears paid"),
                 fields=("cancelled_at", "cancel_reason"),
             )

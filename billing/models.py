@@ -30,6 +30,7 @@ from billing.querysets import (
     PaymentQuerySet,
 )
 from common.models import TimeStampedModel
+from common.transitions import StateMachine
 
 
 class DecimalShape(TypedDict):
@@ -375,18 +376,20 @@ class DisconnectionStatus(models.TextChoices):
     RECONNECTED = "reconnected", pgettext_lazy("disconnection status", "Reconnected")
 
 
-# The one map of allowed transitions (checked by billing.services._transition).
-DISCONNECTION_TRANSITIONS: dict[str, frozenset[str]] = {
-    DisconnectionStatus.REQUESTED: frozenset(
-        {DisconnectionStatus.APPROVED, DisconnectionStatus.CANCELLED}
-    ),
-    DisconnectionStatus.APPROVED: frozenset(
-        {DisconnectionStatus.EXECUTED, DisconnectionStatus.CANCELLED}
-    ),
-    DisconnectionStatus.EXECUTED: frozenset({DisconnectionStatus.RECONNECTED}),
-    DisconnectionStatus.CANCELLED: frozenset(),
-    DisconnectionStatus.RECONNECTED: frozenset(),
+D = DisconnectionStatus
+# The one map of allowed status changes: action -> (statuses it may be taken from, new status).
+# Checked by billing.disconnections._transition; the detail page shows the allowed actions.
+DISCONNECTION_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({D.REQUESTED}), D.APPROVED),
+    "execute": (frozenset({D.APPROVED}), D.EXECUTED),
+    "cancel": (frozenset({D.REQUESTED, D.APPROVED}), D.CANCELLED),
+    "reconnect": (frozenset({D.EXECUTED}), D.RECONNECTED),
 }
+DISCONNECTION_MACHINE = StateMachine(
+    DisconnectionStatus,
+    DISCONNECTION_TRANSITIONS,
+    refusal=_("A disconnection that is %(status)s cannot become %(target)s."),
+)
 ACTIVE_DISCONNECTION = (
     DisconnectionStatus.REQUESTED,
     DisconnectionStatus.APPROVED,
@@ -489,8 +492,9 @@ class Disconnection(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.customer_id} {self.scheduled_for} ({self.status})"
 
-    def can_transition_to(self, status: str) -> bool:
-        return status in DISCONNECTION_TRANSITIONS.get(self.status, frozenset())
+    def allows(self, action: str) -> bool:
+        """Whether `action` is allowed in the current status (roles are checked elsewhere)."""
+        return DISCONNECTION_MACHINE.allowed(self.status, action)
 
     @property
     def reconnection_overdue(self) -> bool:

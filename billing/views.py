@@ -429,13 +429,7 @@ def disconnection_detail(request, pk: int):
     role = role_of(request.user)
     forms = {}
     for name, (roles, form_class, _service, _message) in ACTIONS.items():
-        target = {
-            "approve": "approved",
-            "execute": "executed",
-            "cancel": "cancelled",
-            "reconnect": "reconnected",
-        }[name]
-        if role in roles and disconnection.can_transition_to(target):
+        if role in roles and disconnection.allows(name):
             forms[name] = form_class(prefix=name)
     if request.method == "POST":
         name = request.POST.get("action", "")

@@ -7,9 +7,9 @@ module only says which roles may call each action. The auditor reads and never w
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 
 from common.roles import Role, role_of
+from complaints.models import ACTION_LABELS  # noqa: F401  (kept importable as access.ACTION_LABELS)
 
 HANDLERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
 SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
@@ -30,20 +30,6 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "reopen": HANDLERS | {Role.INTEGRATION},
     "comment": HANDLERS,
     "attach": HANDLERS,
-}
-
-ACTION_LABELS = {
-    "create": _("register"),
-    "update": _("edit"),
-    "acknowledge": _("record the contact"),
-    "start": _("start work"),
-    "resolve": _("resolve"),
-    "assign": _("assign"),
-    "callback": _("record a callback"),
-    "close": _("close without callback"),
-    "reopen": _("reopen"),
-    "comment": _("comment"),
-    "attach": _("attach a file"),
 }
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
+from common.transitions import StateMachine
 from complaints.querysets import ComplaintQuerySet, ComplaintRelatedQuerySet, deadline_passed
 
 # Longest free text accepted from a form or the API.
@@ -65,31 +66,46 @@ class Status(models.TextChoices):
     REOPENED = "reopened", pgettext_lazy("complaint status", "Reopened")
 
 
-# The one map of allowed status changes. Every action that changes the status is checked
-# against it in `Complaint.can_transition_to` (services call it through `_transition`).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.ACKNOWLEDGED}),
-    Status.ACKNOWLEDGED: frozenset({Status.IN_PROGRESS, Status.RESOLVED}),
-    Status.IN_PROGRESS: frozenset({Status.RESOLVED}),
-    # From resolved: a callback closes (solved) or reopens (not solved); a supervisor may
-    # close without a callback; anyone handling it may reopen it.
-    Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
-    Status.REOPENED: frozenset({Status.ACKNOWLEDGED}),
-    Status.CLOSED: frozenset({Status.REOPENED}),
+St = Status
+_ALL = frozenset(St.values)
+_NOT_CLOSED = _ALL - {St.CLOSED}
+# The one map of allowed actions: action -> (statuses it may be taken from, new status). A new
+# status of None keeps the status. A callback ends as `close` (solved) or `reopen` (not
+# solved), so the service applies that action's change after the callback is allowed; a
+# supervisor may `close` without a callback; anyone handling the ticket may `reopen` it.
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "update": (_NOT_CLOSED, None),
+    "assign": (_NOT_CLOSED, None),
+    "acknowledge": (frozenset({St.NEW, St.REOPENED}), St.ACKNOWLEDGED),
+    "start": (frozenset({St.ACKNOWLEDGED}), St.IN_PROGRESS),
+    "resolve": (frozenset({St.ACKNOWLEDGED, St.IN_PROGRESS}), St.RESOLVED),
+    "callback": (frozenset({St.RESOLVED}), None),
+    "close": (frozenset({St.RESOLVED}), St.CLOSED),
+    "reopen": (frozenset({St.RESOLVED, St.CLOSED}), St.REOPENED),
+    "comment": (_ALL, None),
+    "attach": (_ALL, None),
 }
 
-# What each action may lead to; an action is allowed when every target is allowed from the
-# current status (a callback ends in `closed` or `reopened`, so it needs a resolved ticket).
-ACTION_TARGETS: dict[str, frozenset[str]] = {
-    "acknowledge": frozenset({Status.ACKNOWLEDGED}),
-    "start": frozenset({Status.IN_PROGRESS}),
-    "resolve": frozenset({Status.RESOLVED}),
-    "callback": frozenset({Status.CLOSED, Status.REOPENED}),
-    "close": frozenset({Status.CLOSED}),
-    "reopen": frozenset({Status.REOPENED}),
+ACTION_LABELS = {
+    "create": _("register"),
+    "update": _("edit"),
+    "acknowledge": _("record the contact"),
+    "start": _("start work"),
+    "resolve": _("resolve"),
+    "assign": _("assign"),
+    "callback": _("record a callback"),
+    "close": _("close without callback"),
+    "reopen": _("reopen"),
+    "comment": _("comment"),
+    "attach": _("attach a file"),
 }
-# Actions that keep the status and need a ticket that is not closed.
-OPEN_TICKET_ACTIONS = frozenset({"assign", "update"})
+
+COMPLAINT_MACHINE = StateMachine(
+    Status,
+    TRANSITIONS,
+    labels=ACTION_LABELS,
+    refusal=_("A complaint that is %(status)s does not allow “%(action)s”."),
+)
 
 # Statuses in which the ticket is still being worked (deadlines run, escalation applies).
 WORKING_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED)
@@ -312,16 +328,9 @@ class Complaint(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("complaints:detail", args=[self.pk])
 
-    def can_transition_to(self, status: str) -> bool:
-        return status in TRANSITIONS.get(self.status, frozenset())
-
     def allows(self, action: str) -> bool:
         """Whether `action` is allowed in the current status (roles are checked elsewhere)."""
-        if action in ACTION_TARGETS:
-            return all(self.can_transition_to(target) for target in ACTION_TARGETS[action])
-        if action in OPEN_TICKET_ACTIONS:
-            return self.status != Status.CLOSED
-        return True
+        return COMPLAINT_MACHINE.allowed(self.status, action)
 
     @property
     def is_open(self) -> bool:

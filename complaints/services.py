@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.models import FollowUp, FollowUpKind
 from accounts_manager.services import notify_user, raise_followup
-from common.errors import DomainError, TransitionNotAllowed
+from common.errors import DomainError
 from common.moments import happened_problem
 from common.workcalendar import add_working_days
 from complaints import access
@@ -30,6 +30,7 @@ from complaints.deadlines import deadlines_for
 # Registration lives in complaints.intake; it is part of this module's interface.
 from complaints.intake import find_repeat_of, next_ticket_no, register_complaint  # noqa: F401
 from complaints.models import (
+    COMPLAINT_MACHINE,
     WORKING_STATUSES,
     CallbackAttempt,
     Category,
@@ -77,15 +78,7 @@ def _lock(complaint: Complaint) -> Complaint:
 
 def check_action(complaint: Complaint, action: str) -> None:
     """Refuse (409) an action the ticket's status does not allow: the one transition check."""
-    if not complaint.allows(action):
-        raise TransitionNotAllowed(
-            "transition_not_allowed",
-            _("A complaint that is %(status)s does not allow “%(action)s”.")
-            % {
-                "status": complaint.get_status_display(),
-                "action": access.ACTION_LABELS.get(action, action),
-            },
-        )
+    COMPLAINT_MACHINE.check(complaint, action)
 
 
 def _require_role(user, action: str) -> None:
@@ -93,10 +86,9 @@ def _require_role(user, action: str) -> None:
         raise PermissionDenied(_("Your role may not do this."))
 
 
-def _set_status(complaint: Complaint, to: str) -> str:
-    """Move to `to` after checking the transition map; return the previous status."""
-    if not complaint.can_transition_to(to):  # pragma: no cover - check_action ran first
-        raise TransitionNotAllowed("transition_not_allowed", _("This change is not allowed."))
+def _set_status(complaint: Complaint, action: str) -> str:
+    """Move the ticket by `action` per the transition map; return the previous status."""
+    to = COMPLAINT_MACHINE.check(complaint, action)
     previous = complaint.status
     complaint.status = to
     return previous
@@ -246,7 +238,7 @@ def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str =
     complaint = _lock(complaint)
     check_action(complaint, "acknowledge")
     now = timezone.now()
-    previous = _set_status(complaint, Status.ACKNOWLEDGED)
+    previous = _set_status(complaint, "acknowledge")
     complaint.acknowledged_at = now
     complaint.save(update_fields=["status", "acknowledged_at", "updated_at"])
     record_event(
@@ -271,7 +263,7 @@ def start_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -
     complaint = _lock(complaint)
     check_action(complaint, "start")
     now = timezone.now()
-    previous = _set_status(complaint, Status.IN_PROGRESS)
+    previous = _set_status(complaint, "start")
     complaint.started_at = now
     complaint.save(update_fields=["status", "started_at", "updated_at"])
     record_event(
@@ -347,7 +339,7 @@ def resolve_complaint(
     values["customer_informed_at"] = min(customer_informed_at, now)
     for name, value in values.items():
         setattr(complaint, name, value.strip() if isinstance(value, str) else value)
-    previous = _set_status(complaint, Status.RESOLVED)
+    previous = _set_status(complaint, "resolve")
     complaint.resolved_at = now
     complaint.resolved_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
     complaint.failed_callbacks = 0
@@ -460,7 +452,7 @@ def record_callback(
     complaint.solved = solved
     data = {"satisfaction": satisfaction, "solved": solved}
     if solved:
-        previous = _set_status(complaint, Status.CLOSED)
+        previous = _set_status(complaint, "close")
         complaint.closed_at = now
         complaint.closed_by = user_or_none(acting_user)
         complaint.closed_without_callback = False
@@ -544,7 +536,7 @@ def close_without_callback(complaint: Complaint, *, acting_user=None, reason: st
             },
         )
     now = timezone.now()
-    previous = _set_status(complaint, Status.CLOSED)
+    previous = _set_status(complaint, "close")
     complaint.closed_at = now
     complaint.closed_by = acting_user
     complaint.closed_without_callback = True
@@ -586,7 +578,7 @@ def _reopen(complaint: Complaint, *, actor, now: dt.datetime, reason: str) -> No
     """Start a new cycle: deadlines recomputed from `now` with the current rule, the deadline
     job's progress and the callback count reset. `breached` and `escalation_level` are kept:
     a reopened ticket does not lose the record of having missed a deadline."""
-    previous = _set_status(complaint, Status.REOPENED)
+    previous = _set_status(complaint, "reopen")
     snapshot = {
         "resolution": _resolution_snapshot(complaint),
         "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,

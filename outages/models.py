@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from common.errors import TransitionNotAllowed
 from common.models import TimeStampedModel
+from common.transitions import StateMachine
 from customers.models import Channel
 from outages.querysets import (
     NotificationQuerySet,
@@ -192,22 +192,11 @@ class PlannedOutage(TimeStampedModel):
         return reverse("outages:detail", args=[self.pk])
 
     def can(self, action: str) -> bool:
-        allowed, _target = TRANSITIONS[action]
-        return self.status in allowed
+        return OUTAGE_MACHINE.allowed(self.status, action)
 
     def check_action(self, action: str) -> str:
         """The status after `action`; refuses (409) an action not allowed in this status."""
-        allowed, target = TRANSITIONS[action]
-        if self.status not in allowed:
-            raise TransitionNotAllowed(
-                "transition_not_allowed",
-                _("“%(action)s” is not allowed for an outage that is %(status)s.")
-                % {
-                    "action": ACTION_LABELS.get(action, action),
-                    "status": self.get_status_display(),
-                },
-            )
-        return target or self.status
+        return OUTAGE_MACHINE.check(self, action)
 
     @property
     def feeder_codes(self) -> list[str]:
@@ -225,6 +214,13 @@ ACTION_LABELS = {
     "start": pgettext_lazy("outage", "Start"),
     "complete": _("Complete"),
 }
+
+OUTAGE_MACHINE = StateMachine(
+    OutageStatus,
+    TRANSITIONS,
+    labels=ACTION_LABELS,
+    refusal=_("“%(action)s” is not allowed for an outage that is %(status)s."),
+)
 
 
 class OutageEvent(models.Model):
