@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 
 from common.roles import Role, role_of
-from complaints.models import ACTION_LABELS  # noqa: F401  (kept importable as access.ACTION_LABELS)
 
 HANDLERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
 SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
