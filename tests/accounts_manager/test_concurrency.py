@@ -9,36 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from accounts_manager import services
 from accounts_manager.models import Assignment
 from tests.factories import AssignmentFactory, CustomerFactory, UserFactory
+from tests.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MOMENT = dt.datetime(2025, 6, 16, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def run_together(*targets):
-    """Run each target in its own thread (own connection); return the errors raised."""
-    errors = []
-
-    def run(target):
-        try:
-            target()
-        except Exception as exc:  # reported by the caller; a thread's exception is otherwise lost
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return errors
 
 
 def test_a_reassignment_during_a_handover_waits_and_then_reassigns_from_the_new_manager(
@@ -70,7 +50,7 @@ def test_a_reassignment_during_a_handover_waits_and_then_reassigns_from_the_new_
         events.append("reassigned")
 
     with time_machine.travel(MOMENT, tick=False):
-        errors = run_together(handover, reassign)
+        errors = run_in_threads(handover, reassign)
 
     assert errors == []
     assert events == ["handover committed", "reassigned"]

@@ -5,13 +5,14 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from customers.locks import lock_customer, lock_customers
 from customers.models import Customer
 from tests.factories import CustomerFactory
+from tests.threads import run_in_threads
 
 
 @pytest.mark.django_db
@@ -58,29 +59,6 @@ def test_refuses_outside_a_transaction():
         assert lock_customers([customer.pk]) == [customer.pk]
 
 
-def _in_threads(*targets):
-    """Run each target in its own thread (own connection), started together; return errors."""
-    barrier = threading.Barrier(len(targets))
-    errors = []
-
-    def run(target):
-        try:
-            barrier.wait(timeout=30)
-            target()
-        except Exception as exc:  # reported by the caller; a thread's exception is otherwise lost
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_second_transaction_waits_for_the_first_to_commit():
     assert connection.vendor == "postgresql"
@@ -101,7 +79,7 @@ def test_a_second_transaction_waits_for_the_first_to_commit():
             lock_customers(reversed(ids[1:]))  # overlaps the first set, given in reverse
             events.append("second locked")
 
-    assert _in_threads(first, second) == []
+    assert run_in_threads(first, second, start_together=True) == []
     assert events == ["first commits", "second locked"]
 
 
@@ -122,9 +100,10 @@ def test_overlapping_sets_in_opposite_orders_never_deadlock():
                 for pk in order:  # hold the locks while touching every row, in the order given
                     Customer.objects.filter(pk=pk).update(name=f"第{i}轮")
 
-    errors = _in_threads(
+    errors = run_in_threads(
         lambda: worker(ids[:4]),
         lambda: worker(list(reversed(ids[2:]))),
         lambda: worker([ids[5], ids[0], ids[3]]),
+        start_together=True,
     )
     assert errors == []
