@@ -298,8 +298,6 @@ def record_visit(
         raise DomainError("invalid_kind", _("Unknown kind of visit."), field="kind")
     if outcome not in VisitOutcome.values:
         raise DomainError("invalid_outcome", _("Unknown outcome."), field="outcome")
-    if timezone.is_naive(visited_at):
-        visited_at = timezone.make_aware(visited_at)
     visited_at = check_happened(visited_at, field="visited_at")
     manager = manager or _default_visitor(customer, acting_user)
     _check_visitor(manager, acting_user)

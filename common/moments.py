@@ -64,6 +64,8 @@ def check_happened(value, *, field: str, now: dt.datetime | None = None):
     moment it was recorded."""
     if value is None:
         return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
     now = now or timezone.now()
     problem = happened_problem(value, now=now)
     if problem:

@@ -34,8 +34,6 @@ def read_rows(upload, *, max_bytes: int) -> list[list]:
         raise FileProblem(_("Upload a .csv or .xlsx file."))
     if not table:
         raise FileProblem(_("The file is empty."))
-    if any(isinstance(c, str) and "\x00" in c for row in table for c in row):
-        raise FileProblem(_("The file contains NUL characters; it is not a text table."))
     return table
 
 
@@ -87,6 +85,10 @@ def _xlsx_rows(content: bytes) -> list[list]:
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
         raise FileProblem(_("The file cannot be read as an Excel workbook.")) from exc
     try:
-        return [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
+        rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
     finally:
         workbook.close()
+    # A CSV's text was checked whole; a workbook's cells are checked here.
+    if any(isinstance(c, str) and "\x00" in c for row in rows for c in row):
+        raise FileProblem(_("The file contains NUL characters; it is not a text table."))
+    return rows

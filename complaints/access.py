@@ -7,6 +7,8 @@ module only says which roles may call each action. The auditor reads and never w
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from common.roles import Role, role_of
 
@@ -35,6 +37,12 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
 def may(user, action: str) -> bool:
     """Whether the user's role may call `action` at all."""
     return role_of(user) in ACTION_ROLES.get(action, frozenset())
+
+
+def require(user, action: str) -> None:
+    """Refuse (PermissionDenied) a user whose role may not call `action`; None is a job."""
+    if user is not None and not may(user, action):
+        raise PermissionDenied(_("Your role may not do this."))
 
 
 def callback_allowed_for(complaint, user) -> bool:

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,8 +128,7 @@ def register_complaint(
     the customer's account manager unless given. A repeat (same customer and category within
     the window) is linked, raised one severity step and reported to the supervisor.
     """
-    if acting_user is not None and not access.may(acting_user, "create"):
-        raise PermissionDenied(_("Your role may not do this."))
+    access.require(acting_user, "create")
     now = timezone.now()
     received_at = received_at or now
     external_ref = (external_ref or "").strip()

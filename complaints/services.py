@@ -81,11 +81,6 @@ def check_action(complaint: Complaint, action: str) -> None:
     COMPLAINT_MACHINE.check(complaint, action)
 
 
-def _require_role(user, action: str) -> None:
-    if user is not None and not access.may(user, action):
-        raise PermissionDenied(_("Your role may not do this."))
-
-
 def _set_status(complaint: Complaint, action: str) -> str:
     """Move the ticket by `action` per the transition map; return the previous status."""
     to = COMPLAINT_MACHINE.check(complaint, action)
@@ -103,7 +98,7 @@ def update_complaint(complaint: Complaint, *, acting_user=None, **fields) -> Com
 
     A new category or severity recomputes the deadlines of the current cycle from its start.
     """
-    _require_role(acting_user, "update")
+    access.require(acting_user, "update")
     complaint = _lock(complaint)
     check_action(complaint, "update")
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -149,7 +144,7 @@ def assign_complaint(
     complaint: Complaint, *, assignee, acting_user=None, note: str = ""
 ) -> Complaint:
     """Hand the ticket to another account manager or supervisor (dispatch, 派单)."""
-    _require_role(acting_user, "assign")
+    access.require(acting_user, "assign")
     complaint = _lock(complaint)
     check_action(complaint, "assign")
     check_assignee(assignee)
@@ -234,7 +229,7 @@ def move_open_complaints(
 @transaction.atomic
 def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
     """Record that the customer was contacted (受理): the contact deadline is met."""
-    _require_role(acting_user, "acknowledge")
+    access.require(acting_user, "acknowledge")
     complaint = _lock(complaint)
     check_action(complaint, "acknowledge")
     now = timezone.now()
@@ -259,7 +254,7 @@ def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str =
 
 @transaction.atomic
 def start_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
-    _require_role(acting_user, "start")
+    access.require(acting_user, "start")
     complaint = _lock(complaint)
     check_action(complaint, "start")
     now = timezone.now()
@@ -322,7 +317,7 @@ def resolve_complaint(
 ) -> Complaint:
     """Record the resolution: root cause, responsibility and why, corrective action, and when
     and how the customer was told. All are required. The ticket then waits for its callback."""
-    _require_role(acting_user, "resolve")
+    access.require(acting_user, "resolve")
     complaint = _lock(complaint)
     check_action(complaint, "resolve")
     now = timezone.now()
@@ -401,7 +396,7 @@ def record_callback(
     required; solved closes the ticket, not solved reopens it with fresh deadlines; a
     satisfaction of 1 or 2 opens a follow-up for the customer's account manager.
     """
-    _require_role(acting_user, "callback")
+    access.require(acting_user, "callback")
     complaint = _lock(complaint)
     check_action(complaint, "callback")
     if not access.callback_allowed_for(complaint, acting_user):
@@ -567,7 +562,7 @@ def close_without_callback(complaint: Complaint, *, acting_user=None, reason: st
 @transaction.atomic
 def reopen_complaint(complaint: Complaint, *, acting_user=None, reason: str = "") -> Complaint:
     """Reopen a resolved or closed ticket: a new handling cycle with fresh deadlines."""
-    _require_role(acting_user, "reopen")
+    access.require(acting_user, "reopen")
     complaint = _lock(complaint)
     check_action(complaint, "reopen")
     _reopen(complaint, actor=acting_user, now=timezone.now(), reason=(reason or "").strip())
@@ -654,7 +649,7 @@ def _reopen(complaint: Complaint, *, actor, now: dt.datetime, reason: str) -> No
 
 @transaction.atomic
 def add_comment(complaint: Complaint, *, acting_user=None, text: str) -> ComplaintEvent:
-    _require_role(acting_user, "comment")
+    access.require(acting_user, "comment")
     text = (text or "").strip()
     if not text:
         raise DomainError("required", _("Write a comment."), field="text")
@@ -666,7 +661,7 @@ def add_attachment(
 ) -> ComplaintAttachment:
     """Attach a file after checking its size and type; the stored file is removed again if
     the database write fails, so nothing is half-written."""
-    _require_role(acting_user, "attach")
+    access.require(acting_user, "attach")
     content_type = check_upload(upload)
     name = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
     attachment = None
