@@ -33,6 +33,7 @@ from accounts_manager.querysets import visible_managers
 from billing.risk_models import LEVEL_ORDER, RiskAssessment, RiskScan, level_rank
 from billing.risk_selectors import shown_level
 from billing.selectors import AGING_BUCKETS
+from common.moments import period_label
 from common.money import to_money
 from common.roles import Role, role_of, sees_everything
 from complaints.models import CallbackAttempt, Complaint, ComplaintEvent, Status
@@ -435,7 +436,7 @@ def dashboard_figures(f: DashboardFilter) -> dict:
     risk, movement = risk_figures(f, summary)
     return {
         "region": f.region.code if f.region else None,
-        "period": performance.period_label(f.period),
+        "period": period_label(f.period),
         "as_of": iso(f.as_of),
         "arrears": arrears_figures(f, summary),
         "risk": risk,

@@ -19,6 +19,7 @@ from accounts_manager.visit_models import (
     VisitOutcome,
     VisitPlanStatus,
 )
+from common.moments import period_label
 from common.roles import Role, role_of, sees_everything
 from customers.models import Customer, Importance
 
@@ -60,7 +61,7 @@ class DashboardFilterForm(forms.Form):
         data = self.cleaned_data
         return {
             "region": data.get("region") or "",
-            "period": performance.period_label(data["period"]),
+            "period": period_label(data["period"]),
         }
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts_manager import performance, visits
+from common.moments import period_label
 
 
 @shared_task
@@ -27,7 +28,7 @@ def refresh_dashboard_summary(period: str | None = None) -> str:
             periods.append(performance.shift_months(current, -1))
     for month in periods:
         performance.refresh_portfolio_summary(month, today=today)
-    return ", ".join(performance.period_label(p) for p in periods)
+    return ", ".join(period_label(p) for p in periods)
 
 
 @shared_task

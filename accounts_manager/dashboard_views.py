@@ -28,6 +28,7 @@ from accounts_manager.views import PAGE_ROLES, SUPERVISOR_ROLES
 from billing.selectors import AGING_BUCKETS, AGING_LABELS
 from common import outbox, tabular
 from common.errors import DomainError
+from common.moments import period_label
 from common.roles import role_of, roles_required
 from complaints.models import Category, Status
 from customers.models import RiskLevel
@@ -49,7 +50,7 @@ def _filter(request):
     form = DashboardFilterForm(
         request.GET or None,
         user=request.user,
-        initial={"period": performance.period_label(performance.current_period())},
+        initial={"period": period_label(performance.current_period())},
     )
     if request.GET and not form.is_valid():
         return form, None
@@ -248,7 +249,7 @@ def trend_table(name: str, trend: list) -> Table:
         ],
         [
             [
-                performance.period_label(period),
+                period_label(period),
                 *(
                     [
                         _source_label(ind.source),
@@ -442,7 +443,7 @@ def export(request, table: str, fmt: str):
         if table not in tables:
             raise Http404
         chosen = tables[table]
-    name = f"{table}-{f.region.code if f.region else 'all'}-{performance.period_label(f.period)}"
+    name = f"{table}-{f.region.code if f.region else 'all'}-{period_label(f.period)}"
     return export_response(chosen, name, fmt)
 
 
@@ -453,7 +454,7 @@ def refresh(request):
     _form, f = _filter(request)
     period = f.period if f else performance.current_period()
     # Through the outbox: with the broker down the page still answers, and the job runs later.
-    outbox.enqueue(refresh_dashboard_summary, performance.period_label(period))
+    outbox.enqueue(refresh_dashboard_summary, period_label(period))
     messages.info(request, _("The figures are being refreshed; reload the page in a moment."))
     return redirect(reverse("dashboard:index") + "?" + request.GET.urlencode())
 
@@ -475,11 +476,11 @@ def league(request):
             "form": form,
             "filter": f,
             "rows": rows,
-            "period": performance.period_label(f.period),
+            "period": period_label(f.period),
             "query": urlencode(
                 {
                     "region": f.region.code if f.region else "",
-                    "period": performance.period_label(f.period),
+                    "period": period_label(f.period),
                 }
             ),
             "charts": {
@@ -491,7 +492,7 @@ def league(request):
             },
             "can_snapshot": role_of(request.user) in SUPERVISOR_ROLES
             and f.period < performance.current_period(),
-            "snapshot_form": SnapshotForm(initial={"period": performance.period_label(f.period)}),
+            "snapshot_form": SnapshotForm(initial={"period": period_label(f.period)}),
         },
     )
 
@@ -514,9 +515,9 @@ def snapshot(request):
         messages.success(
             request,
             _("%(n)d snapshots taken for %(month)s.")
-            % {"n": created, "month": performance.period_label(period)},
+            % {"n": created, "month": period_label(period)},
         )
-    return redirect(link("dashboard:league", period=performance.period_label(period)))
+    return redirect(link("dashboard:league", period=period_label(period)))
 
 
 def _visible_manager(request, pk: int):
@@ -528,9 +529,7 @@ def _visible_manager(request, pk: int):
 @require_GET
 def manager_performance(request, pk: int):
     manager = _visible_manager(request, pk)
-    form = PeriodForm(
-        request.GET or {"period": performance.period_label(performance.current_period())}
-    )
+    form = PeriodForm(request.GET or {"period": period_label(performance.current_period())})
     if not form.is_valid():
         return render(
             request, "dashboard/manager.html", {"form": form, "manager": manager}, status=400
@@ -553,7 +552,7 @@ def manager_performance(request, pk: int):
         {
             "form": form,
             "manager": manager,
-            "period": performance.period_label(period),
+            "period": period_label(period),
             "indicators": chosen,
             "figures": chosen.as_dict(),
             "source_label": _source_label(chosen.source),
@@ -561,7 +560,7 @@ def manager_performance(request, pk: int):
             "chart": True,
             "charts": {
                 "trend": {
-                    "labels": [performance.period_label(p) for p, _i in trend],
+                    "labels": [period_label(p) for p, _i in trend],
                     "rate": [
                         None
                         if i is None or i.collection_rate is None
@@ -575,6 +574,6 @@ def manager_performance(request, pk: int):
                     "score_name": _("Score"),
                 }
             },
-            "export_query": urlencode({"period": performance.period_label(period)}),
+            "export_query": urlencode({"period": period_label(period)}),
         },
     )

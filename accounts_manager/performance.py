@@ -95,10 +95,6 @@ def as_of_for(period: dt.date, today: dt.date | None = None) -> dt.date:
     return min(today, month_end(period))
 
 
-def period_label(period: dt.date) -> str:
-    return f"{period.year:04d}-{period.month:02d}"
-
-
 def parse_period(value: str | None, *, today: dt.date | None = None) -> dt.date:
     """A `YYYY-MM` month from input (empty: the current month); bad input raises a
     ValidationError on `period`."""

@@ -22,10 +22,9 @@ from billing.models import PaymentChannel, TariffCategory
 from common import tablefiles
 from common.moments import date_problem, happened_problem
 from common.moments import parse_period as common_parse_period
-from common.money import money_problem
+from common.money import MONEY_NOT_A_STRING, money_problem
 from common.tablefiles import FileProblem
 
-MONEY_NOT_A_STRING = gettext_lazy('Give the amount as a string, e.g. "1234.50".')
 MAX_ROWS = 20000
 # A bill as JSON is about 400 bytes, pretty-printed about 600: a request of MAX_ROWS bills may
 # be this large per row (the endpoint's body limit).

@@ -8,7 +8,6 @@ small partial index instead of aggregating every allocation ever made.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import TypedDict
 
@@ -30,6 +29,7 @@ from billing.querysets import (
     PaymentQuerySet,
 )
 from common.models import TimeStampedModel
+from common.moments import period_label
 from common.transitions import StateMachine
 
 
@@ -63,10 +63,6 @@ class TariffCategory(models.TextChoices):
     GENERAL_COMMERCIAL = "general_commercial", _("General industrial and commercial")
     RESIDENTIAL = "residential", _("Residential")
     AGRICULTURAL = "agricultural", _("Agricultural")
-
-
-def period_label(period: dt.date) -> str:
-    return f"{period.year:04d}-{period.month:02d}"
 
 
 class Bill(TimeStampedModel):

@@ -110,6 +110,11 @@ PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _PERIOD_RE = re.compile(PERIOD_PATTERN)
 
 
+def period_label(period: dt.date) -> str:
+    """The first day of a month as its billing period, `YYYY-MM`."""
+    return f"{period.year:04d}-{period.month:02d}"
+
+
 def parse_period(value: str) -> dt.date:
     """`YYYY-MM` as the first day of that month; ValueError with a message otherwise."""
     if not isinstance(value, str) or not _PERIOD_RE.match(value):

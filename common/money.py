@@ -4,6 +4,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -25,6 +26,8 @@ def format_cny(value) -> str:
 # Money in the API and in imports: ASCII digits, at most two decimals, a leading minus only
 # where a negative amount is allowed. No exponent, grouping, full-width digits or spaces.
 MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+# Money is a string in the API and the JSON import, never a JSON number.
+MONEY_NOT_A_STRING = gettext_lazy('Give the amount as a string, e.g. "1234.50".')
 _MONEY_RE = re.compile(MONEY_PATTERN)
 
 

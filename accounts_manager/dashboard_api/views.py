@@ -28,6 +28,7 @@ from accounts_manager.visit_models import VisitKind, VisitOutcome, VisitPlanStat
 from common import workcalendar
 from common.api.filters import DateTimeFilter, IdFilter
 from common.api.permissions import SUPERVISORS
+from common.moments import period_label
 from common.roles import Role
 
 PERIOD_PARAMETER = OpenApiParameter(
@@ -66,7 +67,7 @@ def performance_data(manager, period, *, today=None) -> dict:
     return {
         "manager": manager.pk,
         "name": manager.display_name,
-        "period": performance.period_label(period),
+        "period": period_label(period),
         "as_of": figures.as_of,
         "source": figures.source,
         "computed_at": figures.computed_at,
@@ -100,7 +101,7 @@ class PerformanceSnapshotView(APIView):
         serializer.is_valid(raise_exception=True)
         period = performance.parse_period(serializer.validated_data["period"])
         created = performance.snapshot_performance(period, acting_user=request.user)
-        return Response({"period": performance.period_label(period), "created": created})
+        return Response({"period": period_label(period), "created": created})
 
 
 # --- visits ----------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.moments import PERIOD_PATTERN, parse_period
-from common.money import MONEY_PATTERN, money_problem
+from common.moments import PERIOD_PATTERN, parse_period, period_label
+from common.money import MONEY_NOT_A_STRING, MONEY_PATTERN, money_problem
 
 
 class MoneyField(serializers.DecimalField):
@@ -16,7 +16,7 @@ class MoneyField(serializers.DecimalField):
     most two decimals, ASCII digits, a leading minus only with `allow_negative`): a JSON
     number, an exponent or full-width digits are refused."""
 
-    default_error_messages = {"not_a_string": _('Give the amount as a string, e.g. "1234.50".')}
+    default_error_messages = {"not_a_string": MONEY_NOT_A_STRING}
 
     def __init__(self, *, allow_negative: bool = False, **kwargs):
         kwargs.setdefault("max_digits", 14)
@@ -45,7 +45,7 @@ class PeriodField(serializers.Field):
     default_error_messages = {"invalid": _("Enter a billing period as YYYY-MM (e.g. 2025-03).")}
 
     def to_representation(self, value: dt.date) -> str:
-        return f"{value.year:04d}-{value.month:02d}"
+        return period_label(value)
 
     def to_internal_value(self, data) -> dt.date:
         try:

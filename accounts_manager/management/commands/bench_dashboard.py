@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from accounts_manager import performance, visits
 from accounts_manager.models import User, Visit, VisitPlan
+from common.moments import period_label
 from common.roles import Role
 from customers.models import Customer, Region
 
@@ -111,17 +112,17 @@ class Command(BaseCommand):
             self._timed("grid, outages, impacts and notices (bulk)", data.outages, today)
         self._timed("risk scans (billing.risk, twice)", data.risk_scans)
         self._timed(
-            f"summary job {performance.period_label(current)}",
+            f"summary job {period_label(current)}",
             performance.refresh_portfolio_summary,
             current,
         )
         self._timed(
-            f"summary job {performance.period_label(previous)}",
+            f"summary job {period_label(previous)}",
             performance.refresh_portfolio_summary,
             previous,
         )
         created = self._timed(
-            f"snapshot job {performance.period_label(previous)}",
+            f"snapshot job {period_label(previous)}",
             performance.snapshot_performance,
             previous,
         )
@@ -174,9 +175,7 @@ class Command(BaseCommand):
             groups__name=Role.SUPERVISOR, region=region, is_active=True
         ).first()
         manager = User.objects.filter(groups__name=Role.ACCOUNT_MANAGER, region=region).first()
-        previous = performance.period_label(
-            performance.shift_months(performance.current_period(), -1)
-        )
+        previous = period_label(performance.shift_months(performance.current_period(), -1))
         cases = [
             ("API, all regions (administrator)", admin, "/api/v1/dashboard/"),
             ("page, all regions (administrator)", admin, "/dashboard/"),
