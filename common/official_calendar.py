@@ -34,7 +34,7 @@ _listeners: list[Callable[[int], None]] = []
 
 def on_year_entered(listener: Callable[[int], None]) -> None:
     """Call `listener(year)` whenever a year's calendar is saved complete (inside the
-    transaction: dispatch work with `delay_on_commit`)."""
+    transaction: record work with `common.outbox.enqueue`)."""
     if listener not in _listeners:
         _listeners.append(listener)
 

@@ -16,6 +16,9 @@ class ComplaintsConfig(AppConfig):
 
 
 def _year_entered(year: int) -> None:
+    # Recorded in the transaction that enters the year (the outbox), so a broker that is down
+    # delays the recomputation instead of losing it.
+    from common import outbox
     from complaints.tasks import recompute_provisional_deadlines
 
-    recompute_provisional_deadlines.delay_on_commit(year)
+    outbox.enqueue(recompute_provisional_deadlines, year)

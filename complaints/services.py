@@ -716,11 +716,8 @@ def recompute_provisional_deadlines(*, year: int | None = None) -> int:
 
 
 def _recompute_one(complaint: Complaint, *, year: int | None) -> bool:
-    from complaints.deadlines import compute_deadlines, rule_for
-
-    fresh = compute_deadlines(
-        start=complaint.cycle_started_at,
-        rule=rule_for(complaint.category, complaint.severity),
+    fresh = deadlines_for(
+        category=complaint.category, severity=complaint.severity, start=complaint.cycle_started_at
     )
     previous_due = complaint.resolve_due
     if (previous_due, complaint.deadlines_provisional) == (
