@@ -59,11 +59,14 @@ def _claimable(now):
 
 def _claim(ids: list[int], now) -> list[OutboxTask]:
     """Take the rows for this publisher; a row another one holds (or published) is skipped."""
-    mine = []
-    for pk in ids:
-        if _claimable(now).filter(pk=pk).update(claimed_at=now):
-            mine.append(pk)
-    return list(OutboxTask.objects.filter(pk__in=mine).order_by("id"))
+    # One conditional UPDATE; the rows carrying this claim's moment are this publisher's (a
+    # second publisher claiming in the same microsecond would only publish twice: at-least-once).
+    _claimable(now).filter(pk__in=ids).update(claimed_at=now)
+    return list(
+        OutboxTask.objects.filter(pk__in=ids, claimed_at=now, published_at__isnull=True).order_by(
+            "id"
+        )
+    )
 
 
 def publish(*, ids: list[int] | None = None, limit: int = 200) -> int:

@@ -455,9 +455,7 @@ def send_chunk(
     except BaseException:
         # Give back at once what this worker will not send (a crash it survives, a shutdown),
         # rather than let it wait for the lease; the message in flight, if any, is among them
-        # and may go out again, with the same idempotency key.
-        _record(pending, worker)
-        pending = []
+        # and may go out again, with the same idempotency key. What was sent is recorded below.
         _release([r.pk for r in rows[handled:]], worker)
         raise
     finally:
