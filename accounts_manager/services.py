@@ -207,10 +207,10 @@ def assign_customer(
     start = start or timezone.localdate()
     check_date(start, field="start", kind="planned")
     _check_manager(manager)
-    lock_customers([customer.pk])
-    current = Assignment.objects.select_for_update().open().filter(customer=customer).first()
     if not registering:
         policy.check(acting_user, "assign_customer")
+    lock_customers([customer.pk])
+    current = Assignment.objects.select_for_update().open().filter(customer=customer).first()
     if current is not None:
         if current.manager_id == manager.pk:
             raise DomainError(

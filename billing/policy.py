@@ -5,10 +5,10 @@ refuse the same things. Which customers a user reaches is `visible_to(user)` (40
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from common.roles import Role, check_role, role_of
+from customers.policy import check_customer_in_scope
 
 COLLECTORS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
 
@@ -62,8 +62,4 @@ def check(user, action: str) -> None:
 def check_customer(user, customer, action: str) -> None:
     """`check`, and the customer must be within the user's scope."""
     check(user, action)
-    if (
-        user is not None
-        and not type(customer).objects.visible_to(user).filter(pk=customer.pk).exists()
-    ):
-        raise PermissionDenied(_("This customer is outside your portfolio or region."))
+    check_customer_in_scope(user, customer)
