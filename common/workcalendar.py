@@ -46,7 +46,6 @@ class YearCalendar:
     year: int
     complete: bool
     source: str = ""
-    entered: bool = False  # a row exists in the database (or the package stands in)
     holidays: dict[dt.date, str] = field(default_factory=dict)  # statutory days included
     workdays: dict[dt.date, str] = field(default_factory=dict)
 
@@ -113,7 +112,6 @@ def _build(year: int, complete: bool, source: str, days) -> YearCalendar:
         year=year,
         complete=complete,
         source=source,
-        entered=True,
         holidays=holidays,
         workdays=workdays,
     )

@@ -60,22 +60,25 @@ def _state_annotations() -> dict[str, Any]:
 # not removed) whose state-annotated row matches (None: all of them). `confirmed` counts
 # customers who confirmed by the link or by a recorded call; `important_unconfirmed` counts
 # important customers without a recorded call, which is what the rules ask before the start.
+CONFIRMED = Q(confirmed=True)
+UNREACHABLE = Q(reachable=False)
+IMPORTANT_UNCONFIRMED = Q(important=True, call_confirmed_at__isnull=True)
 COVERAGE: dict[str, Q | None] = {
     "affected": None,
     "notified": Q(notified=True),
     "delivered": Q(delivered=True),
-    "confirmed": Q(confirmed=True),
-    "unreachable": Q(reachable=False),
-    "important_unconfirmed": Q(important=True, call_confirmed_at__isnull=True),
+    "confirmed": CONFIRMED,
+    "unreachable": UNREACHABLE,
+    "important_unconfirmed": IMPORTANT_UNCONFIRMED,
 }
 
 # The coverage page's "notice state" filter, by the same conditions.
 COVERAGE_STATE_FILTERS: dict[str, Q] = {
-    "unreachable": Q(reachable=False),
+    "unreachable": UNREACHABLE,
     "not_notified": Q(notified=False),
     "unconfirmed": Q(confirmed=False),
-    "important_unconfirmed": Q(important=True, call_confirmed_at__isnull=True),
-    "confirmed": Q(confirmed=True),
+    "important_unconfirmed": IMPORTANT_UNCONFIRMED,
+    "confirmed": CONFIRMED,
 }
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -76,16 +75,8 @@ class CalendarView(APIView):
         else:
             try:
                 year = check_year(int(raw))
-            except (TypeError, ValueError):
-                return Response(
-                    {
-                        "year": [
-                            _("Enter a year between %(min)d and %(max)d.")
-                            % {"min": MIN_YEAR, "max": MAX_YEAR}
-                        ]
-                    },
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
+            except ValueError:
+                year = check_year(raw)  # not a number: refused (400 on `year`) like a bad one
         return Response(CalendarYearSerializer(calendar_answer(year)).data)
 
     @extend_schema(request=CalendarYearSerializer, responses={200: CalendarYearSerializer})
