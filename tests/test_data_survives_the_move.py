@@ -1,0 +1,299 @@
+"""Slow (about half a minute): an existing database keeps every row when the models move apps.
+
+The pre-move commit's code migrates a fresh PostgreSQL database of its own and fills it with
+the demo data (plus an admin log entry per model and a group holding every permission); the
+database is snapshotted; this checkout's code migrates the same database; then every table
+must still hold the same rows, every content type and permission id must still mean the same
+model, and the current code must read the history and admin log back. Nothing here knows
+which model moved where, so it runs unchanged against the restructured code.
+
+Its own database (not pytest-django's test database: no `db` fixture), dropped at the end.
+What is compared:
+- every table of schema public: the row count and a sample of rows (the first SAMPLE_HEAD by
+  primary key and a few spread ones), column by column for the columns it had before;
+- django_content_type: every id keeps its `model` (its app_label may change) and resolves to
+  the model class on the same table; auth_permission: every id keeps its codename and content
+  type. Both tables may gain rows (new models, new permissions);
+- django_migrations is not compared: migrating adds rows to it, and that is its purpose.
+django_session is compared like any table (migrate leaves sessions alone); the project has no
+Celery result tables (CELERY_RESULT_BACKEND is None, django_celery_results not installed).
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+PRE_MOVE_COMMIT = "ccba36325ab0bf598ce667f412124a63c1e3c50c"
+HERE = Path(__file__).resolve().parent
+HELPER = HERE / "move_snapshot.py"
+SEED_CUSTOMERS = 40  # seed_demo's default is 400; 40 fills every part in seconds
+SAMPLE_HEAD = 20
+# Tables migrating is meant to change; compared separately (content types, permissions) or
+# not at all (the migration log).
+NOT_COMPARED_AS_ROWS = {"django_migrations", "django_content_type", "auth_permission"}
+STEP_TIMEOUT = 180  # seconds, for one manage.py run
+
+pytestmark = pytest.mark.slow
+
+
+def _repository_root() -> Path:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(HERE), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as error:
+        pytest.fail(f"the move check needs the git repository around {HERE}: {error}")
+    return Path(result.stdout.strip())
+
+
+@pytest.fixture
+def premove_tree(tmp_path: Path) -> Path:
+    """The pre-move commit's files (git archive, so no .mo files: none needed to migrate)."""
+    root = _repository_root()
+    tree = tmp_path / "premove"
+    tree.mkdir()
+    # git archive <commit> | tar -x -C <tree>
+    archive = subprocess.Popen(
+        ["git", "-C", str(root), "archive", PRE_MOVE_COMMIT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert archive.stdout is not None
+    untar = subprocess.run(
+        ["tar", "-x", "-C", str(tree)], stdin=archive.stdout, capture_output=True
+    )
+    archive.stdout.close()
+    archive_error = archive.stderr.read().decode(errors="replace") if archive.stderr else ""
+    if archive.wait() != 0 or untar.returncode != 0:
+        pytest.fail(
+            f"git archive {PRE_MOVE_COMMIT} | tar -x failed in {root} (is the commit there? a "
+            f"shallow clone needs `git fetch --unshallow`): {archive_error}"
+            f"{untar.stderr.decode(errors='replace')}"
+        )
+    if not (tree / "manage.py").is_file():
+        pytest.fail(f"commit {PRE_MOVE_COMMIT} has no manage.py at its root")
+    return tree
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    """A fresh database on the server of DATABASE_URL; its URL. Dropped at the end."""
+    base_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/crm"
+    name = f"crm_premove_{os.getpid()}_{secrets.token_hex(4)}"
+    server = make_conninfo(base_url, dbname="postgres")
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlsplit(base_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _run(tree: Path, database_url: str, *args: str) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/7",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("PYTHONPATH", None)
+    command = [sys.executable, *args]
+    started = time.monotonic()
+    result = subprocess.run(
+        command, cwd=tree, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(args)} in {tree} failed (exit {result.returncode}, "
+            f"{time.monotonic() - started:.1f} s):\n--- stdout (end)\n{result.stdout[-4000:]}"
+            f"\n--- stderr (end)\n{result.stderr[-6000:]}"
+        )
+
+
+# The database as SQL sees it.
+
+
+def _tables(connection: psycopg.Connection) -> dict[str, list[str]]:
+    """Every ordinary table of schema public and its primary key columns (else all columns)."""
+    rows = connection.execute(
+        """
+        SELECT c.relname,
+               coalesce(
+                 (SELECT array_agg(a.attname ORDER BY k.ord)
+                    FROM pg_index i
+                    CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+                   WHERE i.indrelid = c.oid AND i.indisprimary),
+                 (SELECT array_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped))
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+         ORDER BY c.relname
+        """
+    ).fetchall()
+    return {name: list(key) for name, key in rows}
+
+
+def _sample(
+    connection: psycopg.Connection, table: str, key: list[str], count: int
+) -> dict[int, dict[str, Any]]:
+    """Rows by their position in primary key order: the first SAMPLE_HEAD, a few spread."""
+    order = sql.SQL(", ").join(sql.Identifier(column) for column in key)
+    head = connection.execute(
+        sql.SQL("SELECT to_jsonb(t) FROM {} t ORDER BY {} LIMIT %s").format(
+            sql.Identifier(table), order
+        ),
+        (SAMPLE_HEAD,),
+    ).fetchall()
+    rows = {position: row for position, (row,) in enumerate(head)}
+    for position in sorted({count // 4, count // 2, (3 * count) // 4, count - 1}):
+        if position >= SAMPLE_HEAD:
+            found = connection.execute(
+                sql.SQL("SELECT to_jsonb(t) FROM {} t ORDER BY {} OFFSET %s LIMIT 1").format(
+                    sql.Identifier(table), order
+                ),
+                (position,),
+            ).fetchone()
+            if found is not None:
+                rows[position] = found[0]
+    return rows
+
+
+def snapshot_database(database_url: str, keys: dict[str, list[str]] | None = None) -> dict:
+    """Counts and sample rows of every table, content types, permissions. `keys`: the tables'
+    ordering columns from an earlier snapshot (so both sample the same positions)."""
+    with psycopg.connect(database_url) as connection:
+        found = _tables(connection)
+        tables: dict[str, dict[str, Any]] = {}
+        for table, own_key in found.items():
+            key = (keys or {}).get(table, own_key)
+            count = connection.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            ).fetchone()
+            assert count is not None
+            tables[table] = {
+                "key": key,
+                "count": count[0],
+                "sample": _sample(connection, table, key, count[0]),
+            }
+        content_types = {
+            pk: (app_label, model)
+            for pk, app_label, model in connection.execute(
+                "SELECT id, app_label, model FROM django_content_type"
+            )
+        }
+        permissions = {
+            pk: (content_type_id, codename)
+            for pk, content_type_id, codename in connection.execute(
+                "SELECT id, content_type_id, codename FROM auth_permission"
+            )
+        }
+    return {"tables": tables, "content_types": content_types, "permissions": permissions}
+
+
+def _row_difference(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    changes = []
+    for column, value in before.items():
+        if column not in after:
+            changes.append(f"column {column} gone (was {value!r})")
+        elif after[column] != value:
+            changes.append(f"{column}: {value!r} -> {after[column]!r}")
+    return "; ".join(changes) or None
+
+
+def compare_snapshots(pre: dict, post: dict) -> list[str]:
+    """Every difference the move must not make, as readable lines (empty: none)."""
+    problems: list[str] = []
+    for table, before in sorted(pre["tables"].items()):
+        if table in NOT_COMPARED_AS_ROWS:
+            continue
+        after = post["tables"].get(table)
+        if after is None:
+            problems.append(f"table {table}: gone (held {before['count']} rows)")
+            continue
+        if after["count"] != before["count"]:
+            problems.append(f"table {table}: {before['count']} rows before, {after['count']} now")
+        for position, row in sorted(before["sample"].items()):
+            now = after["sample"].get(position)
+            where = f"table {table}, row {position} by {', '.join(before['key'])}"
+            if now is None:
+                problems.append(f"{where}: missing (was {json.dumps(row, ensure_ascii=False)})")
+            elif difference := _row_difference(row, now):
+                problems.append(f"{where}: {difference}")
+    for pk, (app_label, model) in sorted(pre["content_types"].items()):
+        now = post["content_types"].get(pk)
+        if now is None:
+            problems.append(f"django_content_type {pk} ({app_label}.{model}): gone")
+        elif now[1] != model:
+            problems.append(
+                f"django_content_type {pk}: was {app_label}.{model}, now {now[0]}.{now[1]}"
+            )
+    for pk, (content_type_id, codename) in sorted(pre["permissions"].items()):
+        now = post["permissions"].get(pk)
+        if now is None:
+            problems.append(f"auth_permission {pk} ({codename}, content type {content_type_id})")
+        elif now != (content_type_id, codename):
+            problems.append(f"auth_permission {pk}: was ({content_type_id}, {codename}), now {now}")
+    return problems
+
+
+def _report(title: str, problems: list[str], limit: int = 60) -> str:
+    shown = "\n".join(f"  - {problem}" for problem in problems[:limit])
+    more = f"\n  … and {len(problems) - limit} more" if len(problems) > limit else ""
+    return f"{title} ({len(problems)}):\n{shown}{more}"
+
+
+def test_slow_existing_database_keeps_every_row_across_the_move(
+    premove_tree: Path, scratch_database: str, tmp_path: Path
+) -> None:
+    current_tree = _repository_root()
+    url = scratch_database
+
+    # The pre-move code builds and fills the database, as a deployed site's would be.
+    _run(premove_tree, url, "manage.py", "migrate", "--noinput")
+    _run(premove_tree, url, "manage.py", "seed_demo", "--customers", str(SEED_CUSTOMERS))
+    _run(premove_tree, url, str(HELPER), str(premove_tree), "enrich")
+    orm_before = tmp_path / "orm_before.json"
+    _run(premove_tree, url, str(HELPER), str(premove_tree), "snapshot", str(orm_before))
+    pre = snapshot_database(url)
+    assert pre["tables"]["customers_customer"]["count"] > 0, "the demo data seeded no customers"
+
+    # The current code migrates it.
+    _run(current_tree, url, "manage.py", "migrate", "--noinput")
+    post = snapshot_database(url, keys={t: v["key"] for t, v in pre["tables"].items()})
+
+    problems = compare_snapshots(pre, post)
+    assert not problems, _report("Rows the move lost or changed", problems)
+
+    # The current code reads the old rows back through its models.
+    orm_problems_file = tmp_path / "orm_problems.json"
+    _run(
+        current_tree,
+        url,
+        str(HELPER),
+        str(current_tree),
+        "check",
+        str(orm_before),
+        str(orm_problems_file),
+    )
+    orm_problems = json.loads(orm_problems_file.read_text())
+    assert not orm_problems, _report("The current code cannot read back", orm_problems)
