@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts_manager.models import Assignment, FollowUp, ManagerProfile, Notice, User
+from accounts_manager.models import FollowUp, ManagerProfile, Notice, User
 from common.admin_access import ReadOnlyAdmin
+from customers.models import Assignment
 
 
 @admin.register(User)

@@ -7,13 +7,6 @@ class AccountsManagerConfig(AppConfig):
     verbose_name = _("Account managers")
 
     def ready(self) -> None:
-        # Timeline providers (assignments, follow-ups, visits) and the admin of visits and
-        # the star rating.
-        from accounts_manager import (  # noqa: F401
-            dashboard_admin,
-            timeline_entries,
-            visit_timeline,
-        )
-        from customers.tabs import register_tab
-
-        register_tab("visits", _("Visits"), "visits:customer_visits_tab", order=50)
+        # Imported in ready(), when the app registry is loaded (Django's own ordering): these
+        # modules register themselves with the registries of the apps below.
+        from accounts_manager import navigation, portfolio_hooks, timeline_entries  # noqa: F401

@@ -7,29 +7,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts_manager.models import FollowUpKind, FollowUpStatus, User
-from accounts_manager.querysets import visible_managers
+from accounts_manager.models import FollowUpKind, FollowUpStatus
 from common.errors import DomainError
 from common.roles import Role, role_of
-
-
-def _manager_label(user: User) -> str:
-    return user.display_name
-
-
-class ManagerChoiceField(forms.ModelChoiceField):
-    """A choice of account manager shown by name; the form sets the queryset for its user."""
-
-    def label_from_instance(self, obj: User) -> str:
-        return _manager_label(obj)
-
-
-def manager_choices_queryset(user, *, exclude=None):
-    """Active account managers `user` may hand customers to, by name."""
-    qs = visible_managers(user).filter(is_active=True).select_related("region")
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.order_by("name", "username")
+from customers.forms import ManagerChoiceField, manager_choices_queryset, manager_label
+from customers.portfolios import visible_managers
 
 
 def attach_domain_error(form: forms.BaseForm, exc: DomainError, aliases=None) -> None:
@@ -58,7 +40,7 @@ class FollowUpFilter(django_filters.FilterSet):
             del self.filters["manager"]
         else:
             self.filters["manager"].queryset = visible_managers(user).order_by("name", "username")
-            self.filters["manager"].field.label_from_instance = _manager_label
+            self.filters["manager"].field.label_from_instance = manager_label
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(due_at__lt=timezone.now()) if value else queryset
@@ -72,29 +54,6 @@ class FollowUpCloseForm(forms.Form):
     note = forms.CharField(
         label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-
-class AssignForm(forms.Form):
-    """Give one customer to a manager (supervisors)."""
-
-    manager = ManagerChoiceField(
-        label=_("account manager"), queryset=None, empty_label=_("Choose a manager")
-    )
-    start = forms.DateField(
-        label=_("from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Empty: today."),
-    )
-    reason = forms.CharField(label=_("reason"), required=False, max_length=300)
-
-    def __init__(self, *args, user, customer, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.customer = customer
-        manager = self.fields["manager"]
-        assert isinstance(manager, ManagerChoiceField)
-        manager.queryset = manager_choices_queryset(user)
-        manager.widget.attrs["data-tom-select"] = ""
 
 
 class HandoverForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +14,7 @@ class User(AbstractUser):
     name = models.CharField(_("full name"), max_length=100, blank=True)
     employee_no = models.CharField(_("employee number"), max_length=30, blank=True)
     region = models.ForeignKey(
-        "customers.Region",
+        "grid.Region",
         verbose_name=_("region"),
         on_delete=models.PROTECT,
         null=True,
@@ -70,62 +70,6 @@ class ManagerProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.user)
-
-
-class AssignmentQuerySet(CustomerScopedQuerySet):
-    def open(self):
-        return self.filter(end__isnull=True)
-
-
-class Assignment(TimeStampedModel):
-    """One customer's account manager from `start` until `end` (inclusive; open while null)."""
-
-    customer = models.ForeignKey(
-        "customers.Customer",
-        verbose_name=_("customer"),
-        on_delete=models.PROTECT,
-        related_name="assignments",
-    )
-    manager = models.ForeignKey(
-        User, verbose_name=_("manager"), on_delete=models.PROTECT, related_name="assignments"
-    )
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end"), null=True, blank=True)
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        User,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    objects = AssignmentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["customer_id", "-start", "-id"]
-        verbose_name = _("assignment")
-        verbose_name_plural = _("assignments")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["customer"],
-                condition=Q(end__isnull=True),
-                name="assignment_one_open_per_customer",
-            ),
-            models.CheckConstraint(
-                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
-                name="assignment_end_after_start",
-            ),
-        ]
-        indexes = [models.Index(fields=["manager", "end"])]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id} → {self.manager_id} ({self.start}–{self.end or ''})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.end is None
 
 
 class FollowUpKind(models.TextChoices):
@@ -267,7 +211,3 @@ class Notice(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
-
-
-from accounts_manager.performance_models import *  # noqa: E402, F403
-from accounts_manager.visit_models import *  # noqa: E402, F403

@@ -1,4 +1,4 @@
-"""Who may do what with users, portfolios and the work queue: one table of role × action,
+"""Who may do what with users, managers and the work queue: one table of role × action,
 checked by accounts_manager.services, so the pages, the API, the admin and the commands refuse
 the same things. Which managers and customers a user reaches is `visible_managers(user)` and
 `visible_to(user)` (404 otherwise).
@@ -9,28 +9,27 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from common.roles import Role, check_role, role_of
+from common.policy import Policy
+from common.roles import Role, role_of
 
-SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+PEOPLE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
+OVERSIGHT = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR})
 
-ACTION_ROLES: dict[str, frozenset[Role]] = {
-    "manage_users": frozenset({Role.ADMIN}),
-    # Giving a customer to a manager is a supervisor's act (the integration clients do not:
-    # SPEC "Who uses it"). A manager gets the customers they register (customers.services).
-    "assign_customer": SUPERVISORS,
-    "handover_portfolio": SUPERVISORS,
-    "work_queue": frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER}),
-}
-
-
-def may(user, action: str) -> bool:
-    return role_of(user) in ACTION_ROLES[action]
-
-
-def check(user, action: str) -> None:
-    """PermissionDenied unless `user`'s role may do `action`; no user is the system (a job)."""
-    if user is not None:
-        check_role(user, ACTION_ROLES[action])
+POLICY = Policy(
+    {
+        "manage_users": frozenset({Role.ADMIN}),
+        # "My day", the in-app notices: every person (the integration clients have no pages).
+        "view_my_day": PEOPLE,
+        "view_notices": PEOPLE,
+        # The managers' list and their portfolios: those who oversee them.
+        "view_managers": OVERSIGHT,
+        # One manager's page: a manager sees their own.
+        "view_manager": PEOPLE,
+        "work_queue": frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER}),
+    }
+)
+may = POLICY.allows
+check = POLICY.check
 
 
 def check_user_change(acting_user, user, *, fields: dict, role: str | None) -> None:

@@ -15,18 +15,12 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts_manager import policy
-from accounts_manager.models import (
-    Assignment,
-    FollowUp,
-    FollowUpStatus,
-    ManagerProfile,
-    Notice,
-    User,
-)
+from accounts_manager.models import FollowUp, FollowUpStatus, ManagerProfile, Notice, User
 from common.errors import DomainError
 from common.moments import check_date
 from common.roles import GROUP_ROLES, Role, remember_role, role_of
-from customers.locks import lock_customers
+from customers.models import Assignment
+from customers.portfolios import current_assignment
 
 # --- API tokens ------------------------------------------------------------------------------
 
@@ -169,144 +163,6 @@ def update_user(
             )
         set_user_role(user, role=role)
     return user
-
-
-# --- assignments -----------------------------------------------------------------------------
-
-
-def _check_manager(manager: User) -> None:
-    if not manager.is_active or role_of(manager) != Role.ACCOUNT_MANAGER:
-        raise DomainError(
-            "not_a_manager",
-            _("%(user)s is not an active account manager.") % {"user": manager},
-            field="manager",
-        )
-
-
-def current_assignment(customer) -> Assignment | None:
-    return Assignment.objects.open().filter(customer=customer).first()
-
-
-@transaction.atomic
-def assign_customer(
-    customer,
-    *,
-    manager: User,
-    start: dt.date | None = None,
-    reason: str = "",
-    acting_user: User | None = None,
-    registering: bool = False,
-) -> Assignment:
-    """Give `customer` to `manager` from `start` (a supervisor's or administrator's act;
-    `registering` is customers.services.create_customer giving a new customer to its manager).
-
-    The open assignment, if any, ends the day before `start`; the customer's open follow-ups,
-    and its open complaint tickets the previous manager held, move to the new manager. The
-    customer row is locked so two reassignments serialise.
-    """
-    start = start or timezone.localdate()
-    check_date(start, field="start", kind="planned")
-    _check_manager(manager)
-    if not registering:
-        policy.check(acting_user, "assign_customer")
-    lock_customers([customer.pk])
-    current = Assignment.objects.select_for_update().open().filter(customer=customer).first()
-    if current is not None:
-        if current.manager_id == manager.pk:
-            raise DomainError(
-                "already_assigned",
-                _("The customer is already assigned to %(manager)s.") % {"manager": manager},
-                field="manager",
-            )
-        if start <= current.start:
-            raise DomainError(
-                "start_too_early",
-                _(
-                    "The new assignment must start after the current one (which started on "
-                    "%(date)s)."
-                )
-                % {"date": current.start.isoformat()},
-                field="start",
-            )
-        current.end = start - dt.timedelta(days=1)
-        current.save(update_fields=["end", "updated_at"])
-    assignment = Assignment.objects.create(
-        customer=customer, manager=manager, start=start, reason=reason, created_by=acting_user
-    )
-    FollowUp.objects.open().filter(customer=customer).exclude(manager=manager).update(
-        manager=manager, updated_at=timezone.now()
-    )
-    if current is not None:
-        from complaints.services import move_open_complaints
-
-        move_open_complaints(
-            from_user=current.manager,
-            to_user=manager,
-            acting_user=acting_user,
-            customer=customer,
-        )
-    return assignment
-
-
-@transaction.atomic
-def handover_portfolio(
-    from_manager: User,
-    *,
-    to_manager: User,
-    effective: dt.date | None = None,
-    reason: str = "",
-    acting_user: User | None = None,
-) -> int:
-    """Move every open assignment, open follow-up and open complaint ticket of
-    `from_manager` to `to_manager` in one step.
-
-    Returns the number of customers moved. All or nothing.
-    """
-    policy.check(acting_user, "handover_portfolio")
-    effective = effective or timezone.localdate()
-    check_date(effective, field="effective", kind="planned")
-    if from_manager.pk == to_manager.pk:
-        raise DomainError("same_manager", _("Choose another manager to hand over to."), field="to")
-    _check_manager(to_manager)
-    # Lock the portfolio's customers (in id order, as assign_customer does) and then their open
-    # assignments, so a concurrent reassignment of one of them waits for us, or we for it.
-    portfolio = Assignment.objects.open().filter(manager=from_manager)
-    locked = set(lock_customers(portfolio.values_list("customer_id", flat=True)))
-    current = list(portfolio.select_for_update().order_by("pk"))
-    # A customer given to from_manager between the read and the lock: lock it too (rare).
-    lock_customers({a.customer_id for a in current} - locked)
-    too_recent = [a for a in current if a.start >= effective]
-    if too_recent:
-        raise DomainError(
-            "start_too_early",
-            _("%(n)d assignments start on or after %(date)s; choose a later effective date.")
-            % {"n": len(too_recent), "date": effective.isoformat()},
-            field="effective",
-        )
-    end = effective - dt.timedelta(days=1)
-    reason = reason or _("Portfolio handover from %(from)s") % {"from": from_manager}
-    Assignment.objects.filter(pk__in=[a.pk for a in current]).update(
-        end=end, updated_at=timezone.now()
-    )
-    Assignment.objects.bulk_create(
-        [
-            Assignment(
-                customer_id=a.customer_id,
-                manager=to_manager,
-                start=effective,
-                reason=reason,
-                created_by=acting_user,
-            )
-            for a in current
-        ]
-    )
-    FollowUp.objects.open().filter(manager=from_manager).update(
-        manager=to_manager, updated_at=timezone.now()
-    )
-    from complaints.services import move_open_complaints
-
-    move_open_complaints(from_user=from_manager, to_user=to_manager, acting_user=acting_user)
-    return len(current)
 
 
 # --- the work queue --------------------------------------------------------------------------

@@ -18,27 +18,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts_manager import policy, services
+from accounts_manager import services
 from accounts_manager.forms import (
-    AssignForm,
     FollowUpCloseForm,
     FollowUpFilter,
     HandoverForm,
     attach_domain_error,
-    manager_choices_queryset,
 )
-from accounts_manager.models import Assignment, FollowUp, FollowUpKind, FollowUpStatus, Notice
-from accounts_manager.querysets import visible_managers
+from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus, Notice
+from accounts_manager.policy import POLICY
 from common.errors import DomainError
-from common.roles import Role, role_of, roles_required
-from customers.models import Customer
-
-PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
-OVERSIGHT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR})
-SUPERVISOR_ROLES = (
-    policy.ACTION_ROLES["assign_customer"] | policy.ACTION_ROLES["handover_portfolio"]
-)
-QUEUE_WRITERS = policy.ACTION_ROLES["work_queue"]
+from common.policy import allowed_to
+from customers import portfolios
+from customers.forms import AssignForm, manager_choices_queryset
+from customers.models import Assignment, Customer
+from customers.policy import POLICY as CUSTOMERS
+from customers.portfolios import visible_managers
 
 KIND_ICONS = {
     FollowUpKind.RISK: "bi-graph-up-arrow",
@@ -71,7 +66,7 @@ def _count(queryset, group_by: str):
 
 def home(request):
     """`/`: everyone with pages starts on "my day"; integration clients have no pages."""
-    if role_of(request.user) not in PAGE_ROLES:
+    if not POLICY.allows(request.user, "view_my_day"):
         raise PermissionDenied
     return redirect("accounts_manager:my_day")
 
@@ -79,10 +74,9 @@ def home(request):
 # --- my day ----------------------------------------------------------------------------------
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view_my_day")
 @require_GET
 def my_day(request):
-    role = role_of(request.user)
     queue = (
         FollowUp.objects.visible_to(request.user)
         .open()
@@ -123,15 +117,15 @@ def my_day(request):
             "chips": chips,
             "total": sum(kind_counts.values()),
             "kind": request.GET.get("kind", ""),
-            "oversight": role in OVERSIGHT_ROLES,
-            "can_close": role in QUEUE_WRITERS,
+            "oversight": POLICY.allows(request.user, "view_managers"),
+            "can_close": POLICY.allows(request.user, "work_queue"),
             "close_form": FollowUpCloseForm(),
             "now": now,
         },
     )
 
 
-@roles_required(QUEUE_WRITERS)
+@allowed_to(POLICY, "work_queue")
 @require_POST
 def followup_close(request, pk: int):
     followup = get_object_or_404(FollowUp.objects.visible_to(request.user), pk=pk)
@@ -164,7 +158,7 @@ def followup_close(request, pk: int):
 # --- notices ---------------------------------------------------------------------------------
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view_notices")
 @require_GET
 def notices(request):
     mine = Notice.objects.for_user(request.user).order_by("-created_at", "-id")
@@ -180,7 +174,7 @@ def notices(request):
     )
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view_notices")
 @require_POST
 def notices_mark_read(request):
     count = services.mark_notices_read(request.user)
@@ -189,7 +183,7 @@ def notices_mark_read(request):
     return redirect(_next_url(request, reverse("accounts_manager:notices")))
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view_notices")
 @require_POST
 def notice_open(request, pk: int):
     """Mark one notice read and follow its link (only a link inside this site)."""
@@ -215,7 +209,7 @@ def _with_queue_counts(managers, now):
     )
 
 
-@roles_required(OVERSIGHT_ROLES)
+@allowed_to(POLICY, "view_managers")
 @require_GET
 def manager_list(request):
     now = timezone.now()
@@ -231,7 +225,7 @@ def manager_list(request):
         .order_by("account_no")
     )
     unassigned_page = Paginator(unassigned, 20).get_page(request.GET.get("page"))
-    can_act = role_of(request.user) in SUPERVISOR_ROLES
+    can_act = CUSTOMERS.allows(request.user, "assign_customer")
     return render(
         request,
         "accounts_manager/manager_list.html",
@@ -250,7 +244,7 @@ def manager_list(request):
     )
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view_manager")
 @require_GET
 def manager_detail(request, pk: int):
     manager = get_object_or_404(
@@ -282,12 +276,12 @@ def manager_detail(request, pk: int):
             "page_obj": page,
             "customers": page.object_list,
             "queue": queue,
-            "can_handover": role_of(request.user) in SUPERVISOR_ROLES,
+            "can_handover": CUSTOMERS.allows(request.user, "handover_portfolio"),
         },
     )
 
 
-@roles_required(SUPERVISOR_ROLES)
+@allowed_to(CUSTOMERS, "handover_portfolio")
 @require_http_methods(["GET", "POST"])
 def handover(request, pk: int):
     from_manager = get_object_or_404(visible_managers(request.user), pk=pk)
@@ -298,7 +292,7 @@ def handover(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            moved = services.handover_portfolio(
+            moved = portfolios.handover_portfolio(
                 from_manager,
                 to_manager=form.cleaned_data["to"],
                 effective=form.cleaned_data["effective"],
@@ -330,7 +324,7 @@ def handover(request, pk: int):
     )
 
 
-@roles_required(SUPERVISOR_ROLES)
+@allowed_to(CUSTOMERS, "assign_customer")
 @require_http_methods(["GET", "POST"])
 def assign(request, customer_pk: int):
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=customer_pk)
@@ -339,7 +333,7 @@ def assign(request, customer_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.assign_customer(
+            portfolios.assign_customer(
                 customer,
                 manager=form.cleaned_data["manager"],
                 start=form.cleaned_data["start"],
@@ -355,7 +349,7 @@ def assign(request, customer_pk: int):
                 % {"customer": customer.name, "manager": form.cleaned_data["manager"].display_name},
             )
             return redirect(_next_url(request, customer.get_absolute_url()))
-    current = services.current_assignment(customer)
+    current = portfolios.current_assignment(customer)
     return render(
         request,
         "accounts_manager/assignment_form.html",

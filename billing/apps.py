@@ -7,11 +7,8 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from billing import timeline_entries  # noqa: F401  (registers timeline providers)
+        # Imported in ready(), when the app registry is loaded (Django's own ordering).
+        from billing import navigation, timeline_entries  # noqa: F401
         from customers.tabs import register_tab
 
         register_tab("arrears", _("Arrears"), "billing:customer_arrears_tab", order=20)
-        from billing import risk_timeline  # noqa: F401  (registers the risk timeline providers)
-
-        register_tab("risk", _("Risk"), "risk:customer_risk_tab", order=25)
-        from billing import risk  # noqa: F401  (names its jobs in the customers' change history)

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts_manager.models import User
-from accounts_manager.querysets import visible_managers
 from billing.imports import MoneyFormField
 from billing.models import (
     ActionKind,
@@ -21,7 +20,9 @@ from billing.models import (
 from billing.selectors import AGING_CHOICES, with_arrears_aged
 from common.errors import DomainError
 from common.roles import Role, role_of
-from customers.models import Importance, Region
+from customers.models import Importance
+from customers.portfolios import visible_managers
+from grid.models import Region
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -588,6 +588,3 @@ class ImportBatch(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
-
-
-from billing.risk_models import RiskAssessment, RiskOverride, RiskScan  # noqa: E402,F401

@@ -5,61 +5,45 @@ refuse the same things. Which customers a user reaches is `visible_to(user)` (40
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.utils.translation import gettext_lazy as _
 
-from common.roles import Role, check_role, role_of
-from customers.policy import check_customer_in_scope
+from common.policy import Policy
+from common.roles import Role
+from customers.policy import check_on_customer
 
 COLLECTORS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
 
-ACTION_ROLES: dict[str, frozenset[Role]] = {
-    # The billing system pushes bills and payments (SPEC "Who uses it").
-    "push_bills": frozenset({Role.ADMIN, Role.INTEGRATION}),
-    # Uploading a file of bills or payments on the import page.
-    "import_file": frozenset({Role.ADMIN, Role.SUPERVISOR}),
-    "record_payment": frozenset(
-        {Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER}
-    ),
-    "reverse_payment": frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR}),
-    "write_off_bill": frozenset({Role.ADMIN}),
-    "record_collection_action": COLLECTORS,
-    "record_notice_delivery": COLLECTORS,
-    "record_promise": COLLECTORS,
-    "request_disconnection": COLLECTORS,
-    # Approval is a supervisor's decision alone (segregation of duties): administrators too
-    # are refused.
-    "approve_disconnection": frozenset({Role.SUPERVISOR}),
-    "execute_disconnection": COLLECTORS,
-    "cancel_disconnection": COLLECTORS,
-    "reconnect_disconnection": COLLECTORS,
-    # Risk scans are started by supervisors (or the nightly job); the integration clients
-    # read the results.
-    "start_risk_scan": frozenset({Role.ADMIN, Role.SUPERVISOR}),
-    # The customer's manager (within their portfolio) or a supervisor.
-    "override_risk": COLLECTORS,
-}
+POLICY = Policy(
+    {
+        # The arrears pages: people (the integration clients use the API).
+        "view": COLLECTORS | {Role.AUDITOR},
+        # The billing system pushes bills and payments (SPEC "Who uses it").
+        "push_bills": frozenset({Role.ADMIN, Role.INTEGRATION}),
+        # Uploading a file of bills or payments on the import page.
+        "import_file": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+        "record_payment": frozenset(
+            {Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER}
+        ),
+        "reverse_payment": frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR}),
+        "write_off_bill": frozenset({Role.ADMIN}),
+        "record_collection_action": COLLECTORS,
+        "record_notice_delivery": COLLECTORS,
+        "record_promise": COLLECTORS,
+        "request_disconnection": COLLECTORS,
+        # Approval is a supervisor's decision alone (segregation of duties): administrators too
+        # are refused.
+        "approve_disconnection": frozenset({Role.SUPERVISOR}),
+        "execute_disconnection": COLLECTORS,
+        "cancel_disconnection": COLLECTORS,
+        "reconnect_disconnection": COLLECTORS,
+    },
+    # Decisions a person must take: no job or command makes them without a user.
+    decisions={"approve_disconnection"},
+    messages={"approve_disconnection": _("Only a supervisor approves a disconnection.")},
+)
+may = POLICY.allows
+check = POLICY.check
 
-MESSAGES = {
-    "approve_disconnection": _("Only a supervisor approves a disconnection."),
-}
-
-
-# Decisions a person must take: no job or command makes them without a user.
-DECISIONS = frozenset({"approve_disconnection"})
-
-
-def may(user, action: str) -> bool:
-    return role_of(user) in ACTION_ROLES[action]
-
-
-def check(user, action: str) -> None:
-    """PermissionDenied unless `user`'s role may do `action`. No user is the system (a job or
-    a command), which may do anything but take a decision."""
-    if user is not None or action in DECISIONS:
-        check_role(user, ACTION_ROLES[action], MESSAGES.get(action))
-
-
-def check_customer(user, customer, action: str) -> None:
-    """`check`, and the customer must be within the user's scope."""
-    check(user, action)
-    check_customer_in_scope(user, customer)
+check_customer = partial(check_on_customer, POLICY)

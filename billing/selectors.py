@@ -130,7 +130,7 @@ class ArrearsRow:
 
 def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[ArrearsRow]:
     """Complete a page of `arrears_queryset` rows: days past due, late fee, manager (2 queries)."""
-    from accounts_manager.models import Assignment
+    from customers.models import Assignment
 
     as_of = as_of or timezone.localdate()
     rows = list(rows)

@@ -15,7 +15,7 @@ from billing.models import (
     PaymentPromise,
     PromiseStatus,
 )
-from customers.timeline import choice_label, ref, register, text
+from customers.timeline import choice_label, ref, register, register_ref_page, text
 
 
 def _money(field: str):
@@ -110,3 +110,6 @@ def disconnections(customer):
         ),
         tl_ref=ref("disconnection", "disconnection_id"),
     )
+
+
+register_ref_page("disconnection", "billing:disconnection_detail")

@@ -68,9 +68,9 @@ from customers.models import Customer
 PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
 COLLECT_ROLES = policy.COLLECTORS
 # Reversing a payment on its page (the billing system reverses through the API).
-REVERSE_ROLES = policy.ACTION_ROLES["reverse_payment"] & {Role.ADMIN, Role.SUPERVISOR}
-APPROVE_ROLES = policy.ACTION_ROLES["approve_disconnection"]
-IMPORT_ROLES = policy.ACTION_ROLES["import_file"]
+REVERSE_ROLES = policy.POLICY.roles("reverse_payment") & {Role.ADMIN, Role.SUPERVISOR}
+APPROVE_ROLES = policy.POLICY.roles("approve_disconnection")
+IMPORT_ROLES = policy.POLICY.roles("import_file")
 PAGE_SIZE = 25
 EXPORT_CHUNK = 2000
 CONFLICT = gettext_lazy(

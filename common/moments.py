@@ -11,10 +11,12 @@ accepts, used by the services so that pages, API, admin, imports and commands ag
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -120,3 +122,44 @@ def parse_period(value: str) -> dt.date:
     if not isinstance(value, str) or not _PERIOD_RE.match(value):
         raise ValueError(_("Enter a billing period as YYYY-MM (e.g. 2025-03)."))
     return dt.date(int(value[:4]), int(value[5:7]), 1)
+
+
+# --- reporting months: a month as the date of its first day ----------------------------------
+
+MIN_PERIOD = dt.date(2000, 1, 1)
+
+
+def current_period(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return today.replace(day=1)
+
+
+def month_end(period: dt.date) -> dt.date:
+    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
+
+
+def shift_months(period: dt.date, months: int) -> dt.date:
+    index = period.year * 12 + period.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(value: str | None, *, today: dt.date | None = None) -> dt.date:
+    """A `YYYY-MM` month from input (empty: the current month); bad input raises a
+    ValidationError on `period`."""
+    today = today or timezone.localdate()
+    if value is None or value == "":
+        return current_period(today)
+    message = _("Give the month as YYYY-MM, from 2000-01 to the current month.")
+    parts = value.split("-")
+    if (
+        len(parts) != 2
+        or len(parts[0]) != 4
+        or len(parts[1]) != 2
+        or not all(p.isascii() and p.isdigit() for p in parts)
+        or not 1 <= int(parts[1]) <= 12
+    ):
+        raise ValidationError({"period": [message]})
+    period = dt.date(int(parts[0]), int(parts[1]), 1)
+    if not MIN_PERIOD <= period <= current_period(today):
+        raise ValidationError({"period": [message]})
+    return period

@@ -32,11 +32,12 @@ MAX_YEAR = 2200
 _listeners: list[Callable[[int], None]] = []
 
 
-def on_year_entered(listener: Callable[[int], None]) -> None:
+def on_year_entered(listener: Callable[[int], None]) -> Callable[[int], None]:
     """Call `listener(year)` whenever a year's calendar is saved complete (inside the
-    transaction: record work with `common.outbox.enqueue`)."""
+    transaction: record work with `common.outbox.enqueue`). Usable as a decorator."""
     if listener not in _listeners:
         _listeners.append(listener)
+    return listener
 
 
 def _announce(year: int) -> None:

@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts_manager.services import current_assignment, notify_user, supervisor_of
+from accounts_manager.services import notify_user, supervisor_of
 from common.errors import DomainError
 from common.moments import check_happened
 from common.roles import Role, role_of
-from complaints import access
+from complaints import policy
 from complaints.deadlines import deadlines_for
 from complaints.models import (
     SEVERITY_RAISED,
@@ -34,6 +34,7 @@ from complaints.tickets import (
     ticket_link,
     user_or_none,
 )
+from customers.portfolios import current_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def register_complaint(
     the customer's account manager unless given. A repeat (same customer and category within
     the window) is linked, raised one severity step and reported to the supervisor.
     """
-    access.require(acting_user, "create")
+    policy.require(acting_user, "create")
     now = timezone.now()
     received_at = received_at or now
     external_ref = (external_ref or "").strip()

@@ -5,7 +5,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, ComplaintEvent, EventKind, Status
-from customers.timeline import choice_label, ref, register, text
+from customers.timeline import choice_label, ref, register, register_ref_page, text
 
 
 @register("complaint", _("Complaints"))
@@ -51,3 +51,6 @@ def complaint_events(customer):
         ),
         tl_ref=ref("complaint-event"),
     )
+
+
+register_ref_page("complaint", "complaints:detail")

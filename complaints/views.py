@@ -1,7 +1,7 @@
 """The complaint pages: list, registration form, ticket page with its actions, customer tab.
 
 Views parse a form, call one service and render; which tickets a user sees is
-`Complaint.objects.visible_to` and which actions they may take is `complaints.access`.
+`Complaint.objects.visible_to` and which actions they may take is `complaints.policy`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import DomainError, TransitionNotAllowed
-from complaints import access, services
+from complaints import policy, services
 from complaints.forms import (
     AssignForm,
     AttachmentForm,
@@ -118,14 +118,14 @@ def complaint_list(request):
             "filters": filters,
             "page_obj": page,
             "indicators": complaint_indicators(visible),
-            "can_create": access.may(request.user, "create"),
+            "can_create": policy.may(request.user, "create"),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def complaint_create(request):
-    if not access.may(request.user, "create"):
+    if not policy.may(request.user, "create"):
         raise PermissionDenied
     initial = {}
     customer_pk = request.GET.get("customer", "")
@@ -215,7 +215,7 @@ def _forms_for(complaint: Complaint, user, actions: set[str], bound=None) -> dic
 
 
 def _render_detail(request, complaint: Complaint, *, bound=None, status: int = 200):
-    actions = access.available_actions(complaint, request.user)
+    actions = policy.available_actions(complaint, request.user)
     events = ComplaintEvent.objects.filter(complaint=complaint).select_related(
         "actor", "attachment"
     )
@@ -230,9 +230,9 @@ def _render_detail(request, complaint: Complaint, *, bound=None, status: int = 2
         "working": complaint.status
         in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED),
         "close_needs_attempts": (
-            access.may(request.user, "close")
+            policy.may(request.user, "close")
             and complaint.status == Status.RESOLVED
-            and not access.close_allowed_after_attempts(complaint)
+            and not policy.close_allowed_after_attempts(complaint)
         ),
     }
     return render(request, "complaints/complaint_detail.html", context, status=status)
@@ -248,7 +248,7 @@ def complaint_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404
     complaint = _get_ticket(request, pk)
-    if not access.may(request.user, action):
+    if not policy.may(request.user, action):
         raise PermissionDenied
     form_class, needs_user, call, success = ACTIONS[action]
     kwargs = {"user": request.user} if needs_user else {}
@@ -307,6 +307,6 @@ def customer_complaints_tab(request, pk: int):
         {
             "customer": customer,
             "tickets": tickets,
-            "can_create": access.may(request.user, "create"),
+            "can_create": policy.may(request.user, "create"),
         },
     )

@@ -4,36 +4,38 @@ from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from accounts_manager.api import routes as accounts_manager_routes
-from accounts_manager.dashboard_api import routes as dashboard_routes
 from billing.api import routes as billing_routes
-from billing.risk_api import routes as risk_routes
 from common.api.calendar import CalendarView
 from common.api.views import api_not_found
 from complaints.api import routes as complaints_routes
 from customers.api import routes as customers_routes
+from dashboards.api import routes as dashboards_routes
+from grid.api import routes as grid_routes
 from outages.api import routes as outages_routes
+from risk.api import routes as risk_routes
+from visits.api import routes as visits_routes
 
-router = DefaultRouter()
-for module in (
+# In layer order; the extra paths come before the router's, so a more specific extra path
+# (`managers/<id>/performance/`) wins over a viewset's.
+APP_ROUTES = (
+    grid_routes,
     customers_routes,
     accounts_manager_routes,
-    dashboard_routes,
-    billing_routes,
-    risk_routes,
+    visits_routes,
     outages_routes,
     complaints_routes,
-):
+    billing_routes,
+    risk_routes,
+    dashboards_routes,
+)
+
+router = DefaultRouter()
+for module in APP_ROUTES:
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
-    *accounts_manager_routes.EXTRA_URLS,
-    *dashboard_routes.EXTRA_URLS,
-    *customers_routes.EXTRA_URLS,
-    *billing_routes.EXTRA_URLS,
-    *risk_routes.EXTRA_URLS,
-    *outages_routes.EXTRA_URLS,
-    *complaints_routes.EXTRA_URLS,
+    *(url for module in APP_ROUTES for url in module.EXTRA_URLS),
     path("calendar/", CalendarView.as_view(), name="api-calendar"),
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404, not the HTML page of the site.

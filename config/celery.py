@@ -15,8 +15,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="risk_tasks")
-app.autodiscover_tasks(related_name="dashboard_tasks")
 
 # name -> (task, schedule). Each app's tasks stay thin; the rules live in their services.
 BEAT_SCHEDULE: dict[str, dict] = {
@@ -54,27 +52,27 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/15"),
     },
     "billing-risk-scan-nightly": {
-        "task": "billing.risk_tasks.scheduled_risk_scan",
+        "task": "risk.tasks.scheduled_risk_scan",
         "schedule": crontab(hour=2, minute=30),
     },
     "billing-risk-recover-scans": {
-        "task": "billing.risk_tasks.recover_risk_scans",
+        "task": "risk.tasks.recover_risk_scans",
         "schedule": crontab(minute="*/5"),
     },
     "billing-risk-expire-overrides": {
-        "task": "billing.risk_tasks.expire_risk_overrides",
+        "task": "risk.tasks.expire_risk_overrides",
         "schedule": crontab(minute="*"),
     },
     "dashboard-refresh-summary": {
-        "task": "accounts_manager.dashboard_tasks.refresh_dashboard_summary",
+        "task": "dashboards.tasks.refresh_dashboard_summary",
         "schedule": crontab(minute="*/10"),
     },
     "performance-snapshot-previous-month": {
-        "task": "accounts_manager.dashboard_tasks.snapshot_previous_month",
+        "task": "dashboards.tasks.snapshot_previous_month",
         "schedule": crontab(hour=3, minute=30),
     },
     "visits-generate-plans": {
-        "task": "accounts_manager.dashboard_tasks.generate_visit_plans",
+        "task": "visits.tasks.generate_visit_plans",
         "schedule": crontab(hour=1, minute=15),
     },
 }

@@ -33,9 +33,9 @@ urlpatterns = [
     path("", include("accounts_manager.urls")),
     path("customers/", include("customers.urls")),
     path("billing/", include("billing.urls")),
-    path("risk/", include("billing.risk_urls")),
-    path("dashboard/", include("accounts_manager.dashboard_urls")),
-    path("visits/", include("accounts_manager.visit_urls")),
+    path("risk/", include("risk.urls")),
+    path("dashboard/", include("dashboards.urls")),
+    path("visits/", include("visits.urls")),
     path("outages/", include("outages.urls")),
     path("complaints/", include("complaints.urls")),
     # Customers confirm outage notices without logging in (see outages.urls).

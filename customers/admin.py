@@ -3,13 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from customers.history import author_of
-from customers.models import Contact, Customer, Region, SupplyPoint
-
-
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
-    search_fields = ["code", "name"]
+from customers.models import Contact, Customer, SupplyPoint
 
 
 class SupplyPointInline(admin.TabularInline):

@@ -7,4 +7,5 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import timeline_entries  # noqa: F401  (registers timeline providers)
+        # Imported in ready(), when the app registry is loaded (Django's own ordering).
+        from customers import navigation, timeline_entries  # noqa: F401

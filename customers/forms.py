@@ -11,27 +11,62 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts_manager.querysets import visible_managers
 from common.errors import DomainError
 from common.roles import Role, role_of
-from customers.models import (
-    Contact,
-    Customer,
-    CustomerStatus,
-    Importance,
-    Region,
-    RiskLevel,
-    Segment,
-)
+from customers.models import Contact, Customer, CustomerStatus, Importance, RiskLevel, Segment
 from customers.policy import may, regions_for
+from customers.portfolios import visible_managers
 from customers.services import SupplyPointInput, check_supply_points
 from customers.validators import credit_code_problem, normalize_credit_code, normalize_mobile
+from grid.models import Region
 
 if TYPE_CHECKING:
     from accounts_manager.models import User
-from outages.models import Feeder
+from grid.models import Feeder
 
 CHOOSE = _("Choose…")
+
+
+def manager_label(user: User) -> str:
+    return user.display_name
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    """A choice of account manager shown by name; the form sets the queryset for its user."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return manager_label(obj)
+
+
+def manager_choices_queryset(user, *, exclude=None):
+    """Active account managers `user` may hand customers to, by name."""
+    qs = visible_managers(user).filter(is_active=True).select_related("region")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.order_by("name", "username")
+
+
+class AssignForm(forms.Form):
+    """Give one customer to a manager (supervisors)."""
+
+    manager = ManagerChoiceField(
+        label=_("account manager"), queryset=None, empty_label=_("Choose a manager")
+    )
+    start = forms.DateField(
+        label=_("from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: today."),
+    )
+    reason = forms.CharField(label=_("reason"), required=False, max_length=300)
+
+    def __init__(self, *args, user, customer, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        manager = self.fields["manager"]
+        assert isinstance(manager, ManagerChoiceField)
+        manager.queryset = manager_choices_queryset(user)
+        manager.widget.attrs["data-tom-select"] = ""
 
 
 def attach_error(form: forms.BaseForm, exc: ValidationError | DomainError) -> None:
@@ -382,7 +417,7 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_unassigned(self, queryset, name, value):
         if not value:
             return queryset
-        from accounts_manager.models import Assignment
+        from customers.models import Assignment
 
         return queryset.exclude(
             pk__in=Assignment.objects.filter(end__isnull=True).values("customer_id")

@@ -1,8 +1,9 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -11,19 +12,7 @@ from simple_history.models import HistoricalRecords
 from common.models import TimeStampedModel
 from customers.querysets import CustomerQuerySet, CustomerScopedQuerySet
 from customers.validators import normalize_credit_code, normalize_mobile
-
-
-class Region(models.Model):
-    code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("region")
-        verbose_name_plural = _("regions")
-
-    def __str__(self) -> str:
-        return self.name
+from grid.models import Region
 
 
 class Segment(models.TextChoices):
@@ -280,7 +269,7 @@ class SupplyPoint(models.Model):
         related_name="supply_points",
     )
     feeder = models.ForeignKey(
-        "outages.Feeder",
+        "grid.Feeder",
         verbose_name=_("feeder"),
         on_delete=models.PROTECT,
         related_name="supply_points",
@@ -307,3 +296,67 @@ class SupplyPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} ← {self.feeder_id}{' *' if self.is_primary else ''}"
+
+
+# --- portfolios: which manager a customer has, and since when ------------------------------
+
+
+class AssignmentQuerySet(CustomerScopedQuerySet):
+    def open(self):
+        return self.filter(end__isnull=True)
+
+
+class Assignment(TimeStampedModel):
+    """One customer's account manager from `start` until `end` (inclusive; open while null)."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        # The table of the app portfolios were first kept in (accounts_manager).
+        db_table = "accounts_manager_assignment"
+        ordering = ["customer_id", "-start", "-id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(end__isnull=True),
+                name="assignment_one_open_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="assignment_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["manager", "end"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.manager_id} ({self.start}–{self.end or ''})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.end is None

@@ -47,7 +47,7 @@ class CustomerQuerySet(models.QuerySet):
 
     def with_manager(self):
         """Annotate `manager_id_open` (user id of the open assignment, or None)."""
-        from accounts_manager.models import Assignment
+        from customers.models import Assignment
 
         open_assignment = Assignment.objects.filter(customer=OuterRef("pk"), end__isnull=True)
         return self.annotate(
@@ -56,7 +56,7 @@ class CustomerQuerySet(models.QuerySet):
 
     def unassigned(self):
         """Active customers without an open assignment (never assigned ones included)."""
-        from accounts_manager.models import Assignment
+        from customers.models import Assignment
 
         # Not `exclude(assignments__end__isnull=True)`: its LEFT JOIN also matches customers
         # with no assignment at all, which are then wrongly left out.

@@ -12,7 +12,8 @@ from common.errors import DomainError
 from common.roles import Role, role_of
 from customers import policy
 from customers.locks import lock_customer
-from customers.models import Contact, Customer, Region, SupplyPoint
+from customers.models import Contact, Customer, SupplyPoint
+from customers.portfolios import assign_customer
 
 IMMUTABLE_CUSTOMER_FIELDS = frozenset({"account_no", "id", "pk"})
 
@@ -86,16 +87,6 @@ def set_supply_points(
 
 
 @transaction.atomic
-def create_region(*, code: str, name: str, acting_user=None) -> Region:
-    """Add a region (administrators and provisioning clients)."""
-    policy.check(acting_user, "create_region")
-    region = Region(code=code, name=name)
-    region.full_clean()
-    region.save()
-    return region
-
-
-@transaction.atomic
 def create_customer(
     *,
     acting_user=None,
@@ -120,8 +111,6 @@ def create_customer(
         policy.check_own_registration(acting_user, manager)
         manager = acting_user
     if manager is not None:
-        from accounts_manager.services import assign_customer
-
         assign_customer(
             customer,
             manager=manager,

@@ -85,15 +85,15 @@ def customer_timeline(customer, *, kinds: Iterable[str] | None = None) -> QueryS
     return combined.order_by("-tl_at", "-tl_ref")
 
 
-# A timeline entry's `ref` (`complaint:42`) links to the page of what it refers to. Url names,
-# not views, so the customer register imports no other part; a name that does not resolve
-# (a part not installed) simply gives no link.
-REF_PAGES: dict[str, str] = {
-    "complaint": "complaints:detail",
-    "outage": "outages:detail",
-    "disconnection": "billing:disconnection_detail",
-    "visit": "visits:detail",
-}
+# A timeline entry's `ref` (`complaint:42`) links to the page of what it refers to: each app
+# names its page with `register_ref_page`, so the customer register imports no other part; a
+# name that does not resolve simply gives no link.
+REF_PAGES: dict[str, str] = {}
+
+
+def register_ref_page(prefix: str, url_name: str) -> None:
+    """Link the timeline refs `<prefix>:<pk>` to the page `url_name` (taking the pk)."""
+    REF_PAGES[prefix] = url_name
 
 
 def ref_url(ref_value: str) -> str | None:

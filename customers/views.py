@@ -21,12 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts_manager.forms import AssignForm
-from accounts_manager.models import Assignment
 from common.errors import DomainError
-from common.roles import Role, role_of, roles_required
+from common.policy import allowed_to
 from customers import policy, services
 from customers.forms import (
+    AssignForm,
     ContactForm,
     CustomerFilter,
     CustomerForm,
@@ -34,13 +33,11 @@ from customers.forms import (
     supply_point_formset,
 )
 from customers.history import author_of
-from customers.models import Contact, Customer, Region, SupplyPoint
+from customers.models import Assignment, Contact, Customer, SupplyPoint
 from customers.tabs import customer_tabs
 from customers.timeline import customer_timeline, ref_url, timeline_kinds
+from grid.models import Region
 
-PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
-EDIT_ROLES = policy.WRITERS
-ASSIGN_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 PAGE_SIZE = 25
 CONFLICT = gettext_lazy(
     "This change conflicts with another one made at the same time. Please try again."
@@ -93,7 +90,7 @@ def _sort_headers(current: str) -> list[dict]:
     return headers
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(policy.POLICY, "view")
 def customer_list(request):
     open_assignment = Assignment.objects.filter(customer=OuterRef("pk"), end__isnull=True)
     customers = (
@@ -118,7 +115,7 @@ def customer_list(request):
             "page_obj": page,
             "customers": page.object_list,
             "headers": _sort_headers(request.GET.get("o", "")),
-            "can_create": role_of(request.user) in EDIT_ROLES,
+            "can_create": policy.may(request.user, "create_customer"),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "o")),
         },
     )
@@ -150,7 +147,7 @@ def _save_customer(request, form, formset, customer: Customer | None):
     return None
 
 
-@roles_required(EDIT_ROLES)
+@allowed_to(policy.POLICY, "create_customer")
 @require_http_methods(["GET", "POST"])
 def customer_create(request):
     data = request.POST if request.method == "POST" else None
@@ -168,7 +165,7 @@ def customer_create(request):
     )
 
 
-@roles_required(EDIT_ROLES)
+@allowed_to(policy.POLICY, "update_customer")
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk: int):
     customer = visible_customer(request, pk)
@@ -212,15 +209,14 @@ def _tabs(customer: Customer) -> list[dict]:
     return tabs
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(policy.POLICY, "view")
 def customer_detail(request, pk: int):
     customer = visible_customer(request, pk)
-    role = role_of(request.user)
     assignments = list(
         customer.assignments.select_related("manager", "created_by").order_by("-start", "-id")
     )
     current = next((a for a in assignments if a.end is None), None)
-    can_assign = role in ASSIGN_ROLES
+    can_assign = policy.may(request.user, "assign_customer")
     return render(
         request,
         "customers/customer_detail.html",
@@ -234,7 +230,7 @@ def customer_detail(request, pk: int):
             ),
             "assignments": assignments,
             "current_assignment": current,
-            "can_edit": role in EDIT_ROLES,
+            "can_edit": policy.may(request.user, "update_customer"),
             "can_assign": can_assign,
             "assign_form": AssignForm(user=request.user, customer=customer) if can_assign else None,
             "tabs": _tabs(customer),
@@ -242,7 +238,7 @@ def customer_detail(request, pk: int):
     )
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(policy.POLICY, "view")
 def customer_timeline_pane(request, pk: int):
     customer = visible_customer(request, pk)
     kinds = timeline_kinds()
@@ -299,7 +295,7 @@ def _display(field: Field, value, names: dict) -> str:
 
 def _related_names(records_by_source: dict) -> dict:
     """Names of the regions and feeders the page's records point at (one query each)."""
-    from outages.models import Feeder
+    from grid.models import Feeder
 
     region_ids = {r.region_id for r in records_by_source.get("customer", ())}
     feeder_ids = {r.feeder_id for r in records_by_source.get("supply_point", ())}
@@ -403,7 +399,7 @@ def _describe(source: str, record, before, names: dict) -> dict:
     }
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(policy.POLICY, "view")
 def customer_history_pane(request, pk: int):
     customer = visible_customer(request, pk)
     page, changes = change_history(customer, page=request.GET.get("page"), per_page=15)
@@ -422,7 +418,7 @@ def customer_history_pane(request, pk: int):
 # --- contacts --------------------------------------------------------------------------------
 
 
-@roles_required(EDIT_ROLES)
+@allowed_to(policy.POLICY, "create_contact")
 @require_http_methods(["GET", "POST"])
 def contact_create(request, pk: int):
     customer = visible_customer(request, pk)
@@ -450,7 +446,7 @@ def _visible_contact(request, pk: int, contact_pk: int) -> tuple[Customer, Conta
     return customer, contact
 
 
-@roles_required(EDIT_ROLES)
+@allowed_to(policy.POLICY, "update_contact")
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int, contact_pk: int):
     customer, contact = _visible_contact(request, pk, contact_pk)
@@ -470,7 +466,7 @@ def contact_edit(request, pk: int, contact_pk: int):
     )
 
 
-@roles_required(EDIT_ROLES)
+@allowed_to(policy.POLICY, "delete_contact")
 @require_http_methods(["GET", "POST"])
 def contact_delete(request, pk: int, contact_pk: int):
     customer, contact = _visible_contact(request, pk, contact_pk)

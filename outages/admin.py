@@ -1,27 +1,6 @@
 from django.contrib import admin
 
-from outages.models import (
-    Feeder,
-    Notification,
-    OutageEvent,
-    OutageImpact,
-    PlannedOutage,
-    Substation,
-)
-
-
-@admin.register(Substation)
-class SubstationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "voltage_kv"]
-    list_filter = ["region"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(Feeder)
-class FeederAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "substation", "region"]
-    list_filter = ["region", "substation"]
-    search_fields = ["code", "name"]
+from outages.models import Notification, OutageEvent, OutageImpact, PlannedOutage
 
 
 class OutageEventInline(admin.TabularInline):

@@ -7,7 +7,8 @@ class OutagesConfig(AppConfig):
     verbose_name = _("Outages")
 
     def ready(self) -> None:
+        # Imported in ready(), when the app registry is loaded (Django's own ordering).
         from customers.tabs import register_tab
-        from outages import timeline_entries  # noqa: F401  (registers timeline providers)
+        from outages import navigation, timeline_entries  # noqa: F401
 
         register_tab("outages", _("Outages"), "outages:customer_outages_tab", order=40)

@@ -19,7 +19,7 @@ from accounts_manager.services import close_followup, notify_user, supervisor_of
 from common.errors import DomainError
 from common.moments import check_happened
 from customers.models import Customer
-from outages import permissions
+from outages import policy
 from outages.models import (
     IMPACT_STATUSES,
     Notification,
@@ -42,7 +42,7 @@ def record_confirmed_call(
     outage: PlannedOutage, *, customer: Customer, acting_user, note: str = ""
 ) -> OutageImpact:
     """The manager called the customer and the customer confirmed the outage."""
-    permissions.check(acting_user, "confirm_call")
+    policy.check(acting_user, "confirm_call")
     impact = (
         OutageImpact.objects.select_for_update()
         .filter(outage=outage, customer=customer, removed_at__isnull=True)

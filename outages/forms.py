@@ -4,7 +4,8 @@ from django.utils.translation import pgettext_lazy
 
 from common.roles import Role, role_of, sees_everything
 from customers.models import Customer
-from outages.models import Feeder, ImpactLevel, OutageKind, OutageStatus, PlannedOutage
+from grid.models import Feeder
+from outages.models import ImpactLevel, OutageKind, OutageStatus, PlannedOutage
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]

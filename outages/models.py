@@ -11,55 +11,12 @@ from django.utils.translation import pgettext_lazy
 from common.models import TimeStampedModel
 from common.transitions import StateMachine
 from customers.models import Channel
+from grid.models import Feeder
 from outages.querysets import (
     NotificationQuerySet,
     OutageImpactQuerySet,
     PlannedOutageQuerySet,
 )
-
-
-class Substation(models.Model):
-    code = models.CharField(_("code"), max_length=30, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    region = models.ForeignKey(
-        "customers.Region",
-        verbose_name=_("region"),
-        on_delete=models.PROTECT,
-        related_name="substations",
-    )
-    voltage_kv = models.DecimalField(
-        _("voltage (kV)"), max_digits=6, decimal_places=2, null=True, blank=True
-    )
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("substation")
-        verbose_name_plural = _("substations")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
-
-
-class Feeder(models.Model):
-    code = models.CharField(_("code"), max_length=30, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    substation = models.ForeignKey(
-        Substation, verbose_name=_("substation"), on_delete=models.PROTECT, related_name="feeders"
-    )
-    region = models.ForeignKey(
-        "customers.Region",
-        verbose_name=_("region"),
-        on_delete=models.PROTECT,
-        related_name="feeders",
-    )
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("feeder")
-        verbose_name_plural = _("feeders")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
 
 
 class OutageKind(models.TextChoices):

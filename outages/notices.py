@@ -386,7 +386,7 @@ CHUNK_FIELDS = (
 def send_chunk(
     ids: list[int], *, worker: str, channel_senders: dict[str, Sender], run: BatchRun
 ) -> None:
-    from accounts_manager.models import Assignment
+    from customers.models import Assignment
 
     impact = OutageImpact.objects.filter(
         outage_id=OuterRef("outage_id"), customer_id=OuterRef("customer_id")

@@ -24,7 +24,8 @@ class PlannedOutageQuerySet(models.QuerySet):
         if sees_everything(user):
             return self
         from customers.models import SupplyPoint
-        from outages.models import Feeder, OutageImpact
+        from grid.models import Feeder
+        from outages.models import OutageImpact
 
         hits = OutageImpact.objects.filter(
             customer_scope(user, "customer"), outage_id=OuterRef("pk"), removed_at__isnull=True

@@ -27,10 +27,10 @@ from common import outbox
 from common.errors import DomainError
 from common.moments import check_date
 from customers.models import IMPORTANT_CLASSES, Customer, CustomerStatus, SupplyPoint
-from outages import notices, permissions
+from grid.models import Feeder
+from outages import notices, policy
 from outages.models import (
     IMPACT_STATUSES,
-    Feeder,
     ImpactLevel,
     Notification,
     NotificationKind,
@@ -206,7 +206,7 @@ def create_outage(
     override_reason: str = "",
 ) -> PlannedOutage:
     """Enter a draft outage on `feeders`, with the next reference number of its start year."""
-    permissions.check(acting_user, "create")
+    policy.check(acting_user, "create")
     if kind not in OutageKind.values:
         raise DomainError("invalid_kind", _("Unknown kind of outage."), field="kind")
     if not reason.strip():
@@ -255,7 +255,7 @@ def update_outage(
 ) -> PlannedOutage:
     """Change an outage before it starts. After approval the times change by `reschedule`,
     and a new feeder list refreshes the affected customers at once."""
-    permissions.check(acting_user, "edit")
+    policy.check(acting_user, "edit")
     outage = _locked(outage)
     outage.check_action("edit")
     frozen = outage.status in IMPACT_STATUSES
@@ -321,7 +321,7 @@ def update_outage(
 
 @transaction.atomic
 def submit_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
-    permissions.check(acting_user, "submit")
+    policy.check(acting_user, "submit")
     outage = _locked(outage)
     return _transition(outage, "submit", acting_user=acting_user, message=_("Submitted"))
 
@@ -334,7 +334,7 @@ def approve_outage(
 
     An emergency outage starts notifying at once.
     """
-    permissions.check(acting_user, "approve")
+    policy.check(acting_user, "approve")
     outage = _locked(outage)
     outage.check_action("approve")
     now = timezone.now()
@@ -405,7 +405,7 @@ def _start_notifying(outage: PlannedOutage, *, acting_user) -> int:
 @transaction.atomic
 def notify_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
     """Start (or resume) the notice batch. Running it again plans only what is missing."""
-    permissions.check(acting_user, "notify")
+    policy.check(acting_user, "notify")
     outage = _locked(outage)
     outage.check_action("notify")
     _start_notifying(outage, acting_user=acting_user)
@@ -423,7 +423,7 @@ def reschedule_outage(
 ) -> PlannedOutage:
     """New times. Customers already told get a change notice; the lead time is checked again
     once the outage is approved. A running outage can only move its expected end."""
-    permissions.check(acting_user, "reschedule")
+    policy.check(acting_user, "reschedule")
     outage = _locked(outage)
     outage.check_action("reschedule")
     _check_times(start, end)
@@ -471,7 +471,7 @@ def reschedule_outage(
 @transaction.atomic
 def cancel_outage(outage: PlannedOutage, *, acting_user, reason: str = "") -> PlannedOutage:
     """Cancel; whoever was told gets a cancellation notice, and unsent notices are dropped."""
-    permissions.check(acting_user, "cancel")
+    policy.check(acting_user, "cancel")
     outage = _locked(outage)
     outage.cancel_reason = reason.strip()
     _transition(
@@ -495,7 +495,7 @@ def cancel_outage(outage: PlannedOutage, *, acting_user, reason: str = "") -> Pl
 
 @transaction.atomic
 def start_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
-    permissions.check(acting_user, "start")
+    policy.check(acting_user, "start")
     outage = _locked(outage)
     outage.started_at = timezone.now()
     return _transition(
@@ -506,7 +506,7 @@ def start_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
 @transaction.atomic
 def complete_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
     """Supply is back: everyone who was told gets a restoration notice."""
-    permissions.check(acting_user, "complete")
+    policy.check(acting_user, "complete")
     outage = _locked(outage)
     outage.completed_at = timezone.now()
     _transition(
@@ -639,7 +639,7 @@ def apply_impact_changes(outage: PlannedOutage, *, acting_user=None) -> ImpactDi
     Customers no longer affected keep their row (marked removed) and, if they were told,
     get a notice that the outage no longer affects them.
     """
-    permissions.check(acting_user, "edit")
+    policy.check(acting_user, "edit")
     now = timezone.now()
     current = resolve_impacts(outage)
     existing = {i.customer_id: i for i in OutageImpact.objects.filter(outage=outage)}

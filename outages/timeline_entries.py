@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel
-from customers.timeline import choice_label, ref, register, text
+from customers.timeline import choice_label, ref, register, register_ref_page, text
 from outages.models import (
     ImpactLevel,
     Notification,
@@ -52,3 +52,6 @@ def outage_notices(customer):
         ),
         tl_ref=ref("outage-notice"),
     )
+
+
+register_ref_page("outage", "outages:detail")

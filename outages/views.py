@@ -41,7 +41,7 @@ from outages.models import (
     OutageStatus,
     PlannedOutage,
 )
-from outages.permissions import actions_for, may
+from outages.policy import actions_for, may
 
 PAGE_SIZE = 50
 

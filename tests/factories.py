@@ -7,10 +7,10 @@ import factory
 from django.utils import timezone
 from faker import Faker
 
-from accounts_manager.models import Assignment, FollowUp, User
-from customers.models import Contact, Customer, Region, SupplyPoint
+from accounts_manager.models import FollowUp, User
+from customers.models import Assignment, Contact, Customer, SupplyPoint
 from customers.validators import USCC_ALPHABET  # noqa: F401
-from outages.models import Feeder, Substation
+from grid.models import Feeder, Region, Substation
 
 fake = Faker("zh_CN")
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -1,8 +1,9 @@
 import django_filters
 
-from accounts_manager.models import Assignment, FollowUp, FollowUpKind, FollowUpStatus, User
+from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus, User
 from common.api.filters import DateTimeFilter, IdFilter
 from common.roles import Role
+from customers.models import Assignment
 
 
 class AssignmentFilter(django_filters.FilterSet):

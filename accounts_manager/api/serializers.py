@@ -4,10 +4,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts_manager.models import Assignment, FollowUp, Notice, User
-from accounts_manager.querysets import visible_managers
+from accounts_manager.models import FollowUp, Notice, User
 from common.roles import Role, stored_role
-from customers.models import Customer, Region
+from customers.models import Assignment, Customer
+from customers.portfolios import visible_managers
+from grid.models import Region
 
 
 class TokenRequestSerializer(serializers.Serializer):

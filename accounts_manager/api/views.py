@@ -25,8 +25,11 @@ from accounts_manager.api.serializers import (
     TokenSerializer,
     UserSerializer,
 )
-from accounts_manager.models import Assignment, FollowUp, Notice, User
-from accounts_manager.querysets import visible_managers, with_customer_count
+from accounts_manager.models import FollowUp, Notice, User
+from customers.policy import POLICY as CUSTOMERS
+from customers import portfolios
+from customers.models import Assignment
+from customers.portfolios import visible_managers, with_customer_count
 
 
 class TokenView(APIView):
@@ -53,8 +56,8 @@ class UserViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = UserSerializer
-    read_roles = policy.ACTION_ROLES["manage_users"]
-    write_roles = policy.ACTION_ROLES["manage_users"]
+    read_roles = policy.POLICY.roles("manage_users")
+    write_roles = policy.POLICY.roles("manage_users")
     filterset_class = UserFilter
     search_fields = ["username", "name", "email", "employee_no"]
     ordering_fields = ["username", "name", "date_joined"]
@@ -86,7 +89,7 @@ class ManagerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     search_fields = ["username", "name", "employee_no"]
     ordering_fields = ["username", "name", "employee_no", "customer_count"]
     ordering = ["username"]
-    action_roles = {"handover": policy.ACTION_ROLES["handover_portfolio"]}
+    action_roles = {"handover": CUSTOMERS.roles("handover_portfolio")}
 
     def get_queryset(self):
         return with_customer_count(visible_managers(self.request.user).select_related("region"))
@@ -98,7 +101,7 @@ class ManagerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = HandoverSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         effective = serializer.validated_data.get("effective") or timezone.localdate()
-        moved = services.handover_portfolio(
+        moved = portfolios.handover_portfolio(
             from_manager,
             to_manager=serializer.validated_data["to"],
             effective=effective,
@@ -120,14 +123,14 @@ class AssignmentViewSet(
     filterset_class = AssignmentFilter
     ordering_fields = ["start", "end", "customer", "manager", "created_at"]
     ordering = ["-start", "-id"]
-    write_roles = policy.ACTION_ROLES["assign_customer"]
+    write_roles = CUSTOMERS.roles("assign_customer")
 
     def get_queryset(self):
         return Assignment.objects.visible_to(self.request.user)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.assign_customer(
+        serializer.instance = portfolios.assign_customer(
             data["customer"],
             manager=data["manager"],
             start=data.get("start"),
@@ -148,7 +151,7 @@ class FollowUpViewSet(
     ordering_fields = ["due_at", "created_at", "status", "kind"]
     ordering = ["due_at", "id"]
     http_method_names = ["get", "patch", "head", "options"]
-    write_roles = policy.ACTION_ROLES["work_queue"]
+    write_roles = policy.POLICY.roles("work_queue")
 
     def get_queryset(self):
         return FollowUp.objects.visible_to(self.request.user)

@@ -52,9 +52,9 @@ from common.api.mixins import created_or_existing
 from common.middleware import body_limit
 from customers.models import Customer
 
-BILL_PUSHERS = policy.ACTION_ROLES["push_bills"]
-PAYMENT_WRITERS = policy.ACTION_ROLES["record_payment"]
-PAYMENT_REVERSERS = policy.ACTION_ROLES["reverse_payment"]
+BILL_PUSHERS = policy.POLICY.roles("push_bills")
+PAYMENT_WRITERS = policy.POLICY.roles("record_payment")
+PAYMENT_REVERSERS = policy.POLICY.roles("reverse_payment")
 COLLECTORS = policy.COLLECTORS
 
 
@@ -354,10 +354,10 @@ class DisconnectionViewSet(
     ordering = ["-scheduled_for", "-id"]
     write_roles = COLLECTORS
     action_roles = {
-        "approve": policy.ACTION_ROLES["approve_disconnection"],
-        "execute": policy.ACTION_ROLES["execute_disconnection"],
-        "cancel": policy.ACTION_ROLES["cancel_disconnection"],
-        "reconnect": policy.ACTION_ROLES["reconnect_disconnection"],
+        "approve": policy.POLICY.roles("approve_disconnection"),
+        "execute": policy.POLICY.roles("execute_disconnection"),
+        "cancel": policy.POLICY.roles("cancel_disconnection"),
+        "reconnect": policy.POLICY.roles("reconnect_disconnection"),
     }
 
     def get_queryset(self):

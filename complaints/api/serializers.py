@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from accounts_manager.models import User
 from common.api.fields import BlankChoicesAsNullMixin, DateTimeField
-from complaints.access import available_actions
 from complaints.models import (
     DESCRIPTION_MAX,
     TEXT_MAX,
@@ -16,6 +15,7 @@ from complaints.models import (
     Responsibility,
     Severity,
 )
+from complaints.policy import available_actions
 from customers.models import Customer
 
 

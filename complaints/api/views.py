@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from common.api.mixins import created_or_existing
 from common.api.parsers import JSONParser
 from complaints import services
-from complaints.access import ACTION_ROLES
 from complaints.api.filters import ComplaintFilter
 from complaints.api.serializers import (
     ComplaintAssignSerializer,
@@ -28,6 +27,7 @@ from complaints.api.serializers import (
     ComplaintUpdateSerializer,
 )
 from complaints.models import Complaint, ComplaintEvent
+from complaints.policy import POLICY
 
 # 400/401/403/404/409 are added to every operation by common.api.schema.AutoSchema.
 ACTION_RESPONSES = {200: ComplaintSerializer}
@@ -59,17 +59,17 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     ordering = ["-received_at", "-id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_roles = {
-        "create": ACTION_ROLES["create"],
-        "partial_update": ACTION_ROLES["update"],
-        "acknowledge": ACTION_ROLES["acknowledge"],
-        "assign": ACTION_ROLES["assign"],
-        "start": ACTION_ROLES["start"],
-        "resolve": ACTION_ROLES["resolve"],
-        "callback": ACTION_ROLES["callback"],
-        "close": ACTION_ROLES["close"],
-        "reopen": ACTION_ROLES["reopen"],
-        "comment": ACTION_ROLES["comment"],
-        "attachments": ACTION_ROLES["attach"],
+        "create": POLICY.roles("create"),
+        "partial_update": POLICY.roles("update"),
+        "acknowledge": POLICY.roles("acknowledge"),
+        "assign": POLICY.roles("assign"),
+        "start": POLICY.roles("start"),
+        "resolve": POLICY.roles("resolve"),
+        "callback": POLICY.roles("callback"),
+        "close": POLICY.roles("close"),
+        "reopen": POLICY.roles("reopen"),
+        "comment": POLICY.roles("comment"),
+        "attachments": POLICY.roles("attach"),
     }
 
     def get_queryset(self):

@@ -25,12 +25,18 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # The project's apps come first so their translations win over the same words in other
     # apps' catalogues (e.g. "Name" is "任务名" in django-celery-beat's).
+    # In layer order, from the bottom (docs/architecture.md; the import-linter contract in
+    # pyproject.toml). devtools (demo data, benchmarks) is added by the local and test settings.
     "common",
+    "grid",
     "customers",
     "accounts_manager",
-    "billing",
+    "visits",
     "outages",
     "complaints",
+    "billing",
+    "risk",
+    "dashboards",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "common.context_processors.navigation",
+                "accounts_manager.context_processors.notices",
             ],
         },
     },

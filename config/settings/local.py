@@ -11,3 +11,5 @@ from config.env import env_bool
 from .base import *  # noqa: F403
 
 DEBUG = env_bool("DEBUG", False)
+
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405  (demo data and benchmarks)

@@ -27,3 +27,5 @@ LANGUAGE_CODE = "zh-hans"
 AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = 20
 TRUSTED_PROXIES = []
+
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405  (demo data and benchmarks)

@@ -1,7 +1,6 @@
-from customers.api.views import ContactViewSet, CustomerViewSet, RegionViewSet
+from customers.api.views import ContactViewSet, CustomerViewSet
 
 ROUTES = [
-    ("regions", RegionViewSet, "region"),
     ("customers", CustomerViewSet, "customer"),
     ("contacts", ContactViewSet, "contact"),
 ]

@@ -2,17 +2,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.api.fields import DateTimeField, MoneyField
-from customers.models import Contact, Customer, Region, SupplyPoint
+from customers.models import Contact, Customer, SupplyPoint
 from customers.services import SupplyPointInput
 from customers.timeline import ref_url
 from customers.validators import normalize_credit_code, normalize_mobile
-from outages.models import Feeder
-
-
-class RegionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Region
-        fields = ["id", "code", "name"]
+from grid.models import Feeder, Region
 
 
 class SupplyPointSerializer(serializers.ModelSerializer):

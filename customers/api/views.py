@@ -11,32 +11,12 @@ from customers.api.filters import ContactFilter, CustomerFilter
 from customers.api.serializers import (
     ContactSerializer,
     CustomerSerializer,
-    RegionSerializer,
     TimelineEntrySerializer,
 )
-from customers.models import Contact, Customer, Region
+from customers.models import Contact, Customer
 from customers.timeline import customer_timeline, timeline_kinds
 
-CUSTOMER_WRITERS = policy.WRITERS
-
-
-class RegionViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    queryset = Region.objects.all()
-    serializer_class = RegionSerializer
-    write_roles = policy.ACTION_ROLES["create_region"]
-    filterset_fields = ["code"]
-    search_fields = ["code", "name"]
-    ordering_fields = ["code", "name"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_region(
-            acting_user=self.request.user, **serializer.validated_data
-        )
+CUSTOMER_WRITERS = policy.POLICY.roles("update_customer")
 
 
 class CustomerViewSet(

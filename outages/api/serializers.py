@@ -4,36 +4,12 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from common.api.fields import DateTimeField
-from customers.models import Customer, Region
-from outages.models import (
-    USER_ACTIONS,
-    Feeder,
-    Notification,
-    OutageEvent,
-    OutageImpact,
-    PlannedOutage,
-    Substation,
-)
+from customers.models import Customer
+from grid.models import Feeder
+from outages.models import USER_ACTIONS, Notification, OutageEvent, OutageImpact, PlannedOutage
 
 if TYPE_CHECKING:
     from accounts_manager.models import User
-
-
-class SubstationSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
-
-    class Meta:
-        model = Substation
-        fields = ["id", "code", "name", "region", "voltage_kv"]
-
-
-class FeederSerializer(serializers.ModelSerializer):
-    substation = serializers.SlugRelatedField(slug_field="code", queryset=Substation.objects.all())
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
-
-    class Meta:
-        model = Feeder
-        fields = ["id", "code", "name", "substation", "region"]
 
 
 # --- planned outages ------------------------------------------------------------------------

@@ -1,14 +1,12 @@
-import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from outages import confirmations, grid, selectors, services
+from outages import confirmations, selectors, services
 from outages.api.filters import ImpactFilter, NotificationFilter, OutageFilter
 from outages.api.serializers import (
-    FeederSerializer,
     OutageApproveSerializer,
     OutageCancelSerializer,
     OutageConfirmCallSerializer,
@@ -20,72 +18,9 @@ from outages.api.serializers import (
     OutageNotificationSerializer,
     OutageRescheduleSerializer,
     OutageSerializer,
-    SubstationSerializer,
 )
-from outages.models import Feeder, Notification, PlannedOutage, Substation
-from outages.permissions import (
-    CALL_RECORDERS,
-    DELIVERY_REPORTERS,
-    GRID_WRITERS,
-    OUTAGE_APPROVERS,
-    OUTAGE_WRITERS,
-)
-
-
-class SubstationFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code")
-
-    class Meta:
-        model = Substation
-        fields = ["region", "code"]
-
-
-class FeederFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code")
-    substation = django_filters.CharFilter(field_name="substation__code")
-
-    class Meta:
-        model = Feeder
-        fields = ["region", "substation", "code"]
-
-
-class SubstationViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    queryset = Substation.objects.select_related("region")
-    serializer_class = SubstationSerializer
-    write_roles = GRID_WRITERS
-    filterset_class = SubstationFilter
-    search_fields = ["code", "name"]
-    ordering_fields = ["code", "name"]
-
-    def perform_create(self, serializer):
-        serializer.instance = grid.create_substation(
-            acting_user=self.request.user, **serializer.validated_data
-        )
-
-
-class FeederViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    queryset = Feeder.objects.select_related("region", "substation")
-    serializer_class = FeederSerializer
-    write_roles = GRID_WRITERS
-    filterset_class = FeederFilter
-    search_fields = ["code", "name"]
-    ordering_fields = ["code", "name"]
-
-    def perform_create(self, serializer):
-        serializer.instance = grid.create_feeder(
-            acting_user=self.request.user, **serializer.validated_data
-        )
-
+from outages.models import Notification, PlannedOutage
+from outages.policy import POLICY
 
 # --- planned outages ------------------------------------------------------------------------
 
@@ -102,8 +37,11 @@ class OutageViewSet(
     search_fields = ["reference", "reason", "area"]
     ordering_fields = ["start", "end", "reference", "status", "created_at"]
     ordering = ["-start", "-id"]
-    write_roles = OUTAGE_WRITERS
-    action_roles = {"approve": OUTAGE_APPROVERS, "confirm_call": CALL_RECORDERS}
+    write_roles = POLICY.roles("create")
+    action_roles = {
+        "approve": POLICY.roles("approve"),
+        "confirm_call": POLICY.roles("confirm_call"),
+    }
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -238,7 +176,7 @@ class NotificationViewSet(
     ordering_fields = ["created_at", "sent_at", "status", "id"]
     ordering = ["-id"]
 
-    action_roles = {"delivery_report": DELIVERY_REPORTERS}
+    action_roles = {"delivery_report": POLICY.roles("report_delivery")}
 
     def get_queryset(self):
         return Notification.objects.visible_to(self.request.user)

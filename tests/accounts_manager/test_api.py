@@ -8,9 +8,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts_manager.models import Assignment, FollowUp, ManagerProfile, User
+from accounts_manager.models import FollowUp, ManagerProfile, User
 from accounts_manager.services import notify_user
 from common.roles import Role, role_of
+from customers.models import Assignment
 from tests.factories import AssignmentFactory, CustomerFactory, FollowUpFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts_manager.models import Assignment, FollowUp
+from accounts_manager.models import FollowUp
+from customers.models import Assignment
 from tests.factories import AssignmentFactory, CustomerFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db

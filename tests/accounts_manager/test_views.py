@@ -7,7 +7,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts_manager.models import Assignment, FollowUp, Notice
+from accounts_manager.models import FollowUp, Notice
+from customers.models import Assignment
 from tests.factories import FollowUpFactory
 
 pytestmark = pytest.mark.django_db

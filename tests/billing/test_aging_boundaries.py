@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts_manager import performance
+from dashboards import performance
 from tests.billing.factories import BillFactory, month
 
 pytestmark = pytest.mark.django_db

@@ -545,7 +545,7 @@ def test_anonymous_callers_get_401(api, path):
 def foreign_rows(customer_for, mgr_b, ready):
     """One row of every kind for a customer of mgr_b."""
     customer, _notice = ready()
-    from accounts_manager.services import assign_customer
+    from customers.portfolios import assign_customer
 
     assign_customer(customer, manager=mgr_b, start=dt.date(2025, 6, 3))
     payment = Payment.objects.create(

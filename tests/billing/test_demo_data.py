@@ -7,16 +7,16 @@ import pytest
 from django.db.models import Count, F
 from django.utils import timezone
 
-from billing import demo_data
 from billing.models import Bill, Disconnection, Payment, PaymentPromise
 from common.money import ZERO
+from devtools.demo import billing as demo_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def demo(clock):
-    from customers import demo_data as customers_demo
+    from devtools.demo import customers as customers_demo
 
     clock("2025-06-03 09:00")
     customers_demo.seed(random.Random(7), customers=60, managers=3, feeders=12, followups=0)

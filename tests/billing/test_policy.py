@@ -193,7 +193,7 @@ def test_a_reference_of_another_portfolio_on_the_payment_page(client, mgr_a, mgr
 
 @pytest.mark.parametrize("who", ["mgr_a", "auditor", "integration"])
 def test_only_supervisors_and_administrators_start_a_scan_even_through_the_service(request, who):
-    from billing import risk
+    from risk import services as risk
 
     with pytest.raises(PermissionDenied):
         risk.request_risk_scan(acting_user=request.getfixturevalue(who))
@@ -202,7 +202,7 @@ def test_only_supervisors_and_administrators_start_a_scan_even_through_the_servi
 def test_a_manager_cannot_override_another_portfolios_risk_through_the_service(
     mgr_a, mgr_b, customer_for
 ):
-    from billing import risk
+    from risk import services as risk
 
     foreign = customer_for(mgr_b)
     with pytest.raises(PermissionDenied):

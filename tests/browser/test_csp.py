@@ -4,10 +4,10 @@ event handler or outside resource)."""
 
 import pytest
 
-from billing import risk
-from billing.risk_models import RiskScanTrigger
 from complaints import services as complaint_services
 from outages import notices
+from risk import services as risk
+from risk.models import RiskScanTrigger
 from tests.billing.factories import BillFactory
 from tests.browser_fixtures import LAPTOP, log_in
 from tests.factories import ContactFactory

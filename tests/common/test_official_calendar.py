@@ -348,7 +348,7 @@ def test_the_admin_and_the_dashboard_warn_from_1_november(
         index = client.get(reverse("admin:index")).content.decode()
         assert ('data-testid="calendar-warning"' in index) is warned
         client.force_login(sup_east)
-        page = client.get(reverse("dashboard:index")).content.decode()
+        page = client.get(reverse("dashboards:index")).content.decode()
         assert ('data-testid="calendar-warning"' in page) is warned
         body = api(sup_east).get("/api/v1/dashboard/").json()
         assert body["calendar_missing_year"] == (2027 if warned else None)
@@ -363,7 +363,7 @@ def test_the_warning_goes_once_the_year_is_entered(client, admin_user, sup_east,
             not in client.get(reverse("admin:index")).content.decode()
         )
         client.force_login(sup_east)
-        page = client.get(reverse("dashboard:index")).content.decode()
+        page = client.get(reverse("dashboards:index")).content.decode()
         assert 'data-testid="calendar-warning"' not in page
         assert api(sup_east).get("/api/v1/dashboard/").json()["calendar_missing_year"] is None
 

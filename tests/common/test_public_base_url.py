@@ -85,7 +85,7 @@ def test_notice_links_use_the_public_base_url(settings, feeder_east, sup_east):
 @pytest.mark.django_db
 def test_e_mails_to_users_link_to_the_public_base_url(settings, sup_east, mailoutbox):
     from accounts_manager.models import Notice
-    from billing import risk
+    from risk import services as risk
 
     settings.PUBLIC_BASE_URL = "https://crm.example.com"
     sup_east.email = "sup@example.com"

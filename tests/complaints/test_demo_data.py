@@ -6,9 +6,9 @@ import random
 import pytest
 
 from accounts_manager.models import FollowUp
-from complaints import demo_data
 from complaints.models import CallbackAttempt, Complaint, Status
-from customers import demo_data as customer_demo
+from devtools.demo import complaints as demo_data
+from devtools.demo import customers as customer_demo
 
 pytestmark = pytest.mark.django_db
 

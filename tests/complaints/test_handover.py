@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from accounts_manager.services import assign_customer, handover_portfolio
 from complaints.models import Complaint
+from customers.portfolios import assign_customer, handover_portfolio
 from tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db

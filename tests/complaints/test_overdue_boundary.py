@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts_manager.dashboard import _near_breach
 from complaints import sla
 from complaints.models import Complaint
+from dashboards.selectors import _near_breach
 from tests.complaints.conftest import local
 
 pytestmark = pytest.mark.django_db

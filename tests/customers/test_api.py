@@ -4,8 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts_manager.models import Assignment
-from customers.models import Contact, Customer
+from customers.models import Assignment, Contact, Customer
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -520,7 +519,7 @@ def test_timeline_lists_changes_assignments_and_follow_ups_newest_first(
 
     import time_machine
 
-    from accounts_manager.services import assign_customer
+    from customers.portfolios import assign_customer
     from customers.services import create_contact, update_customer
 
     start = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)

@@ -10,12 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from accounts_manager.models import Assignment, FollowUp, User
+from accounts_manager.models import FollowUp, User
 from common.roles import Role, role_of
-from customers import demo_data
-from customers.models import Contact, Customer, Importance, Region, Segment, SupplyPoint
+from customers.models import Assignment, Contact, Customer, Importance, Segment, SupplyPoint
 from customers.validators import credit_code_problem, normalize_mobile
-from outages.models import Feeder, Substation
+from devtools.demo import customers as demo_data
+from grid.models import Feeder, Region, Substation
 
 
 def table_counts() -> dict:
@@ -104,9 +104,9 @@ def test_seed_demo_runs_each_parts_seed_after_the_register(monkeypatch):
         calls.append((isinstance(rng, random.Random), Customer.objects.count()))
         stdout.write("billing demo loaded")
 
-    fake_part = types.ModuleType("billing.demo_data")
+    fake_part = types.ModuleType("devtools.demo.billing")
     fake_part.seed = seed
-    monkeypatch.setitem(sys.modules, "billing.demo_data", fake_part)
+    monkeypatch.setitem(sys.modules, "devtools.demo.billing", fake_part)
     out = io.StringIO()
     call_command("seed_demo", stdout=out, customers=10)
     assert calls == [(True, 10)]

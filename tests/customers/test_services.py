@@ -5,10 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts_manager.models import Assignment
 from common.errors import DomainError
 from customers import services
-from customers.models import Contact, Customer, SupplyPoint
+from customers.models import Assignment, Contact, Customer, SupplyPoint
 from customers.services import SupplyPointInput
 from tests.factories import ContactFactory, CustomerFactory, FeederFactory, make_credit_code
 

@@ -5,9 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts_manager.models import Assignment
 from customers import services
-from customers.models import Contact, Customer, SupplyPoint
+from customers.models import Assignment, Contact, Customer, SupplyPoint
 from customers.tabs import TABS, CustomerTab
 from tests.factories import (
     ContactFactory,
@@ -228,7 +227,7 @@ def test_customer_page_query_count_does_not_grow(
         ContactFactory(customer=customer)
     for _ in range(3):
         SupplyPoint.objects.create(customer=customer, feeder=FeederFactory(), is_primary=False)
-    from accounts_manager.services import assign_customer
+    from customers.portfolios import assign_customer
 
     assign_customer(customer, manager=mgr_b, acting_user=sup_east)
     login(client, sup_east)

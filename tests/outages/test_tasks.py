@@ -6,7 +6,8 @@ import time_machine
 from django.utils import timezone
 
 from config.celery import BEAT_SCHEDULE
-from outages import demo_data, notices, tasks
+from devtools.demo import outages as demo_data
+from outages import notices, tasks
 from outages.models import Notification, OutageStatus, PlannedOutage
 from tests.factories import FeederFactory
 from tests.outages.factories import approved_outage, supplied_customer

@@ -3,8 +3,8 @@
 import pytest
 import time_machine
 
-from billing import risk
-from billing.risk_models import RiskScanTrigger
+from risk import services as risk
+from risk.models import RiskScanTrigger
 from tests.risk.factories import at
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from billing.models import RiskOverride, RiskScan
+from risk.models import RiskOverride, RiskScan
 from tests.risk.factories import promise
 
 pytestmark = pytest.mark.django_db

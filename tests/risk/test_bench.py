@@ -9,8 +9,9 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp
-from billing.models import Bill, Disconnection, Payment, PaymentPromise, RiskScan
+from billing.models import Bill, Disconnection, Payment, PaymentPromise
 from customers.models import Customer
+from risk.models import RiskScan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

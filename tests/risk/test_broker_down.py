@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from billing import risk
-from billing.models import RiskScan
-from billing.risk_tasks import recover_risk_scans, run_risk_scan
 from common import outbox
 from common.models import OutboxTask
 from config.celery import BEAT_SCHEDULE
+from risk import services as risk
+from risk.models import RiskScan
+from risk.tasks import recover_risk_scans, run_risk_scan
 from tests import broker
 
 pytestmark = pytest.mark.django_db

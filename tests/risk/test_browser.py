@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from billing.models import RiskOverride, RiskScan
+from risk.models import RiskOverride, RiskScan
 from tests.browser_fixtures import LAPTOP, log_in
 from tests.risk.factories import promise
 

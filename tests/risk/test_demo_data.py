@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from billing.risk_models import RiskScan
 from customers.models import Customer
+from risk.models import RiskScan
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@ writes, the person for their own edit, the scheduled job for expired overrides (
 
 import pytest
 
-from billing import risk
 from customers import services
 from customers.models import Customer
+from risk import services as risk
 from tests.risk.factories import promise
 
 pytestmark = pytest.mark.django_db

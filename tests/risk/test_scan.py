@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
-from billing import risk
-from billing.models import RiskAssessment, RiskOverride, RiskScan
-from billing.risk_tasks import expire_risk_overrides, scheduled_risk_scan
 from config.celery import BEAT_SCHEDULE
+from risk import services as risk
+from risk.models import RiskAssessment, RiskOverride, RiskScan
+from risk.tasks import expire_risk_overrides, scheduled_risk_scan
 from tests.risk.factories import promise
 
 pytestmark = pytest.mark.django_db

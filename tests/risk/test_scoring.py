@@ -9,9 +9,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from billing.models import RiskAssessment
-from billing.risk_rules import RiskRules, score_features
-from billing.risk_selectors import Windows, customer_features
+from risk.models import RiskAssessment
+from risk.rules import RiskRules, score_features
+from risk.selectors import Windows, customer_features
 from tests.risk.factories import at, bill, disconnection, month, promise, year_of_bills
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import RiskOverride, RiskScan
-from billing.risk_rules import describe_reason
+from risk.models import RiskOverride, RiskScan
+from risk.rules import describe_reason
 from tests.risk.factories import promise
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from billing.models import RiskAssessment
 from config.celery import app
+from risk.models import RiskAssessment
 from tests.risk.factories import promise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,5 +113,5 @@ def test_a_scan_started_through_the_api_runs_on_a_worker_and_is_polled_to_done(
     assert history.data["results"][0]["scan"] == final["id"]
     worker.terminate()
     log = worker.communicate(timeout=30)[0]
-    assert "billing.risk_tasks.run_risk_scan" in log
+    assert "risk.tasks.run_risk_scan" in log
     assert "succeeded" in log

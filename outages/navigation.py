@@ -1,0 +1,11 @@
+"""This app's pages in the menu of the base layout (common.navigation), shown to the roles its
+policy table lets open them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from common.navigation import register_menu_item
+from outages.policy import POLICY
+
+register_menu_item(
+    _("Outages"), "outages:list", icon="bi-lightning", order=60, allows=POLICY.allowing("view")
+)

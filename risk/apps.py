@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RiskConfig(AppConfig):
+    name = "risk"
+    verbose_name = _("Arrears risk")
+
+    def ready(self) -> None:
+        # Imported in ready(), when the app registry is loaded (Django's own ordering):
+        # timeline providers, the menu, and the scan's names in the customers' change history.
+        from customers.tabs import register_tab
+        from risk import navigation, services, timeline_entries  # noqa: F401
+
+        register_tab("risk", _("Risk"), "risk:customer_risk_tab", order=25)

@@ -1,0 +1,15 @@
+"""This app's pages in the menu of the base layout (common.navigation), shown to the roles its
+policy table lets open them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from common.navigation import register_menu_item
+from risk.policy import POLICY
+
+register_menu_item(
+    _("Risk"),
+    "risk:overview",
+    icon="bi-exclamation-triangle",
+    order=50,
+    allows=POLICY.allowing("view"),
+)

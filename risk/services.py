@@ -1,0 +1,848 @@
+"""The arrears-risk scan: the set-based scan, publishing its results, and manual overrides
+(the rules are in risk.rules).
+
+How a scan runs (see docs/risk.md):
+
+1. `request_risk_scan` queues a RiskScan; a partial unique index lets only one scan be
+   queued or running, so a second request is refused (ScanBusy, HTTP 409).
+2. `run_risk_scan` (a Celery task) claims the scan with a conditional UPDATE, then, for each of
+   RISK_SCAN_SLICES slices of the customer id range, runs one INSERT … SELECT that computes the
+   features (risk.selectors.feature_sql), the points, score, level and reasons inside
+   the database and writes the assessments; on PostgreSQL the same statement records the
+   slice's progress and returns its counts, and in autocommit the slices are shared by
+   RISK_SCAN_WORKERS connections (this thread's among them). No customer row passes through
+   Python, so the worker's memory does not depend on the number of customers, and the number
+   of statements is fixed.
+3. `_publish` then, in one transaction, opens a follow-up for each customer whose level rose to
+   high or critical (INSERT … SELECT … ON CONFLICT DO NOTHING), closes the risk follow-ups of
+   customers that fell back, copies the levels and scores of the rows marked `changed` to the
+   customers (UPDATE … FROM) and posts one notice per supervisor; e-mail digests go out after
+   the commit. Until then the scan's rows are not shown anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from common import outbox
+from common.errors import Busy, DomainError
+from customers.history import (
+    history_insert_sql,
+    job_reason,
+    register_job,
+    tracked_columns,
+    update_with_history,
+)
+from customers.locks import lock_customers
+from customers.models import Customer, RiskLevel
+from risk import policy
+from risk.models import (
+    ALERT_LEVELS,
+    LEVEL_ORDER,
+    RiskAssessment,
+    RiskOverride,
+    RiskOverrideEnd,
+    RiskScan,
+    RiskScanStatus,
+    RiskScanTrigger,
+    level_rank,
+)
+from risk.rules import RiskRules, assessment_insert_sql
+from risk.selectors import Windows, active_id_range, shown_level
+
+logger = logging.getLogger(__name__)
+
+# The customer's change history names these jobs as the authors of their writes.
+RISK_SCAN_JOB = "risk_scan"
+OVERRIDE_EXPIRY_JOB = "risk_override_expiry"
+register_job(RISK_SCAN_JOB, gettext_lazy("Risk scan #%(ref)s"))
+register_job(OVERRIDE_EXPIRY_JOB, gettext_lazy("Expiry of risk overrides (scheduled job)"))
+
+# --- requesting and running a scan -----------------------------------------------------------
+
+
+class ScanBusy(Busy):
+    """A scan is already queued or running; `scan` is that scan."""
+
+    def __init__(self, scan: RiskScan | None) -> None:
+        super().__init__("scan_running", _("A risk scan is already queued or running."))
+        self.scan = scan
+
+
+class ScanLost(Exception):
+    """The scan was given up (taken for dead) while this worker was still running it."""
+
+
+def _waiting_for_broker(scan_ids) -> set[int]:
+    """The scans whose task is still in the outbox (the broker was down): they run once it
+    is back, so they are neither given up nor dispatched again."""
+    from risk.tasks import run_risk_scan as task
+
+    return {pk for pk in scan_ids if outbox.waiting(task, pk)}
+
+
+def _give_up_stale_scans(now: dt.datetime) -> int:
+    """Mark dead scans failed: running without a heartbeat, or queued and never picked up by
+    a worker within RISK_SCAN_QUEUE_TIMEOUT (unless its task still waits for the broker)."""
+    running = RiskScan.objects.filter(
+        status=RiskScanStatus.RUNNING, heartbeat_at__lt=now - settings.RISK_SCAN_STALE_AFTER
+    )
+    queued = RiskScan.objects.filter(
+        status=RiskScanStatus.QUEUED, created_at__lt=now - settings.RISK_SCAN_QUEUE_TIMEOUT
+    )
+    queued_ids = set(queued.values_list("pk", flat=True))
+    with translation.override(settings.LANGUAGE_CODE):
+        silent = _("Given up: the worker stopped reporting progress.")
+        untaken = _("Given up: no worker took the scan.")
+    given_up = running.update(status=RiskScanStatus.FAILED, finished_at=now, error=silent)
+    never_taken = queued_ids - _waiting_for_broker(queued_ids)
+    given_up += RiskScan.objects.filter(pk__in=never_taken).update(
+        status=RiskScanStatus.FAILED, finished_at=now, error=untaken
+    )
+    return given_up
+
+
+def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:
+    """The periodic check of queued scans: give up dead ones, and dispatch again a scan queued
+    for RISK_SCAN_REDISPATCH_AFTER whose task was published but that no worker took (the
+    message was lost). Running the task twice is harmless: only one run claims the scan.
+    Returns the ids dispatched again."""
+    from risk.tasks import run_risk_scan as task
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        _give_up_stale_scans(now)
+        queued = set(
+            RiskScan.objects.filter(
+                status=RiskScanStatus.QUEUED,
+                created_at__lt=now - settings.RISK_SCAN_REDISPATCH_AFTER,
+            ).values_list("pk", flat=True)
+        )
+        again = sorted(queued - _waiting_for_broker(queued))
+        for pk in again:
+            outbox.enqueue(task, pk)
+    if again:
+        logger.warning("risk scans %s were queued but not picked up: dispatched again", again)
+    return again
+
+
+def queue_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
+    """Queue a scan without dispatching it (the caller runs it). Refused with ScanBusy while
+    another scan is queued or running; a dead one is given up first (RISK_SCAN_STALE_AFTER)."""
+    now = timezone.now()
+    with transaction.atomic():
+        _give_up_stale_scans(now)
+        try:
+            with transaction.atomic():
+                return RiskScan.objects.create(
+                    trigger=trigger, requested_by=acting_user, created_at=now
+                )
+        except IntegrityError:
+            raise ScanBusy(RiskScan.objects.active().first()) from None
+
+
+def request_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
+    """Queue a scan and its task (in the outbox, published once committed and again later if
+    the broker is down); refused like queue_risk_scan."""
+    policy.check(acting_user, "start_scan")
+    from risk.tasks import run_risk_scan as task
+
+    with transaction.atomic():
+        scan = queue_risk_scan(acting_user=acting_user, trigger=trigger)
+        outbox.enqueue(task, scan.pk)
+    return scan
+
+
+def _claim(scan_id: int, now: dt.datetime, total: int) -> bool:
+    """Take the scan for this worker: a queued one, or a running one whose worker died.
+    `total` is the number of customers to score (for the progress)."""
+    claimable = Q(status=RiskScanStatus.QUEUED) | Q(
+        status=RiskScanStatus.RUNNING, heartbeat_at__lt=now - settings.RISK_SCAN_STALE_AFTER
+    )
+    return bool(
+        RiskScan.objects.filter(claimable, pk=scan_id).update(
+            status=RiskScanStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            as_of=timezone.localdate(now),
+            customers_total=total,
+            customers_scanned=0,
+            error="",
+        )
+    )
+
+
+def _slices(lo: int, hi: int, count: int) -> list[tuple[int, int]]:
+    """`count` half-open id ranges covering [lo, hi] (some may be empty)."""
+    step = max(1, -(-(hi - lo + 1) // count))
+    return [(lo + i * step, lo + (i + 1) * step) for i in range(count)]
+
+
+def run_risk_scan(scan_id: int) -> RiskScan | None:
+    """Run a queued scan to the end (see the module's docstring). Returns None when the scan
+    is not there to run (already taken by another worker, done or failed)."""
+    now = timezone.now()
+    total, lo, hi = active_id_range()
+    if not _claim(scan_id, now, total):
+        logger.info("risk scan %s: not claimable, skipped", scan_id)
+        return None
+    try:
+        _scan(scan_id, now, lo, hi)
+    except ScanLost:
+        logger.warning("risk scan %s was given up while running; its results are dropped", scan_id)
+        RiskAssessment.objects.filter(scan_id=scan_id).delete()
+    except Exception as exc:
+        logger.exception("risk scan %s failed", scan_id)
+        RiskAssessment.objects.filter(scan_id=scan_id).delete()
+        RiskScan.objects.filter(pk=scan_id, status=RiskScanStatus.RUNNING).update(
+            status=RiskScanStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
+        )
+    return RiskScan.objects.get(pk=scan_id)
+
+
+def _heartbeat(scan_id: int, **fields) -> None:
+    changed = RiskScan.objects.filter(pk=scan_id, status=RiskScanStatus.RUNNING).update(
+        heartbeat_at=timezone.now(), **fields
+    )
+    if changed != 1:
+        raise ScanLost(scan_id)
+
+
+@dataclass
+class Tally:
+    """What the slices wrote: customers scored, risers, and customers per shown level."""
+
+    scored: int = 0
+    risers: int = 0
+    levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVEL_ORDER, 0))
+
+    def add(self, scored: int, risers: int, *levels: int) -> None:
+        self.scored += scored
+        self.risers += risers
+        for level, count in zip(LEVEL_ORDER, levels, strict=True):
+            self.levels[level] += count
+
+
+def _scan(scan_id: int, now: dt.datetime, lo: int, hi: int) -> None:
+    rules = RiskRules.from_settings()
+    # Left over by a worker that died mid-scan (the scan is being run again).
+    RiskAssessment.objects.filter(scan_id=scan_id).delete()
+    expire_risk_overrides(now=now)
+    windows = Windows(as_of=timezone.localdate(now), now=now)
+    params = {
+        **windows.params(),
+        "scan": scan_id,
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
+    started = time.perf_counter()
+    tally = _score_slices(scan_id, rules, params, _slices(lo, hi, settings.RISK_SCAN_SLICES))
+    scored = time.perf_counter()
+    _publish(scan_id, now, tally)
+    published = time.perf_counter()
+    _prune_history(now)
+    logger.info(
+        "risk scan %s: %d customers scored in %.2f s, published in %.2f s, pruned in %.2f s",
+        scan_id,
+        tally.scored,
+        scored - started,
+        published - scored,
+        time.perf_counter() - published,
+    )
+
+
+def _run_slice(sql: str, params: dict) -> tuple[int, ...]:
+    """One slice in its own transaction (a savepoint inside a caller's transaction, so that a
+    failure leaves the connection usable for recording it).
+
+    A statement with progress (assessment_insert_sql) records the progress and the heartbeat
+    and returns the slice's tally; a scan given up meanwhile returns no row, and the slice is
+    rolled back (ScanLost). A plain INSERT returns nothing: then the rows written."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            sql, {**params, "beat": connection.ops.adapt_datetimefield_value(timezone.now())}
+        )
+        if cursor.description is None:
+            return (max(cursor.rowcount, 0),)
+        row = cursor.fetchone()
+        if row is None:
+            raise ScanLost(params["scan"])
+        return tuple(row)
+
+
+def _parallel_workers() -> int:
+    """How many database connections score slices at once: RISK_SCAN_WORKERS on PostgreSQL
+    in autocommit; one inside a caller's transaction (other connections would not see its
+    rows) and on SQLite (one writer at a time)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, int(settings.RISK_SCAN_WORKERS))
+
+
+def _score_slices(scan_id: int, rules: RiskRules, params: dict, slices) -> Tally:
+    """Run the slices, on several connections at once when allowed, and return their tally.
+    On PostgreSQL each slice records its own progress and tally; on SQLite this thread writes
+    the heartbeat and the progress after each slice, and counts the levels at the end."""
+    progress = connection.vendor == "postgresql"
+    sql = assessment_insert_sql(rules, progress=progress)
+    workers = min(_parallel_workers(), len(slices))
+    tally = Tally()
+    if not progress:
+        for start, end in slices:
+            (written,) = _run_slice(sql, {**params, "lo": start, "hi": end})
+            tally.scored += written
+            _heartbeat(scan_id, customers_scanned=tally.scored)
+        return _count_levels(scan_id)
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for bounds in slices:
+        todo.put(bounds)
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                start, end = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results.put(_run_slice(sql, {**params, "lo": start, "hi": end}))
+            except BaseException as exc:  # the others stop; the caller fails the scan
+                stop.set()
+                results.put(exc)
+                return
+
+    def helper() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    # This thread scores slices too, on its connection (open and warm); each helper opens
+    # one connection of its own.
+    threads = [threading.Thread(target=helper, name=f"risk-scan-{i}") for i in range(workers - 1)]
+    for thread in threads:
+        thread.start()
+    try:
+        work()
+    finally:
+        for thread in threads:
+            thread.join()
+    while not results.empty():
+        result = results.get()
+        if isinstance(result, BaseException):
+            raise result
+        tally.add(*result)
+    return tally
+
+
+def _count_levels(scan_id: int) -> Tally:
+    """The tally of a scan's rows, read back (where the slices cannot return it)."""
+    tally = Tally()
+    rows = (
+        RiskAssessment.objects.filter(scan_id=scan_id)
+        .annotate(shown=shown_level())
+        .order_by()
+        .values_list("shown")
+        .annotate(n=Count("pk"), risers=Count("pk", filter=Q(rose=True)))
+    )
+    for shown, n, risers in rows:
+        tally.scored += n
+        tally.risers += risers
+        tally.levels[shown] = n
+    return tally
+
+
+# --- publishing a scan's results -------------------------------------------------------------
+
+
+def _split_template(template: str) -> tuple[str, str]:
+    """A translated "… %(score)s …" template as the text before and after the score."""
+    before, _marker, after = template.partition("\x00")
+    return before, after
+
+
+def _open_risk_followups(scan_id: int, now: dt.datetime) -> None:
+    """One follow-up per riser in its manager's queue; an open one for the same customer
+    (source `risk:<customer id>`) is kept instead, so a customer never has two."""
+    from accounts_manager.models import FollowUp
+    from customers.models import Assignment
+
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = {
+            level: _split_template(
+                _("Arrears risk rose to %(level)s (score %(score)s)")
+                % {"level": label, "score": "\x00"}
+            )
+            for level, label in RiskLevel.choices
+            if level in ALERT_LEVELS
+        }
+    shown = "COALESCE(a.override_level, a.level)"
+    sql = f"""
+INSERT INTO {FollowUp._meta.db_table}
+    (created_at, updated_at, customer_id, manager_id, kind, due_at, status, summary, source,
+     link, note)
+SELECT %(now)s, %(now)s, a.customer_id, asg.manager_id, 'risk', %(due)s, 'open',
+       CASE {shown} WHEN 'critical' THEN %(critical_before)s ELSE %(high_before)s END
+           || CAST(a.score AS TEXT)
+           || CASE {shown} WHEN 'critical' THEN %(critical_after)s ELSE %(high_after)s END,
+       'risk:' || CAST(a.customer_id AS TEXT), '', ''
+FROM {RiskAssessment._meta.db_table} a
+LEFT JOIN {Assignment._meta.db_table} asg
+       ON asg.customer_id = a.customer_id AND asg.{connection.ops.quote_name("end")} IS NULL
+WHERE a.scan_id = %(scan)s AND a.rose
+ON CONFLICT DO NOTHING"""
+    ops = connection.ops
+    params = {
+        "now": ops.adapt_datetimefield_value(now),
+        "due": ops.adapt_datetimefield_value(now + settings.RISK_FOLLOWUP_DUE),
+        "scan": scan_id,
+        "high_before": texts["high"][0],
+        "high_after": texts["high"][1],
+        "critical_before": texts["critical"][0],
+        "critical_after": texts["critical"][1],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _close_fallen_followups(scan_id: int, now: dt.datetime) -> int:
+    """Cancel the open risk follow-ups of customers now shown below high."""
+    from accounts_manager.models import FollowUp, FollowUpStatus
+
+    fallen = (
+        RiskAssessment.objects.filter(scan_id=scan_id, customer_id=OuterRef("customer_id"))
+        .annotate(shown=shown_level())
+        .exclude(shown__in=ALERT_LEVELS)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("Closed by the risk scan: the level fell below high.")
+    return (
+        FollowUp.objects.filter(kind="risk", status=FollowUpStatus.OPEN)
+        .filter(
+            source=Concat(
+                Value("risk:"), Cast("customer_id", CharField()), output_field=CharField()
+            )
+        )
+        .filter(Exists(fallen))
+        .update(status=FollowUpStatus.CANCELLED, closed_at=now, updated_at=now, note=note)
+    )
+
+
+def _copy_levels_to_customers(scan_id: int, now: dt.datetime) -> None:
+    """Customer.risk_level (the override in force, else the computed level) and risk_score,
+    written only where they change.
+
+    Only the rows whose result differed from the customer when scored (`changed`, found by a
+    partial index) are read. An override set or ended while the scan ran wrote the customer
+    itself, so an unchanged row has nothing to add; a changed row shows the override in
+    force now, not the one the slice saw.
+
+    The same statement records a history row per changed customer, by the scan (not by
+    whoever next edits the customer)."""
+    customer = Customer._meta.db_table
+    update = f"""
+UPDATE {customer} SET risk_level = n.shown, risk_score = n.score
+FROM (
+    SELECT a.customer_id, COALESCE(o.level, a.level) AS shown, a.score
+    FROM {RiskAssessment._meta.db_table} a
+    LEFT JOIN {RiskOverride._meta.db_table} o
+           ON o.customer_id = a.customer_id AND o.ended_at IS NULL AND o.expires_at > %(now)s
+    WHERE a.scan_id = %(scan)s AND a.changed
+) n
+WHERE {customer}.id = n.customer_id
+  AND ({customer}.risk_level IS NULL OR {customer}.risk_score IS NULL
+       OR {customer}.risk_level <> n.shown OR {customer}.risk_score <> n.score)"""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "now": adapt(now),
+        "scan": scan_id,
+        "history_date": adapt(timezone.now()),
+        "history_reason": job_reason(RISK_SCAN_JOB, scan_id),
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            returning = ", ".join(f"{customer}.{c}" for c in tracked_columns(Customer))
+            history = history_insert_sql(Customer, source="changed")
+            cursor.execute(f"WITH changed AS ({update} RETURNING {returning})\n{history}", params)
+            return
+        # SQLite (`make run`) has no UPDATE inside WITH: the changed ids come back instead.
+        cursor.execute(f"{update} RETURNING {customer}.id", params)
+        ids = [row[0] for row in cursor.fetchall()]
+        for start in range(0, len(ids), 500):
+            chunk = ",".join(str(int(pk)) for pk in ids[start : start + 500])
+            source = f"{customer} WHERE id IN ({chunk})"
+            cursor.execute(history_insert_sql(Customer, source=source), params)
+
+
+def _publish(scan_id: int, now: dt.datetime, tally: Tally) -> None:
+    with transaction.atomic():
+        scan = RiskScan.objects.select_for_update().get(pk=scan_id)
+        if scan.status != RiskScanStatus.RUNNING:
+            raise ScanLost(scan_id)
+        if tally.risers:
+            _open_risk_followups(scan_id, now)
+        _close_fallen_followups(scan_id, now)
+        _copy_levels_to_customers(scan_id, now)
+        if tally.risers:
+            _notify_supervisors_of_risers(scan)
+        scan.status = RiskScanStatus.DONE
+        scan.finished_at = timezone.now()
+        scan.heartbeat_at = scan.finished_at
+        scan.levels = tally.levels
+        scan.customers_scanned = tally.scored
+        scan.risers = tally.risers
+        scan.save(
+            update_fields=[
+                "status",
+                "finished_at",
+                "heartbeat_at",
+                "levels",
+                "customers_scanned",
+                "risers",
+            ]
+        )
+
+
+def _prune_history(now: dt.datetime) -> int:
+    """Delete the assessments of scans older than RISK_HISTORY_RETENTION_DAYS (the scans stay,
+    with their counts). The old scans are read first, so that the delete goes by the
+    (scan, customer) index whatever the table's statistics say."""
+    days = settings.RISK_HISTORY_RETENTION_DAYS
+    if days is None:
+        return 0
+    old = list(
+        RiskScan.objects.filter(
+            Exists(RiskAssessment.objects.filter(scan_id=OuterRef("pk"))),
+            created_at__lt=now - dt.timedelta(days=days),
+        ).values_list("pk", flat=True)
+    )
+    if not old:
+        return 0
+    deleted, _detail = RiskAssessment.objects.filter(scan_id__in=old).delete()
+    return deleted
+
+
+# --- overrides -------------------------------------------------------------------------------
+
+
+def _latest_levels(customer_ids) -> dict[int, tuple[str, int]]:
+    """{customer id: (level, score)} of the latest finished scan of each customer."""
+    latest = (
+        RiskAssessment.objects.published().filter(customer_id=OuterRef("pk")).order_by("-scan_id")
+    )
+    return {
+        pk: (level, score)
+        for pk, level, score in Customer.objects.filter(pk__in=customer_ids)
+        .annotate(
+            latest_level=Subquery(latest.values("level")[:1]),
+            latest_score=Subquery(latest.values("score")[:1]),
+        )
+        .filter(latest_level__isnull=False)
+        .values_list("pk", "latest_level", "latest_score")
+    }
+
+
+def _check_override_input(level: str, reason: str, expires_at: dt.datetime, now) -> None:
+    if level not in RiskLevel.values:
+        raise DomainError(
+            "invalid_level",
+            _("Choose one of the levels: %(levels)s.") % {"levels": ", ".join(RiskLevel.values)},
+            field="level",
+        )
+    if not reason.strip():
+        raise DomainError("reason_required", _("Give the reason for the override."), field="reason")
+    if timezone.is_naive(expires_at):
+        raise DomainError("naive_time", _("Give the time with its time zone."), field="expires_at")
+    if expires_at <= now:
+        raise DomainError("in_past", _("The expiry must be in the future."), field="expires_at")
+    longest = dt.timedelta(days=settings.RISK_OVERRIDE_MAX_DAYS)
+    if expires_at > now + longest:
+        raise DomainError(
+            "too_long",
+            _("An override lasts at most %(days)d days.") % {"days": longest.days},
+            field="expires_at",
+        )
+
+
+@transaction.atomic
+def set_risk_override(
+    customer: Customer,
+    *,
+    level: str,
+    reason: str,
+    expires_at: dt.datetime | None = None,
+    acting_user=None,
+) -> RiskOverride:
+    """Show `level` for the customer instead of the computed one until `expires_at` (default
+    RISK_OVERRIDE_DEFAULT_DAYS from now). An override in force is replaced; both stay in the
+    history. Refused unless `acting_user` may override this customer's level."""
+    policy.check_customer(acting_user, customer, "override")
+    now = timezone.now()
+    expires_at = expires_at or now + dt.timedelta(days=settings.RISK_OVERRIDE_DEFAULT_DAYS)
+    reason = (reason or "").strip()
+    _check_override_input(level, reason, expires_at, now)
+    lock_customers([customer.pk])
+    RiskOverride.objects.filter(customer=customer, ended_at__isnull=True).update(
+        ended_at=now, end_reason=RiskOverrideEnd.REPLACED, ended_by=acting_user
+    )
+    override = RiskOverride.objects.create(
+        customer=customer,
+        level=level,
+        reason=reason,
+        expires_at=expires_at,
+        set_by=acting_user,
+        created_at=now,
+    )
+    update_with_history(Customer.objects.filter(pk=customer.pk), user=acting_user, risk_level=level)
+    customer.risk_level = level
+    return override
+
+
+@transaction.atomic
+def end_risk_override(customer: Customer, *, acting_user=None) -> RiskOverride:
+    """End the customer's override now; the customer shows its computed level again."""
+    policy.check_customer(acting_user, customer, "override")
+    now = timezone.now()
+    lock_customers([customer.pk])
+    override = RiskOverride.objects.in_force(now).filter(customer=customer).first()
+    if override is None:
+        raise DomainError("no_override", _("The customer's level is not overridden."))
+    override.ended_at = now
+    override.end_reason = RiskOverrideEnd.CLEARED
+    override.ended_by = acting_user
+    override.save(update_fields=["ended_at", "end_reason", "ended_by"])
+    level, _score = _latest_levels([customer.pk]).get(customer.pk, (None, None))
+    update_with_history(Customer.objects.filter(pk=customer.pk), user=acting_user, risk_level=level)
+    customer.risk_level = level
+    return override
+
+
+def expire_risk_overrides(*, now: dt.datetime | None = None) -> int:
+    """Close the overrides past their expiry and show the computed level again.
+
+    A customer whose computed level is high or critical and above the override's gets a
+    follow-up and its supervisor a notice, as on a rise found by a scan. Run every minute by
+    beat and at the start of every scan.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = list(
+            RiskOverride.objects.select_for_update(skip_locked=True)
+            .filter(ended_at__isnull=True, expires_at__lte=now)
+            .select_related("customer")
+            .order_by("pk")
+        )
+        if not expired:
+            return 0
+        customer_ids = [o.customer_id for o in expired]
+        latest = _latest_levels(customer_ids)
+        RiskOverride.objects.filter(pk__in=[o.pk for o in expired]).update(
+            ended_at=now, end_reason=RiskOverrideEnd.EXPIRED
+        )
+        newest = RiskAssessment.objects.published().filter(customer_id=OuterRef("pk"))
+        update_with_history(
+            Customer.objects.filter(pk__in=customer_ids),
+            job=job_reason(OVERRIDE_EXPIRY_JOB),
+            now=now,
+            risk_level=Subquery(newest.order_by("-scan_id").values("level")[:1]),
+        )
+        for override in expired:
+            level, score = latest.get(override.customer_id, (None, None))
+            if level in ALERT_LEVELS and level_rank(level) > level_rank(override.level):
+                _raise_expiry_rise(override, level=level, score=score, now=now)
+    return len(expired)
+
+
+# --- telling managers and supervisors --------------------------------------------------------
+
+DIGEST_LINES = 20
+
+
+@dataclass
+class _Digest:
+    count: int = 0
+    lines: list[str] = field(default_factory=list)
+
+
+def _riser_line(account_no: str, name: str, level: str, score: int) -> str:
+    return _("%(account_no)s %(name)s: %(level)s, score %(score)s") % {
+        "account_no": account_no,
+        "name": name,
+        "level": RiskLevel(level).label,
+        "score": score,
+    }
+
+
+def _supervisor_expression():
+    """The supervisor who answers for the row's customer, as accounts_manager.services.
+    supervisor_of() decides: the manager's active supervisor, else the region's first."""
+    from accounts_manager.models import User
+    from common.roles import Role
+    from customers.models import Assignment
+
+    via_manager = Assignment.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        end__isnull=True,
+        manager__supervisor__isnull=False,
+        manager__supervisor__is_active=True,
+    ).values("manager__supervisor_id")[:1]
+    via_region = (
+        User.objects.filter(
+            groups__name=Role.SUPERVISOR, is_active=True, region_id=OuterRef("customer__region_id")
+        )
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return Coalesce(Subquery(via_manager), Subquery(via_region), output_field=BigIntegerField())
+
+
+def _digests(scan: RiskScan) -> dict[int, _Digest]:
+    """{supervisor id: digest} of a scan's risers: the number of each supervisor's risers and
+    the lines of at most DIGEST_LINES of them, highest score first (counted and cut in SQL)."""
+    by_supervisor = [F("supervisor")]
+    rows = (
+        RiskAssessment.objects.filter(scan=scan, rose=True)
+        .annotate(supervisor=_supervisor_expression())
+        .filter(supervisor__isnull=False)
+        .annotate(
+            shown=shown_level(),
+            rank=Window(
+                RowNumber(),
+                order_by=[F("score").desc(), F("customer__account_no")],
+                partition_by=by_supervisor,
+            ),
+            risers=Window(Count("pk"), partition_by=by_supervisor),
+        )
+        .filter(rank__lte=DIGEST_LINES)
+        .order_by("supervisor", "rank")
+        .values_list(
+            "supervisor", "risers", "customer__account_no", "customer__name", "shown", "score"
+        )
+    )
+    digests: dict[int, _Digest] = {}
+    for supervisor, risers, account_no, name, shown, score in rows:
+        digest = digests.setdefault(supervisor, _Digest(count=risers, lines=[]))
+        digest.lines.append(_riser_line(account_no, name, shown, score))
+    return digests
+
+
+def _digest_text(digest: _Digest) -> tuple[str, str]:
+    title = ngettext(
+        "Risk scan: %(n)d customer rose to high or critical risk",
+        "Risk scan: %(n)d customers rose to high or critical risk",
+        digest.count,
+    ) % {"n": digest.count}
+    lines = list(digest.lines or [])
+    if digest.count > len(lines):
+        lines.append(_("… and %(n)d more") % {"n": digest.count - len(lines)})
+    return title, "\n".join(lines)
+
+
+def _notify_supervisors_of_risers(scan: RiskScan) -> None:
+    """One in-app notice per supervisor listing the scan's risers among their customers; an
+    e-mail digest goes to each after the commit."""
+    from django.urls import reverse
+
+    from accounts_manager.models import Notice
+
+    with translation.override(settings.LANGUAGE_CODE):
+        digests = _digests(scan)
+        if not digests:
+            return
+        link = f"{reverse('risk:overview')}?scan={scan.pk}"
+        key = f"risk-scan:{scan.pk}"
+        notices = []
+        for supervisor_id, digest in digests.items():
+            title, body = _digest_text(digest)
+            notices.append(
+                Notice(recipient_id=supervisor_id, key=key, title=title[:200], body=body, link=link)
+            )
+    Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    transaction.on_commit(lambda: _email_digests(key, link))
+
+
+def _email_digests(key: str, link: str) -> None:
+    """E-mail each notice of a scan to its recipient (after the scan committed). A failure is
+    logged and leaves `emailed_at` empty; the in-app notice stands."""
+    from django.core.mail import EmailMessage, get_connection
+
+    from accounts_manager.models import Notice
+
+    notices = list(
+        Notice.objects.filter(key=key, emailed_at__isnull=True)
+        .exclude(recipient__email="")
+        .select_related("recipient")
+    )
+    if not notices:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        url = settings.PUBLIC_BASE_URL.rstrip("/") + link
+        footer = _("Open the risk overview: %(url)s") % {"url": url}
+    messages = [
+        EmailMessage(subject=n.title, body=f"{n.body}\n\n{footer}", to=[n.recipient.email])
+        for n in notices
+    ]
+    try:
+        get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("risk digest e-mails for %s could not be sent", key)
+        return
+    Notice.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=timezone.now())
+
+
+def _raise_expiry_rise(override: RiskOverride, *, level: str, score, now: dt.datetime) -> None:
+    """An override ended and the computed level, high or critical, shows again."""
+    from django.urls import reverse
+
+    from accounts_manager.services import notify_user, raise_followup, supervisor_of
+
+    customer = override.customer
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = _("Arrears risk rose to %(level)s (score %(score)s)") % {
+            "level": RiskLevel(level).label,
+            "score": score,
+        }
+        title = _("Override ended: %(customer)s shows %(level)s risk") % {
+            "customer": customer.name,
+            "level": RiskLevel(level).label,
+        }
+    raise_followup(
+        customer,
+        kind="risk",
+        source=f"risk:{customer.pk}",
+        summary=summary,
+        due_at=now + settings.RISK_FOLLOWUP_DUE,
+    )
+    supervisor = supervisor_of(customer)
+    if supervisor is not None:
+        notify_user(
+            supervisor,
+            key=f"risk-override-expired:{override.pk}",
+            title=title,
+            body=_riser_line(customer.account_no, customer.name, level, score),
+            link=reverse("customers:detail", args=[customer.pk]),
+        )

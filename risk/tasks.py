@@ -1,0 +1,41 @@
+"""Jobs of the arrears-risk scan: thin wrappers around one service each (see config/celery.py)."""
+
+import logging
+
+from celery import shared_task
+
+from risk import services as risk
+from risk.models import RiskScanTrigger
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def run_risk_scan(scan_id: int) -> str | None:
+    """Run a queued scan (dispatched by `request_risk_scan`). Delivered twice, it runs once."""
+    scan = risk.run_risk_scan(scan_id)
+    return scan.status if scan else None
+
+
+@shared_task
+def scheduled_risk_scan() -> str | None:
+    """Nightly: queue a scan and run it here. Skipped while another scan is under way."""
+    try:
+        scan = risk.queue_risk_scan(trigger=RiskScanTrigger.SCHEDULE)
+    except risk.ScanBusy as busy:
+        logger.info("scheduled risk scan skipped: scan %s is under way", busy.scan and busy.scan.pk)
+        return None
+    done = risk.run_risk_scan(scan.pk)
+    return done.status if done else None
+
+
+@shared_task
+def recover_risk_scans() -> int:
+    """Every few minutes: give up dead scans and dispatch again queued ones no worker took."""
+    return len(risk.recover_queued_scans())
+
+
+@shared_task
+def expire_risk_overrides() -> int:
+    """Every minute: overrides past their expiry end, and the computed level shows again."""
+    return risk.expire_risk_overrides()

@@ -1,0 +1,11 @@
+"""This app's pages in the menu of the base layout (common.navigation), shown to the roles its
+policy table lets open them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from common.navigation import register_menu_item
+from visits.policy import POLICY
+
+register_menu_item(
+    _("Visits"), "visits:list", icon="bi-geo-alt", order=80, allows=POLICY.allowing("view")
+)
