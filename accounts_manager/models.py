@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from common.roles import Role, role_of
 from customers.querysets import CustomerScopedQuerySet, customer_scope
 
 
@@ -93,7 +94,6 @@ class FollowUpStatus(models.TextChoices):
 
 class FollowUpQuerySet(CustomerScopedQuerySet):
     def visible_to(self, user):
-        from common.roles import Role, role_of
 
         # A manager sees the follow-ups in their own queue, including those of customers that
         # were handed to them; others see follow-ups of the customers they see.

@@ -31,6 +31,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts_manager.services import (
+    close_followups_for_source,
+    notify_user,
+    raise_followup,
+    supervisor_of,
+)
 from billing import policy
 from billing.models import (
     DISCONNECTION_MACHINE,
@@ -49,6 +55,7 @@ from common import workcalendar
 from common.errors import DomainError
 from common.moments import date_problem, happened_problem
 from common.money import ZERO
+from complaints import selectors as complaint_selectors
 from customers.locks import lock_customers
 from customers.models import Customer
 
@@ -60,9 +67,7 @@ def _source(disconnection: Disconnection) -> str:
 
 
 def has_open_billing_complaint(customer_id: int) -> bool:
-    from complaints.selectors import has_open_billing_complaint as check
-
-    return check(customer_id)
+    return complaint_selectors.has_open_billing_complaint(customer_id)
 
 
 # --- the rules, each returning the refusals that apply ---------------------------------------
@@ -469,7 +474,6 @@ def reconnect_disconnection(
 ) -> Disconnection:
     """Record that supply was restored; closes the reconnection follow-up."""
     policy.check(acting_user, "reconnect_disconnection")
-    from accounts_manager.services import close_followups_for_source
 
     disconnection = _locked(disconnection)
     now = timezone.now()
@@ -496,7 +500,6 @@ def on_arrears_cleared(customer_id: int, *, at: dt.datetime) -> None:
 
     Runs inside the payment's transaction, with the customer locked.
     """
-    from accounts_manager.services import raise_followup
 
     active = list(
         Disconnection.objects.select_for_update(of=("self",))
@@ -561,7 +564,6 @@ def cancel_settled_disconnections(*, now: dt.datetime | None = None) -> int:
 
 def check_reconnections(*, now: dt.datetime | None = None) -> int:
     """Tell the supervisor, once, of each reconnection past its deadline."""
-    from accounts_manager.services import notify_user, supervisor_of
 
     now = now or timezone.now()
     told = 0

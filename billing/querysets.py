@@ -16,6 +16,9 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
+# The models module imports this one for its managers (Django's own ordering): its
+# models are read through the module at call time.
+from billing import models as billing_models
 from customers.querysets import CustomerScopedQuerySet
 
 OPEN_BILL = Q(settled_on__isnull=True, written_off_at__isnull=True)
@@ -31,10 +34,9 @@ def zero() -> Value:
 
 def allocated_to_bill(bill_ref: str = "pk") -> Round:
     """The amount allocated to the bill `bill_ref` (an OuterRef name) — its paid amount."""
-    from billing.models import PaymentAllocation
 
     total = (
-        PaymentAllocation.objects.filter(bill_id=OuterRef(bill_ref))
+        billing_models.PaymentAllocation.objects.filter(bill_id=OuterRef(bill_ref))
         .order_by()
         .values("bill_id")
         .annotate(s=Sum("amount"))
@@ -57,10 +59,9 @@ def bill_outstanding_expression():
 
 def customer_outstanding(customer_ref: str = "pk") -> Coalesce:
     """The outstanding amount of the customer `customer_ref` (an OuterRef name), or 0."""
-    from billing.models import Bill
 
     total = (
-        Bill.objects.filter(OPEN_BILL, customer_id=OuterRef(customer_ref))
+        billing_models.Bill.objects.filter(OPEN_BILL, customer_id=OuterRef(customer_ref))
         .order_by()
         .values("customer_id")
         .annotate(s=Sum(bill_outstanding_expression()))
@@ -103,10 +104,9 @@ class PaymentQuerySet(CustomerScopedQuerySet):
 
     def with_allocated(self):
         """Annotate `allocated_amount` and `unallocated_amount` (the customer's credit)."""
-        from billing.models import PaymentAllocation
 
         total = (
-            PaymentAllocation.objects.filter(payment_id=OuterRef("pk"))
+            billing_models.PaymentAllocation.objects.filter(payment_id=OuterRef("pk"))
             .order_by()
             .values("payment_id")
             .annotate(s=Sum("amount"))

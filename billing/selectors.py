@@ -26,7 +26,9 @@ from billing.models import (
     TariffCategory,
 )
 from billing.querysets import bill_outstanding_expression, customer_outstanding, money_field
+from billing.services import customer_credit
 from common.money import ZERO, to_money
+from customers.models import Assignment
 
 # The one definition of the aging buckets: (key, first day past due, last day past due or
 # None). A bill due today is not past due; one due 30 days ago is in 1_30, 31 days in 31_60.
@@ -130,7 +132,6 @@ class ArrearsRow:
 
 def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[ArrearsRow]:
     """Complete a page of `arrears_queryset` rows: days past due, late fee, manager (2 queries)."""
-    from customers.models import Assignment
 
     as_of = as_of or timezone.localdate()
     rows = list(rows)
@@ -245,8 +246,6 @@ def customer_account(
 ) -> CustomerAccount:
     """Everything the arrears tab shows for one customer, in a fixed number of queries."""
     from django.db.models import Prefetch
-
-    from billing.services import customer_credit
 
     as_of = as_of or timezone.localdate()
     bills = list(Bill.objects.filter(customer=customer).with_amounts().order_by("-period")[:months])

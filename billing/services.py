@@ -19,8 +19,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts_manager.services import close_followups_for_source, raise_followup
 from billing import policy
 from billing.allocation import plan_allocation
+from billing.disconnections import on_arrears_cleared
 from billing.imports import (
     BillRowForm,
     ImportResult,
@@ -230,7 +232,6 @@ def _refresh_settlement(bill_ids: Sequence[int]) -> None:
 
 def after_balance_change(customer_id: int, *, at: dt.datetime | None = None) -> None:
     """Consequences of a changed balance: kept promises, disconnections no longer due."""
-    from billing.disconnections import on_arrears_cleared
 
     at = at or timezone.now()
     mark_kept_promises(customer_id)
@@ -656,7 +657,6 @@ def record_promise(
 ) -> PaymentPromise:
     """Record a promise to pay; it appears in the manager's queue on its due date."""
     policy.check(acting_user, "record_promise")
-    from accounts_manager.services import raise_followup
 
     if amount is None or amount <= ZERO:
         raise DomainError("not_positive", _("The amount must be more than zero."), field="amount")
@@ -716,7 +716,6 @@ def _promises_with_paid(
 def _resolve_promises(
     promises: Iterable[WithAnnotations[PaymentPromise, _PaidTowards]], status: str, now
 ) -> None:
-    from accounts_manager.services import close_followups_for_source, raise_followup
 
     for promise in promises:
         promise.status = status

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from common.calendar_data import package_source, package_years, statutory_holidays
+from common.models import CalendarDay, CalendarYear
 
 
 class DayStatus(enum.StrEnum):
@@ -78,14 +79,11 @@ def clear_cache() -> None:
 def _version() -> tuple:
     from django.db.models import Count, Max
 
-    from common.models import CalendarYear
-
     stamp = CalendarYear.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     return (stamp["n"], stamp["last"])
 
 
 def _load() -> dict[int, YearCalendar]:
-    from common.models import CalendarDay, CalendarYear
 
     rows = {row.year: row for row in CalendarYear.objects.only("year", "source", "complete")}
     days: dict[int, list] = {}

@@ -7,11 +7,16 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from common.roles import Role, role_of, sees_everything
+
+# The models module imports this one for its managers (Django's own ordering): its
+# models are read through the module at call time.
+from complaints import models as complaints_models
+from customers.models import Customer
 from customers.querysets import customer_scope
 
 
 def complaint_scope(user) -> Q:
-    """A Q over Complaint for what `user` sees.
+    """A Q over complaints_models.Complaint for what `user` sees.
 
     Everyone sees the tickets of the customers they see (customers.querysets.customer_scope);
     a manager or supervisor also sees the tickets assigned to them.
@@ -23,8 +28,6 @@ def complaint_scope(user) -> Q:
         # Not OR-ed with anything: an empty Q OR-ed with a condition is just that condition.
         return Q()
     if role == Role.ACCOUNT_MANAGER:
-        from customers.models import Customer
-
         # A subquery, not a join through assignments, so that OR-ing the assignee never
         # duplicates rows.
         own_customers = Customer.objects.filter(customer_scope(user)).values("pk")
@@ -45,16 +48,15 @@ def deadline_passed_q(field: str, now) -> Q:
 
 
 def overdue_q(now) -> Q:
-    """The one definition of an overdue ticket, as a Q over Complaint.
+    """The one definition of an overdue ticket, as a Q over complaints_models.Complaint.
 
     A ticket being worked whose contact deadline (while not yet contacted) or resolution
     deadline has been reached: a deadline at exactly `now` counts as missed (`<=`), the same
     boundary as the deadline job's breach step (its warning step stops at `due > now`).
     `Complaint.missed_deadline` / `Complaint.is_overdue` say the same for one loaded ticket.
     """
-    from complaints.models import WORKING_STATUSES
 
-    return Q(status__in=WORKING_STATUSES) & (
+    return Q(status__in=complaints_models.WORKING_STATUSES) & (
         (Q(acknowledged_at__isnull=True) & deadline_passed_q("ack_due", now))
         | deadline_passed_q("resolve_due", now)
     )
@@ -69,9 +71,8 @@ class ComplaintQuerySet(models.QuerySet):
         return self.exclude(status="closed")
 
     def working(self):
-        from complaints.models import WORKING_STATUSES
 
-        return self.filter(status__in=WORKING_STATUSES)
+        return self.filter(status__in=complaints_models.WORKING_STATUSES)
 
     def overdue(self, now=None):
         """Tickets being worked with a deadline that passed unmet (see `overdue_q`)."""
@@ -80,12 +81,15 @@ class ComplaintQuerySet(models.QuerySet):
     def with_next_due(self, now=None):
         """Annotate `next_due`: the deadline the ticket is working against now (or null), and
         `overdue` (1 or 0, by `overdue_q`)."""
-        from complaints.models import WORKING_STATUSES
 
         return self.annotate(
             next_due=Case(
-                When(status__in=WORKING_STATUSES, acknowledged_at__isnull=True, then=F("ack_due")),
-                When(status__in=WORKING_STATUSES, then=F("resolve_due")),
+                When(
+                    status__in=complaints_models.WORKING_STATUSES,
+                    acknowledged_at__isnull=True,
+                    then=F("ack_due"),
+                ),
+                When(status__in=complaints_models.WORKING_STATUSES, then=F("resolve_due")),
                 default=Value(None),
             ),
             overdue=Case(
@@ -100,6 +104,7 @@ class ComplaintRelatedQuerySet(models.QuerySet):
     """Rows hanging off one ticket (events, attachments, callbacks)."""
 
     def visible_to(self, user):
-        from complaints.models import Complaint
 
-        return self.filter(complaint_id__in=Complaint.objects.visible_to(user).values("pk"))
+        return self.filter(
+            complaint_id__in=complaints_models.Complaint.objects.visible_to(user).values("pk")
+        )

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from complaints import sla
+from complaints import services, sla
 
 
 @shared_task
@@ -14,6 +14,5 @@ def check_complaint_deadlines() -> dict[str, int]:
 @shared_task
 def recompute_provisional_deadlines(year: int | None = None) -> int:
     """A year's official calendar was entered: recompute the provisional deadlines."""
-    from complaints.services import recompute_provisional_deadlines as recompute
 
-    return recompute(year=year)
+    return services.recompute_provisional_deadlines(year=year)

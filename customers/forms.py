@@ -22,6 +22,7 @@ from grid.models import Region
 
 if TYPE_CHECKING:
     from accounts_manager.models import User
+from customers.models import Assignment
 from grid.models import Feeder
 
 CHOOSE = _("Choose…")
@@ -128,13 +129,6 @@ CUSTOMER_FIELDS = [
 ]
 
 
-class ManagerChoiceField(forms.ModelChoiceField):
-    """A choice of account manager shown by name; the form sets the queryset for its user."""
-
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
-
-
 class CustomerForm(ServiceModelForm):
     # Accept codes typed with spaces, dashes or lower case; the form normalises them.
     credit_code = forms.CharField(
@@ -181,9 +175,7 @@ class CustomerForm(ServiceModelForm):
         else:
             manager_field = self.fields["manager"]
             assert isinstance(manager_field, ManagerChoiceField)
-            manager_field.queryset = (
-                visible_managers(user).filter(is_active=True).order_by("name", "username")
-            )
+            manager_field.queryset = manager_choices_queryset(user)
 
     def clean_credit_code(self) -> str:
         value = normalize_credit_code(self.cleaned_data["credit_code"])
@@ -417,7 +409,6 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_unassigned(self, queryset, name, value):
         if not value:
             return queryset
-        from customers.models import Assignment
 
         return queryset.exclude(
             pk__in=Assignment.objects.filter(end__isnull=True).values("customer_id")

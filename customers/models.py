@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from common.models import TimeStampedModel
 from customers.querysets import CustomerQuerySet, CustomerScopedQuerySet
-from customers.validators import normalize_credit_code, normalize_mobile
+from customers.validators import credit_code_problem, normalize_credit_code, normalize_mobile
 from grid.models import Region
 
 
@@ -162,8 +162,6 @@ class Customer(TimeStampedModel):
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
-
-        from customers.validators import credit_code_problem
 
         errors: dict[str, str | Promise] = {}
         self.credit_code = normalize_credit_code(self.credit_code)

@@ -5,6 +5,10 @@ from django.db.models import OuterRef, Q, Subquery
 
 from common.roles import Role, role_of, sees_everything
 
+# The models module imports this one for its managers (Django's own ordering): its
+# models are read through the module at call time.
+from customers import models as customers_models
+
 
 def customer_scope(user, prefix: str = "") -> Q:
     """A Q over Customer (or over a model whose `prefix` leads to Customer) for what `user` sees.
@@ -47,18 +51,20 @@ class CustomerQuerySet(models.QuerySet):
 
     def with_manager(self):
         """Annotate `manager_id_open` (user id of the open assignment, or None)."""
-        from customers.models import Assignment
 
-        open_assignment = Assignment.objects.filter(customer=OuterRef("pk"), end__isnull=True)
+        open_assignment = customers_models.Assignment.objects.filter(
+            customer=OuterRef("pk"), end__isnull=True
+        )
         return self.annotate(
             manager_id_open=Subquery(open_assignment.values("manager_id")[:1]),
         )
 
     def unassigned(self):
         """Active customers without an open assignment (never assigned ones included)."""
-        from customers.models import Assignment
 
         # Not `exclude(assignments__end__isnull=True)`: its LEFT JOIN also matches customers
         # with no assignment at all, which are then wrongly left out.
-        open_assignments = Assignment.objects.filter(end__isnull=True).values("customer_id")
+        open_assignments = customers_models.Assignment.objects.filter(end__isnull=True).values(
+            "customer_id"
+        )
         return self.active().exclude(pk__in=open_assignments)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
+from customers.models import Customer
+
 TIMELINE_FIELDS = ("tl_at", "tl_kind", "tl_summary", "tl_ref")
 
 
@@ -73,8 +75,6 @@ def customer_timeline(customer, *, kinds: Iterable[str] | None = None) -> QueryS
     wanted = [p for p in PROVIDERS if kinds is None or p.kind in kinds]
     parts = [p.build(customer).values(*TIMELINE_FIELDS).order_by() for p in wanted]
     if not parts:
-        from customers.models import Customer
-
         return (
             Customer.objects.none()
             .annotate(tl_at=Value(None), tl_kind=text(""), tl_summary=text(""), tl_ref=text(""))

@@ -36,7 +36,7 @@ from customers.history import author_of
 from customers.models import Assignment, Contact, Customer, SupplyPoint
 from customers.tabs import customer_tabs
 from customers.timeline import customer_timeline, ref_url, timeline_kinds
-from grid.models import Region
+from grid.models import Feeder, Region
 
 PAGE_SIZE = 25
 CONFLICT = gettext_lazy(
@@ -295,7 +295,6 @@ def _display(field: Field, value, names: dict) -> str:
 
 def _related_names(records_by_source: dict) -> dict:
     """Names of the regions and feeders the page's records point at (one query each)."""
-    from grid.models import Feeder
 
     region_ids = {r.region_id for r in records_by_source.get("customer", ())}
     feeder_ids = {r.feeder_id for r in records_by_source.get("supply_point", ())}

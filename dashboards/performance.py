@@ -51,6 +51,7 @@ from common.errors import DomainError
 from common.moments import current_period, month_end, shift_months
 from common.money import ZERO, to_money
 from common.roles import Role
+from complaints.models import Complaint
 from customers.models import Assignment, Customer
 from dashboards.models import (
     DebtorSummary,
@@ -508,7 +509,6 @@ def rate(ratios: dict, rules: RatingRules) -> tuple[Decimal | None, int | None]:
 
 
 def _complaint_counts(manager_ids, period, as_of):
-    from complaints.models import Complaint
 
     return {
         row["assignee_id"]: row

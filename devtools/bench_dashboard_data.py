@@ -15,6 +15,8 @@ from complaints.models import CallbackAttempt, Complaint, ComplaintEvent
 from customers.models import Assignment, Contact, Customer
 from grid.models import Feeder, Region, Substation
 from outages.models import Notification, OutageImpact, PlannedOutage
+from risk import services as risk
+from risk.models import RiskScanTrigger
 from visits.models import SatisfactionSurvey, Visit, VisitPlan
 
 TZ = "Asia/Shanghai"
@@ -218,8 +220,6 @@ def outages(today: dt.date) -> int:
 
 def risk_scans() -> None:
     """Two scans through the real service (the second is the nightly case)."""
-    from risk import services as risk
-    from risk.models import RiskScanTrigger
 
     for _ in range(2):
         scan = risk.queue_risk_scan(trigger=RiskScanTrigger.COMMAND)

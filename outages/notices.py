@@ -29,7 +29,8 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.models import Channel, Contact
+from customers.models import Assignment, Channel, Contact
+from outages import services
 from outages.channels import OutboundMessage, Sender, SendResult, senders
 from outages.models import (
     REACHED_STATUSES,
@@ -386,7 +387,6 @@ CHUNK_FIELDS = (
 def send_chunk(
     ids: list[int], *, worker: str, channel_senders: dict[str, Sender], run: BatchRun
 ) -> None:
-    from customers.models import Assignment
 
     impact = OutageImpact.objects.filter(
         outage_id=OuterRef("outage_id"), customer_id=OuterRef("customer_id")
@@ -486,10 +486,9 @@ def run_batch(
         send_chunk(ids, worker=run.worker, channel_senders=channel_senders, run=run)
     if outage_id is not None:
         run.outages.add(outage_id)
-    from outages.services import settle_notices
 
     for pk in sorted(run.outages):
-        settle_notices(pk)
+        services.settle_notices(pk)
     logger.info(
         "notice batch %s: %d chunks, %d sent, %d to retry, %d failed",
         run.worker,

@@ -4,7 +4,13 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 
 from common.roles import Role, role_of, sees_everything
+from customers.models import SupplyPoint
 from customers.querysets import CustomerScopedQuerySet, customer_scope
+from grid.models import Feeder
+
+# The models module imports this one for its managers (Django's own ordering): its
+# models are read through the module at call time.
+from outages import models as outages_models
 
 
 class PlannedOutageQuerySet(models.QuerySet):
@@ -23,11 +29,8 @@ class PlannedOutageQuerySet(models.QuerySet):
             return self.none()
         if sees_everything(user):
             return self
-        from customers.models import SupplyPoint
-        from grid.models import Feeder
-        from outages.models import OutageImpact
 
-        hits = OutageImpact.objects.filter(
+        hits = outages_models.OutageImpact.objects.filter(
             customer_scope(user, "customer"), outage_id=OuterRef("pk"), removed_at__isnull=True
         )
         if role == Role.SUPERVISOR:
@@ -39,7 +42,7 @@ class PlannedOutageQuerySet(models.QuerySet):
             feeds_mine = SupplyPoint.objects.filter(
                 customer_scope(user, "customer"), feeder__outages=OuterRef("pk")
             )
-            frozen = OutageImpact.objects.filter(outage_id=OuterRef("pk"))
+            frozen = outages_models.OutageImpact.objects.filter(outage_id=OuterRef("pk"))
             return self.filter(Exists(hits) | (~Exists(frozen) & Exists(feeds_mine)))
         return self.none()
 

@@ -26,9 +26,10 @@ from accounts_manager.services import (
 from common import outbox
 from common.errors import DomainError
 from common.moments import check_date
+from common.roles import Role, role_of, sees_everything
 from customers.models import IMPORTANT_CLASSES, Customer, CustomerStatus, SupplyPoint
 from grid.models import Feeder
-from outages import notices, policy
+from outages import notices, policy, tasks
 from outages.models import (
     IMPACT_STATUSES,
     ImpactLevel,
@@ -175,7 +176,6 @@ def _check_times(start, end) -> None:
 
 
 def _check_feeders(feeders: Sequence[Feeder], acting_user) -> None:
-    from common.roles import Role, role_of, sees_everything
 
     if not feeders:
         raise DomainError("feeders_required", _("Choose at least one feeder."), field="feeders")
@@ -374,13 +374,12 @@ def approve_outage(
 def _dispatch(outage: PlannedOutage, pending: int) -> None:
     """Start enough batch tasks for several workers to share the notices: queued in the
     outbox with the change, published on commit (or once the broker is back)."""
-    from outages.tasks import send_outage_notifications
 
     if pending <= 0:
         return
     chunks = -(-pending // settings.OUTAGE_NOTIFY_CHUNK_SIZE)
     for _i in range(min(chunks, settings.OUTAGE_NOTIFY_PARALLEL_TASKS)):
-        outbox.enqueue(send_outage_notifications, outage.pk)
+        outbox.enqueue(tasks.send_outage_notifications, outage.pk)
 
 
 def _start_notifying(outage: PlannedOutage, *, acting_user) -> int:

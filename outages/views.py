@@ -35,6 +35,7 @@ from outages.models import (
     ACTION_LABELS,
     IMPACT_STATUSES,
     USER_ACTIONS,
+    Notification,
     NotificationKind,
     NotificationStatus,
     OutageImpact,
@@ -457,8 +458,6 @@ def customer_outages_tab(request: HttpRequest, pk: int) -> HttpResponse:
     )
     counts: dict[int, dict[str, int]] = {}
     from django.db.models import Count
-
-    from outages.models import Notification
 
     for row in (
         Notification.objects.filter(customer=customer, outage_id__in=[i.outage_id for i in impacts])

@@ -19,7 +19,8 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from billing.models import Bill, Disconnection, PaymentAllocation, PaymentPromise
-from customers.models import Customer, CustomerStatus
+from billing.querysets import bill_outstanding_expression
+from customers.models import Assignment, Customer, CustomerStatus
 from risk.models import ALERT_LEVELS, LEVEL_ORDER, RiskAssessment, RiskOverride, RiskScan
 
 # The factors, in the order they are listed in reasons.
@@ -263,8 +264,6 @@ def alert_customers(user):
     with their latest published `latest_reasons` and whether an override is in force."""
     from django.db.models import Exists, JSONField
 
-    from customers.models import Assignment
-
     latest = RiskAssessment.objects.published().filter(customer=OuterRef("pk")).order_by("-scan_id")
     manager = Assignment.objects.filter(customer=OuterRef("pk"), end__isnull=True)
     return (
@@ -295,8 +294,6 @@ def customer_features(customer: Customer, windows: Windows) -> dict:
     from decimal import ROUND_HALF_UP, Decimal
 
     from django.db.models import Avg, Min, Sum
-
-    from billing.querysets import bill_outstanding_expression
 
     p = windows
     month = p.month

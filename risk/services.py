@@ -48,8 +48,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts_manager.models import FollowUp, FollowUpStatus, Notice, User
+from accounts_manager.services import notify_user, raise_followup, supervisor_of
 from common import outbox
 from common.errors import Busy, DomainError
+from common.roles import Role
 from customers.history import (
     history_insert_sql,
     job_reason,
@@ -58,8 +61,8 @@ from customers.history import (
     update_with_history,
 )
 from customers.locks import lock_customers
-from customers.models import Customer, RiskLevel
-from risk import policy
+from customers.models import Assignment, Customer, RiskLevel
+from risk import policy, tasks
 from risk.models import (
     ALERT_LEVELS,
     LEVEL_ORDER,
@@ -100,9 +103,8 @@ class ScanLost(Exception):
 def _waiting_for_broker(scan_ids) -> set[int]:
     """The scans whose task is still in the outbox (the broker was down): they run once it
     is back, so they are neither given up nor dispatched again."""
-    from risk.tasks import run_risk_scan as task
 
-    return {pk for pk in scan_ids if outbox.waiting(task, pk)}
+    return {pk for pk in scan_ids if outbox.waiting(tasks.run_risk_scan, pk)}
 
 
 def _give_up_stale_scans(now: dt.datetime) -> int:
@@ -131,7 +133,6 @@ def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:
     for RISK_SCAN_REDISPATCH_AFTER whose task was published but that no worker took (the
     message was lost). Running the task twice is harmless: only one run claims the scan.
     Returns the ids dispatched again."""
-    from risk.tasks import run_risk_scan as task
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -144,7 +145,7 @@ def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:
         )
         again = sorted(queued - _waiting_for_broker(queued))
         for pk in again:
-            outbox.enqueue(task, pk)
+            outbox.enqueue(tasks.run_risk_scan, pk)
     if again:
         logger.warning("risk scans %s were queued but not picked up: dispatched again", again)
     return again
@@ -169,11 +170,10 @@ def request_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -
     """Queue a scan and its task (in the outbox, published once committed and again later if
     the broker is down); refused like queue_risk_scan."""
     policy.check(acting_user, "start_scan")
-    from risk.tasks import run_risk_scan as task
 
     with transaction.atomic():
         scan = queue_risk_scan(acting_user=acting_user, trigger=trigger)
-        outbox.enqueue(task, scan.pk)
+        outbox.enqueue(tasks.run_risk_scan, scan.pk)
     return scan
 
 
@@ -388,8 +388,6 @@ def _split_template(template: str) -> tuple[str, str]:
 def _open_risk_followups(scan_id: int, now: dt.datetime) -> None:
     """One follow-up per riser in its manager's queue; an open one for the same customer
     (source `risk:<customer id>`) is kept instead, so a customer never has two."""
-    from accounts_manager.models import FollowUp
-    from customers.models import Assignment
 
     with translation.override(settings.LANGUAGE_CODE):
         texts = {
@@ -431,7 +429,6 @@ ON CONFLICT DO NOTHING"""
 
 def _close_fallen_followups(scan_id: int, now: dt.datetime) -> int:
     """Cancel the open risk follow-ups of customers now shown below high."""
-    from accounts_manager.models import FollowUp, FollowUpStatus
 
     fallen = (
         RiskAssessment.objects.filter(scan_id=scan_id, customer_id=OuterRef("customer_id"))
@@ -700,9 +697,6 @@ def _riser_line(account_no: str, name: str, level: str, score: int) -> str:
 def _supervisor_expression():
     """The supervisor who answers for the row's customer, as accounts_manager.services.
     supervisor_of() decides: the manager's active supervisor, else the region's first."""
-    from accounts_manager.models import User
-    from common.roles import Role
-    from customers.models import Assignment
 
     via_manager = Assignment.objects.filter(
         customer_id=OuterRef("customer_id"),
@@ -767,8 +761,6 @@ def _notify_supervisors_of_risers(scan: RiskScan) -> None:
     e-mail digest goes to each after the commit."""
     from django.urls import reverse
 
-    from accounts_manager.models import Notice
-
     with translation.override(settings.LANGUAGE_CODE):
         digests = _digests(scan)
         if not digests:
@@ -789,8 +781,6 @@ def _email_digests(key: str, link: str) -> None:
     """E-mail each notice of a scan to its recipient (after the scan committed). A failure is
     logged and leaves `emailed_at` empty; the in-app notice stands."""
     from django.core.mail import EmailMessage, get_connection
-
-    from accounts_manager.models import Notice
 
     notices = list(
         Notice.objects.filter(key=key, emailed_at__isnull=True)
@@ -817,8 +807,6 @@ def _email_digests(key: str, link: str) -> None:
 def _raise_expiry_rise(override: RiskOverride, *, level: str, score, now: dt.datetime) -> None:
     """An override ended and the computed level, high or critical, shows again."""
     from django.urls import reverse
-
-    from accounts_manager.services import notify_user, raise_followup, supervisor_of
 
     customer = override.customer
     with translation.override(settings.LANGUAGE_CODE):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: make sure PostgreSQL, Redis and Chromium are there, then ruff, mypy and the whole
-# pytest suite (browser tests included) against them; then the tests marked `date_sensitive`
+# `make test`: make sure PostgreSQL, Redis and Chromium are there, then ruff, mypy, the import
+# contract of the apps (import-linter, pyproject.toml) and the whole pytest suite (browser tests included) against them; then the tests marked `date_sensitive`
 # again at fixed awkward moments (pytest --now=…, see tests/conftest.py), browser tests aside.
 # Extra arguments go to the normal pytest run and skip the date matrix (as does DATE_MATRIX=0).
 set -euo pipefail
@@ -14,6 +14,8 @@ echo "ruff…"
 .venv/bin/ruff format --check .
 echo "mypy…"
 .venv/bin/mypy .
+echo "import contract…"
+.venv/bin/lint-imports
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null || {
   echo "Models and migrations disagree: run manage.py makemigrations" >&2
   exit 1

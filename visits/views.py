@@ -20,8 +20,8 @@ from common import outbox
 from common.errors import DomainError
 from common.policy import allowed_to
 from customers.models import Customer, Importance
-from visits.forms import VisitForm, VisitPlanFilterForm
 from visits import services as visits
+from visits.forms import VisitForm, VisitPlanFilterForm
 from visits.models import VisitPlanStatus
 from visits.policy import POLICY
 from visits.tasks import generate_visit_plans

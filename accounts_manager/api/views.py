@@ -26,9 +26,9 @@ from accounts_manager.api.serializers import (
     UserSerializer,
 )
 from accounts_manager.models import FollowUp, Notice, User
-from customers.policy import POLICY as CUSTOMERS
 from customers import portfolios
 from customers.models import Assignment
+from customers.policy import POLICY as CUSTOMERS
 from customers.portfolios import visible_managers, with_customer_count
 
 

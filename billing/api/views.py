@@ -37,7 +37,7 @@ from billing.api.serializers import (
     PromiseSerializer,
     ReasonSerializer,
 )
-from billing.imports import IMPORT_ROW_MAX_BYTES, MAX_ROWS
+from billing.imports import IMPORT_ROW_MAX_BYTES, MAX_ROWS, parse_period
 from billing.models import (
     Bill,
     CollectionAction,
@@ -184,7 +184,6 @@ def _int_or_none(value):
 
 
 def _period_of(row):
-    from billing.imports import parse_period
 
     return parse_period(row["period"])
 

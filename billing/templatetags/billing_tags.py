@@ -2,6 +2,7 @@
 
 from django import template
 
+from billing.models import BillStatus
 from common.money import format_cny
 
 register = template.Library()
@@ -37,7 +38,6 @@ def badge(value) -> str:
 @register.filter
 def bill_status(value) -> str:
     """The label of a bill's status (annotated as `bill_status`)."""
-    from billing.models import BillStatus
 
     try:
         return str(BillStatus(value).label)

@@ -282,6 +282,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The schedule `manage.py sync_schedules` writes into the DatabaseScheduler's tables.
+BEAT_SCHEDULE = "config.celery.BEAT_SCHEDULE"
 # The task outbox (common/outbox.py): a publisher holds a row this long at most, and
 # published rows are kept this long for inspection.
 TASK_OUTBOX_CLAIM_LEASE = timedelta(minutes=1)

@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from customers import policy, services
+from customers import annotations, policy, services
 from customers.api.filters import ContactFilter, CustomerFilter
 from customers.api.serializers import (
     ContactSerializer,
@@ -43,13 +43,9 @@ class CustomerViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        # Later parts annotate here what the serializer reads (billing: `outstanding_amount`).
-        from billing.selectors import outstanding_annotation
-
+        # The apps above annotate what the serializer reads (billing: `outstanding_amount`).
         return (
-            Customer.objects.visible_to(self.request.user)
-            .with_manager()
-            .annotate(outstanding_amount=outstanding_annotation())
+            annotations.annotate(Customer.objects.visible_to(self.request.user).with_manager())
             .select_related("region")
             .prefetch_related("supply_points__feeder")
         )

@@ -7,6 +7,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from common.money import format_cny
+from complaints.models import Category, Status
+from customers.models import Importance, RiskLevel
+from outages.models import OutageKind, OutageStatus
+from visits.models import VisitKind, VisitOutcome, VisitPlanStatus
 
 register = template.Library()
 
@@ -47,10 +51,6 @@ def stars(value):
 
 
 def _choices():
-    from complaints.models import Category, Status
-    from customers.models import Importance, RiskLevel
-    from outages.models import OutageKind, OutageStatus
-    from visits.models import VisitKind, VisitOutcome, VisitPlanStatus
 
     return {
         "risk": RiskLevel,

@@ -21,7 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.allocation import plan_allocation
+from billing.models import Bill, Payment, PaymentAllocation
 from common.money import CENT, ZERO
+from customers.models import Customer
+from devtools.demo import collection
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -328,7 +331,6 @@ def profiles_of(customers: Iterable) -> list[Profile]:
 
 def write_histories(histories: list[History], *, batch_size: int = 2000) -> dict[str, int]:
     """Bulk-insert the records (bills, payments, allocations) of `histories`."""
-    from billing.models import Bill, Payment, PaymentAllocation
 
     bills, payments, allocations = [], [], []
     for history in histories:
@@ -352,8 +354,6 @@ def write_histories(histories: list[History], *, batch_size: int = 2000) -> dict
 @transaction.atomic
 def seed(rng: random.Random, stdout=None) -> dict[str, int]:
     """Write the demo billing history of every customer; nothing when bills exist."""
-    from billing.models import Bill
-    from customers.models import Customer
 
     if Bill.objects.exists():
         if stdout is not None:
@@ -369,9 +369,8 @@ def seed(rng: random.Random, stdout=None) -> dict[str, int]:
         reference += len(history.payments)
         histories.append(history)
     added = write_histories(histories)
-    from devtools.demo.collection import seed_collection
 
-    added.update(seed_collection(rng, histories, today=today))
+    added.update(collection.seed_collection(rng, histories, today=today))
     if stdout is not None:
         stdout.write("billing: " + ", ".join(f"{n} {k}" for k, n in added.items()))
     return added

@@ -14,9 +14,19 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from accounts_manager.models import User
+from accounts_manager.services import raise_followup
+from billing.models import (
+    BlockedDate,
+    CollectionAction,
+    Disconnection,
+    DisconnectionEvent,
+    PaymentPromise,
+)
 from common import workcalendar
 from common.money import ZERO
-from devtools.demo.billing import SHANGHAI, History
+from customers.models import Assignment, Customer
+from devtools.demo import billing as billing_demo
 
 if TYPE_CHECKING:
     from billing.models import (
@@ -45,11 +55,11 @@ def _at(rng: random.Random, day: dt.date, hour: int | None = None) -> dt.datetim
     return dt.datetime.combine(
         day,
         dt.time(hour if hour is not None else rng.randint(9, 16), rng.randint(0, 59)),
-        SHANGHAI,
+        billing_demo.SHANGHAI,
     )
 
 
-def _open_state(history: History, today: dt.date) -> tuple[list[int], Decimal]:
+def _open_state(history: billing_demo.History, today: dt.date) -> tuple[list[int], Decimal]:
     """Indexes of the bills overdue on `today`, and the overdue amount."""
     paid = [ZERO] * len(history.bills)
     for _p, b, amount in history.allocations:
@@ -77,8 +87,6 @@ class _DisconnectionDraft:
 
 class _Writer:
     def __init__(self, rng: random.Random, today: dt.date):
-        from billing.models import BlockedDate
-        from customers.models import Assignment
 
         self.rng, self.today = rng, today
         self.actions: list[CollectionAction] = []
@@ -92,7 +100,6 @@ class _Writer:
         self.blocked = set(BlockedDate.objects.values_list("date", flat=True))
 
     def action(self, history, kind, at, *, delivered=False):
-        from billing.models import CollectionAction
 
         cid = history.profile.customer_id
         row = CollectionAction(
@@ -110,7 +117,7 @@ class _Writer:
         return row
 
 
-def _urge(w: _Writer, history: History, overdue: list[int]) -> None:
+def _urge(w: _Writer, history: billing_demo.History, overdue: list[int]) -> None:
     """Reminders for the bills overdue now, and calls for some bills once paid late."""
     for i in overdue:
         due = history.bills[i].due_date
@@ -128,8 +135,9 @@ def _urge(w: _Writer, history: History, overdue: list[int]) -> None:
             w.action(history, "call", _at(w.rng, bill.due_date + dt.timedelta(days=5)))
 
 
-def _promises(w: _Writer, history: History, overdue: list[int], amount: Decimal) -> None:
-    from billing.models import PaymentPromise
+def _promises(
+    w: _Writer, history: billing_demo.History, overdue: list[int], amount: Decimal
+) -> None:
 
     cid = history.profile.customer_id
     if overdue and w.rng.random() < 0.6:
@@ -189,7 +197,7 @@ def _promises(w: _Writer, history: History, overdue: list[int], amount: Decimal)
 
 def _disconnection(
     w: _Writer,
-    history: History,
+    history: billing_demo.History,
     state: str,
     *,
     oldest: dt.date,
@@ -202,7 +210,6 @@ def _disconnection(
     """One disconnection in `state`, with the notice, reminder and events the rules need.
 
     `cleared` is the day the arrears were paid (a cancelled or reconnected one)."""
-    from billing.models import Disconnection, DisconnectionEvent
 
     cid, manager = history.profile.customer_id, w.managers.get(history.profile.customer_id)
     if scheduled is None and state in ("requested", "approved"):
@@ -269,7 +276,9 @@ def _disconnection(
     )
 
 
-def _episodes(histories: list[History], today: dt.date) -> list[tuple[History, int, dt.date]]:
+def _episodes(
+    histories: list[billing_demo.History], today: dt.date
+) -> list[tuple[billing_demo.History, int, dt.date]]:
     """Bills once paid more than 40 days late: past disconnections can hang off them.
 
     (history, bill index, the day the bill was settled)."""
@@ -288,11 +297,8 @@ def _episodes(histories: list[History], today: dt.date) -> list[tuple[History, i
 
 
 def seed_collection(
-    rng: random.Random, histories: list[History], *, today: dt.date
+    rng: random.Random, histories: list[billing_demo.History], *, today: dt.date
 ) -> dict[str, int]:
-    from accounts_manager.models import User
-    from billing.models import CollectionAction, Disconnection
-    from customers.models import Customer
 
     w = _Writer(rng, today)
     important = set(Customer.objects.exclude(importance="normal").values_list("pk", flat=True))
@@ -376,18 +382,16 @@ def seed_collection(
 def _write_promises(
     promises: list[PaymentPromise], made_on: list[tuple[PaymentPromise, dt.date]]
 ) -> None:
-    from billing.models import PaymentPromise
 
     PaymentPromise.objects.bulk_create(promises, batch_size=2000)
     # created_at is set on insert; back-date the ones made in the past.
     for promise, day in made_on:
         PaymentPromise.objects.filter(pk=promise.pk).update(
-            created_at=dt.datetime.combine(day, dt.time(10), SHANGHAI)
+            created_at=dt.datetime.combine(day, dt.time(10), billing_demo.SHANGHAI)
         )
 
 
 def _write_events(disconnections: list[_DisconnectionDraft]) -> None:
-    from billing.models import Disconnection, DisconnectionEvent
 
     events = []
     for draft in disconnections:
@@ -401,8 +405,6 @@ def _write_events(disconnections: list[_DisconnectionDraft]) -> None:
 
 def _followups(w: _Writer, today: dt.date) -> None:
     """The managers' queue: promises falling due, broken promises, reconnections."""
-    from accounts_manager.services import raise_followup
-    from billing.models import PaymentPromise
 
     for promise in (
         PaymentPromise.objects.filter(status__in=["pending", "broken"])
@@ -417,7 +419,7 @@ def _followups(w: _Writer, today: dt.date) -> None:
             due_at=(
                 _at(w.rng, today, 17)
                 if broken
-                else dt.datetime.combine(promise.due_date, dt.time(23, 59), SHANGHAI)
+                else dt.datetime.combine(promise.due_date, dt.time(23, 59), billing_demo.SHANGHAI)
             ),
             summary=(
                 f"付款承诺未兑现：¥{promise.amount}，承诺日期 {promise.due_date}"

@@ -25,6 +25,7 @@ from complaints.models import (
     ComplaintEvent,
     Status,
 )
+from customers.models import Customer
 
 DESCRIPTIONS = {
     "power_quality": [
@@ -165,7 +166,6 @@ def seed(rng: random.Random, stdout=None) -> dict:
 
 
 def _customers(rng: random.Random, count: int) -> list:
-    from customers.models import Customer
 
     pool = list(
         Customer.objects.active()

@@ -20,8 +20,12 @@ from faker import Faker
 from simple_history.utils import bulk_create_with_history
 from stdnum.cn import uscc
 
+from accounts_manager.models import FollowUp, User
+from accounts_manager.services import create_user
 from common.roles import Role, role_of
+from customers.models import Assignment, Contact, Customer, SupplyPoint
 from customers.validators import USCC_ALPHABET
+from grid.models import Feeder, Region, Substation
 
 DEMO_PASSWORD = "demo12345"
 
@@ -479,8 +483,6 @@ def generate_followups(rng: random.Random, *, customers: list[str], count: int) 
 
 
 def _seed_users(specs: list[UserSpec], regions: dict) -> dict:
-    from accounts_manager.models import User
-    from accounts_manager.services import create_user
 
     users = {u.username: u for u in User.objects.filter(username__in=[s.username for s in specs])}
     for spec in specs:  # supervisors come before their managers
@@ -503,7 +505,6 @@ def _seed_users(specs: list[UserSpec], regions: dict) -> dict:
 def _seed_grid(
     rng: random.Random, regions: dict, *, substations: int, feeders: int
 ) -> list[FeederSpec]:
-    from grid.models import Feeder, Substation
 
     sub_specs, feeder_specs = generate_grid(rng, substations=substations, feeders=feeders)
     existing = set(Substation.objects.values_list("code", flat=True))
@@ -537,8 +538,6 @@ def _seed_grid(
 
 
 def _seed_customers(specs: list[CustomerSpec], regions: dict, users: dict, rng: random.Random):
-    from customers.models import Assignment, Contact, Customer, SupplyPoint
-    from grid.models import Feeder
 
     existing = set(
         Customer.objects.filter(account_no__in=[s.fields["account_no"] for s in specs]).values_list(
@@ -610,8 +609,6 @@ def _office_hour(today: dt.date, days: int, hour: int) -> dt.datetime:
 
 
 def _seed_followups(new_accounts: list[str], rng: random.Random, count: int) -> int:
-    from accounts_manager.models import FollowUp
-    from customers.models import Assignment
 
     if not new_accounts:
         return 0
@@ -656,7 +653,6 @@ def seed(
 ) -> dict:
     """Write the demo register; what already exists (by username, code, account number) is
     left alone. Returns how many rows of each kind were added."""
-    from grid.models import Region
 
     for spec in REGIONS:
         Region.objects.get_or_create(code=spec["code"], defaults={"name": spec["name"]})

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts_manager.models import User
 from common.roles import Role
+from customers.models import Assignment
 from grid.models import Feeder
 from outages import confirmations, notices, services
 from outages.channels.logfile import LogFileSender
@@ -52,7 +53,6 @@ def _confirm_some(rng: random.Random, outage: PlannedOutage, share: float) -> in
 
 
 def _record_calls(rng: random.Random, outage: PlannedOutage, share: float) -> None:
-    from customers.models import Assignment
 
     for impact in OutageImpact.objects.filter(outage=outage, important=True).select_related(
         "customer"

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 
-from customers import portfolios
+from customers import portfolios as portfolio_moves
 from customers.models import Assignment
 from tests.factories import AssignmentFactory, CustomerFactory, UserFactory
 from tests.threads import run_in_threads
@@ -35,7 +35,7 @@ def test_a_reassignment_during_a_handover_waits_and_then_reassigns_from_the_new_
 
     def handover():
         with transaction.atomic():  # hold the handover's locks a while before committing
-            portfolios.handover_portfolio(
+            portfolio_moves.handover_portfolio(
                 mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1), acting_user=sup_east
             )
             handed_over.set()
@@ -44,7 +44,7 @@ def test_a_reassignment_during_a_handover_waits_and_then_reassigns_from_the_new_
 
     def reassign():
         assert handed_over.wait(timeout=10)
-        portfolios.assign_customer(
+        portfolio_moves.assign_customer(
             target, manager=mgr_d, start=dt.date(2025, 7, 2), acting_user=sup_east
         )
         events.append("reassigned")

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts_manager import services
+from customers import portfolios as portfolio_moves
 from accounts_manager.models import FollowUp, FollowUpStatus, User
 from common.errors import DomainError
 from customers.models import Assignment
@@ -50,17 +51,17 @@ def test_assigning_a_customer_through_the_service(request, mgr_a, portfolios, wh
     customer = portfolios["none"]
     user = request.getfixturevalue(who)
     if allowed:
-        portfolios.assign_customer(customer, manager=mgr_a, acting_user=user)
+        portfolio_moves.assign_customer(customer, manager=mgr_a, acting_user=user)
     else:
         with pytest.raises(PermissionDenied):
-            portfolios.assign_customer(customer, manager=mgr_a, acting_user=user)
+            portfolio_moves.assign_customer(customer, manager=mgr_a, acting_user=user)
     assert Assignment.objects.filter(customer=customer).exists() is allowed
 
 
 @pytest.mark.parametrize("who", ["mgr_a", "auditor", "integration"])
 def test_handover_is_refused_by_the_service_too(request, mgr_a, mgr_b, portfolios, who):
     with pytest.raises(PermissionDenied):
-        portfolios.handover_portfolio(
+        portfolio_moves.handover_portfolio(
             mgr_b, to_manager=mgr_a, acting_user=request.getfixturevalue(who)
         )
     assert Assignment.objects.open().get(customer=portfolios["b"]).manager == mgr_b

@@ -11,7 +11,7 @@ from accounts_manager import services
 from accounts_manager.models import FollowUp, ManagerProfile, Notice, User
 from common.errors import DomainError
 from common.roles import Role, role_of
-from customers import portfolios
+from customers import portfolios as portfolio_moves
 from customers.models import Assignment
 from tests.factories import AssignmentFactory, CustomerFactory, FollowUpFactory, UserFactory
 
@@ -98,7 +98,7 @@ def test_role_change_replaces_the_group(sup_east, admin_user):
 def test_reassignment_ends_the_open_assignment_the_day_before_start(mgr_a, mgr_b, sup_east):
     customer = CustomerFactory()
     old = AssignmentFactory(customer=customer, manager=mgr_a, start=dt.date(2025, 1, 1))
-    new = portfolios.assign_customer(
+    new = portfolio_moves.assign_customer(
         customer, manager=mgr_b, start=dt.date(2025, 7, 1), reason="调整", acting_user=sup_east
     )
     old.refresh_from_db()
@@ -122,7 +122,7 @@ def test_reassignment_moves_the_customers_open_follow_ups(mgr_a, mgr_b):
     AssignmentFactory(customer=customer, manager=mgr_a)
     open_one = FollowUpFactory(customer=customer, manager=mgr_a)
     done_one = FollowUpFactory(customer=customer, manager=mgr_a, status="done")
-    portfolios.assign_customer(customer, manager=mgr_b)
+    portfolio_moves.assign_customer(customer, manager=mgr_b)
     open_one.refresh_from_db()
     done_one.refresh_from_db()
     assert open_one.manager == mgr_b
@@ -132,7 +132,7 @@ def test_reassignment_moves_the_customers_open_follow_ups(mgr_a, mgr_b):
 def test_assignment_defaults_to_today(mgr_a):
     customer = CustomerFactory()
     with time_at(TODAY):
-        assignment = portfolios.assign_customer(customer, manager=mgr_a)
+        assignment = portfolio_moves.assign_customer(customer, manager=mgr_a)
     assert assignment.start == TODAY
 
 
@@ -144,7 +144,7 @@ def test_reassignment_cannot_start_before_the_open_one(mgr_a, mgr_b, start, code
     customer = CustomerFactory()
     AssignmentFactory(customer=customer, manager=mgr_a, start=dt.date(2025, 1, 1))
     with pytest.raises(DomainError) as excinfo:
-        portfolios.assign_customer(customer, manager=mgr_b, start=start)
+        portfolio_moves.assign_customer(customer, manager=mgr_b, start=start)
     assert excinfo.value.code == code
     assert open_manager(customer) == mgr_a
 
@@ -153,7 +153,7 @@ def test_assigning_to_the_current_manager_again_is_refused(mgr_a):
     customer = CustomerFactory()
     AssignmentFactory(customer=customer, manager=mgr_a)
     with pytest.raises(DomainError) as excinfo:
-        portfolios.assign_customer(customer, manager=mgr_a)
+        portfolio_moves.assign_customer(customer, manager=mgr_a)
     assert excinfo.value.code == "already_assigned"
 
 
@@ -163,7 +163,7 @@ def test_only_an_active_account_manager_can_take_a_customer(sup_east, who):
     if who == "inactive_manager":
         target = UserFactory(username="gone", role="account_manager", is_active=False)
     with pytest.raises(DomainError) as excinfo:
-        portfolios.assign_customer(CustomerFactory(), manager=target)
+        portfolio_moves.assign_customer(CustomerFactory(), manager=target)
     assert excinfo.value.code == "not_a_manager"
 
 
@@ -180,7 +180,7 @@ def test_handover_moves_every_open_assignment_and_open_follow_up(mgr_a, mgr_b, m
     done = FollowUpFactory(customer=mine[0], manager=mgr_a, status="done")
     others_followup = FollowUpFactory(customer=other, manager=mgr_c)
 
-    moved = portfolios.handover_portfolio(
+    moved = portfolio_moves.handover_portfolio(
         mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1), acting_user=sup_east
     )
 
@@ -207,7 +207,7 @@ def test_handover_is_all_or_nothing(mgr_a, mgr_b):
     AssignmentFactory(customer=recent, manager=mgr_a, start=dt.date(2025, 7, 1))
     followup = FollowUpFactory(customer=older, manager=mgr_a)
     with pytest.raises(DomainError) as excinfo:
-        portfolios.handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1))
+        portfolio_moves.handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1))
     assert excinfo.value.field == "effective"
     assert open_manager(older) == mgr_a
     assert open_manager(recent) == mgr_a
@@ -217,13 +217,13 @@ def test_handover_is_all_or_nothing(mgr_a, mgr_b):
 
 def test_handover_to_oneself_is_refused(mgr_a):
     with pytest.raises(DomainError) as excinfo:
-        portfolios.handover_portfolio(mgr_a, to_manager=mgr_a)
+        portfolio_moves.handover_portfolio(mgr_a, to_manager=mgr_a)
     assert excinfo.value.field == "to"
 
 
 def test_handover_then_deactivation_succeeds(mgr_a, mgr_b, admin_user):
     AssignmentFactory(manager=mgr_a, start=dt.date(2025, 1, 1))
-    portfolios.handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1))
+    portfolio_moves.handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1))
     services.update_user(mgr_a, acting_user=admin_user, is_active=False)
     assert not User.objects.get(pk=mgr_a.pk).is_active
 
@@ -329,7 +329,7 @@ def test_concurrent_reassignments_leave_one_open_assignment(mgr_a, mgr_b, mgr_c)
     def reassign(manager):
         try:
             barrier.wait(timeout=10)
-            portfolios.assign_customer(customer, manager=manager, start=dt.date(2025, 7, 1))
+            portfolio_moves.assign_customer(customer, manager=manager, start=dt.date(2025, 7, 1))
             outcomes[manager.username] = "assigned"
         except DomainError as exc:
             outcomes[manager.username] = exc.code

@@ -7,8 +7,6 @@ from celery.schedules import crontab
 from django.core.management import call_command
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from common.management.commands import sync_schedules
-
 pytestmark = pytest.mark.django_db
 
 SCHEDULE = {
@@ -17,10 +15,15 @@ SCHEDULE = {
 }
 
 
+CURRENT: dict[str, dict] = {}
+
+
 @pytest.fixture
-def schedule(monkeypatch):
-    monkeypatch.setattr(sync_schedules, "BEAT_SCHEDULE", dict(SCHEDULE))
-    return sync_schedules.BEAT_SCHEDULE
+def schedule(settings):
+    CURRENT.clear()
+    CURRENT.update(SCHEDULE)
+    settings.BEAT_SCHEDULE = f"{__name__}.CURRENT"
+    return CURRENT
 
 
 def sync(*args):

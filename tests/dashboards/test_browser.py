@@ -10,7 +10,7 @@ from django.utils import timezone
 from customers.models import Customer
 from outages.models import Notification
 from tests.browser_fixtures import LAPTOP, log_in
-from tests.dashboard.factories import VisitPlanFactory
+from tests.dashboards.factories import VisitPlanFactory
 from tests.factories import ContactFactory
 from tests.outages.factories import approved_outage
 from visits import services as visits

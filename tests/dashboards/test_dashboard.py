@@ -19,7 +19,7 @@ from outages.models import Notification
 from risk.models import RiskAssessment, RiskScan
 from tests.broker import broker_down as broker_down_fixture
 from tests.complaints.conftest import resolution
-from tests.dashboard.conftest import at
+from tests.dashboards.conftest import at
 from tests.factories import (
     AssignmentFactory,
     ContactFactory,

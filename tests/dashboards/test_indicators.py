@@ -9,8 +9,8 @@ from complaints import services as complaint_services
 from complaints import sla
 from dashboards import performance
 from tests.complaints.conftest import resolution
-from tests.dashboard.conftest import at
-from tests.dashboard.factories import VisitPlanFactory
+from tests.dashboards.conftest import at
+from tests.dashboards.factories import VisitPlanFactory
 from visits import services as visits
 from visits.models import VisitPlanStatus
 

@@ -12,7 +12,7 @@ from outages.models import Notification
 from risk.models import RiskAssessment, RiskOverride, RiskScan
 from tests.billing.factories import ActionFactory, PromiseFactory
 from tests.complaints.conftest import resolution
-from tests.dashboard.conftest import at
+from tests.dashboards.conftest import at
 from tests.factories import ContactFactory
 from tests.outages.factories import approved_outage
 from visits import services as visits

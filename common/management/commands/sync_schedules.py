@@ -1,4 +1,5 @@
-"""Write the beat schedule of config/celery.py into django-celery-beat's tables.
+"""Write the beat schedule (settings.BEAT_SCHEDULE names it: config/celery.py's) into
+django-celery-beat's tables.
 
 New entries are created; existing ones keep the times and enabled flag an administrator set in
 the admin, unless --reset is given. Entries this command made earlier whose name is no longer in
@@ -12,9 +13,8 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-
-from config.celery import BEAT_SCHEDULE
 
 # Marks the periodic tasks this command manages.
 MANAGED = "Managed by config/celery.py (manage.py sync_schedules)."
@@ -50,8 +50,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, reset: bool = False, **options):
+        # By its dotted path, as Django names ROOT_URLCONF: the schedule lives with the Celery
+        # app in config/, above every app.
+        schedule: dict[str, dict] = import_string(settings.BEAT_SCHEDULE)
         created = updated = 0
-        for name, entry in BEAT_SCHEDULE.items():
+        for name, entry in schedule.items():
             task = PeriodicTask.objects.filter(name=name).first()
             if task is None:
                 PeriodicTask.objects.create(
@@ -73,10 +76,10 @@ class Command(BaseCommand):
                 updated += 1
         retired, _ = (
             PeriodicTask.objects.filter(description=MANAGED)
-            .exclude(name__in=list(BEAT_SCHEDULE))
+            .exclude(name__in=list(schedule))
             .delete()
         )
         self.stdout.write(
             f"schedules: {created} created, {updated} updated, {retired} retired, "
-            f"{len(BEAT_SCHEDULE)} defined"
+            f"{len(schedule)} defined"
         )

@@ -41,6 +41,7 @@ from common.moments import period_label
 from common.roles import Role
 from customers.models import Customer
 from dashboards import performance
+from devtools import bench_dashboard_data as data
 from grid.models import Region
 from visits import services as visits
 from visits.models import Visit, VisitPlan
@@ -101,7 +102,6 @@ class Command(BaseCommand):
         return result
 
     def _prepare(self) -> None:
-        from devtools import bench_dashboard_data as data
 
         self.stdout.write("Preparing:")
         today = timezone.localdate()

@@ -14,12 +14,15 @@ import time
 from collections import Counter
 from decimal import Decimal
 
+from celery import current_app as app
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from config.celery import app
+from accounts_manager.models import User
+from accounts_manager.services import create_user
 from customers.models import Contact, Customer, SupplyPoint
 from grid.models import Feeder, Region, Substation
 from outages import notices, services
@@ -38,8 +41,6 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="Keep the bench outage.")
 
     def _supervisor(self):
-        from accounts_manager.models import User
-        from accounts_manager.services import create_user
 
         existing = User.objects.filter(username="bench_supervisor").first()
         return existing or create_user(
@@ -183,6 +184,4 @@ class Command(BaseCommand):
 
 
 def settings_chunk() -> int:
-    from django.conf import settings
-
     return settings.OUTAGE_NOTIFY_CHUNK_SIZE

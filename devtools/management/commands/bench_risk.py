@@ -42,6 +42,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts_manager.models import FollowUp, Notice
 from customers.models import Customer
 from risk import services as risk
 from risk.models import RiskAssessment, RiskScan, RiskScanTrigger
@@ -280,7 +281,6 @@ class Command(BaseCommand):
             )
         # Open risk follow-ups would keep the first scan from opening its own: they are set
         # aside for the run and reopened afterwards.
-        from accounts_manager.models import FollowUp
 
         followups = FollowUp._meta.db_table
         with connection.cursor() as cursor:
@@ -294,7 +294,6 @@ class Command(BaseCommand):
             )
 
     def _reopen_followups(self) -> None:
-        from accounts_manager.models import FollowUp
 
         followups = FollowUp._meta.db_table
         with connection.cursor() as cursor:
@@ -325,7 +324,6 @@ WHERE b.id = c.id AND b.status = 'active'
     def _forget_levels(self) -> None:
         """As before any scan: no level, no open risk follow-up (the ones there before the
         run are set aside by _backup)."""
-        from accounts_manager.models import FollowUp
 
         table = Customer._meta.db_table
         with connection.cursor() as cursor:
@@ -352,7 +350,6 @@ WHERE b.id = c.id AND b.status = 'active'
 
     def _clean_up(self, last_scan: int, started_at: dt.datetime) -> None:
         """Remove what the runs wrote, so that every run starts from the same database."""
-        from accounts_manager.models import FollowUp, Notice
 
         with connection.cursor() as cursor:
             cursor.execute(

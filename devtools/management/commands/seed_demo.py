@@ -11,19 +11,15 @@ from django.db import transaction
 from devtools.demo import billing, complaints, outages, risk
 from devtools.demo import customers as demo_data
 
+# (name of the part's random stream, module). The streams keep the names they had before the
+# demo data moved to devtools, so the same seed still gives the same data.
 PART_MODULES = (
-    billing,
-    outages,
-    complaints,
+    ("billing.demo_data", billing),
+    ("outages.demo_data", outages),
+    ("complaints.demo_data", complaints),
     # Last: scores the customers on the bills, payments and promises seeded above.
-    risk,
+    ("billing.risk_demo_data", risk),
 )
-OLD_NAMES = {
-    "devtools.demo.billing": "billing.demo_data",
-    "devtools.demo.outages": "outages.demo_data",
-    "devtools.demo.complaints": "complaints.demo_data",
-    "devtools.demo.risk": "billing.risk_demo_data",
-}
 DEFAULT_SEED = 20260301
 
 
@@ -46,11 +42,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, customers: int, **options):
         demo_data.seed(random.Random(seed), self.stdout, customers=customers)
-        for module in PART_MODULES:
-            # Each part gets its own stream, so its data does not depend on the others'. (The
-            # stream's name is the module's name before the demo data moved to devtools, so
-            # the same seed still gives the same data.)
-            rng = random.Random(f"{seed}:{OLD_NAMES[module.__name__]}")
+        for stream, module in PART_MODULES:
+            # Each part gets its own stream, so its data does not depend on the others'.
+            rng = random.Random(f"{seed}:{stream}")
             if getattr(module, "ATOMIC", True):
                 with transaction.atomic():
                     module.seed(rng, self.stdout)

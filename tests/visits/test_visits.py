@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts_manager.models import FollowUp, FollowUpStatus
 from common.errors import DomainError
-from tests.dashboard.conftest import at
-from tests.dashboard.factories import VisitPlanFactory
+from tests.dashboards.conftest import at
+from tests.dashboards.factories import VisitPlanFactory
 from visits import services as visits
 from visits.models import SatisfactionSurvey, Visit, VisitPlan, VisitPlanStatus
 
