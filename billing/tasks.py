@@ -2,13 +2,13 @@
 
 from celery import shared_task
 
-from billing import disconnections, services
+from billing import collection, disconnections
 
 
 @shared_task
 def check_promises() -> dict[str, int]:
     """Daily: pending payment promises past their date become kept or broken."""
-    return services.check_promises()
+    return collection.check_promises()
 
 
 @shared_task

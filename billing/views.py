@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from billing import disconnections, policy, services
+from billing import collection, disconnections, policy, services
 from billing.exports import arrears_export, import_template
 from billing.forms import (
     ActionForm,
@@ -259,7 +259,7 @@ def action_create(request, pk: int):
     if request.method == "POST" and form.is_valid():
         action = _call(
             form,
-            services.record_collection_action,
+            collection.record_collection_action,
             customer,
             acting_user=request.user,
             **form.cleaned_data,
@@ -280,7 +280,7 @@ def action_delivery(request, pk: int):
     if request.method == "POST" and form.is_valid():
         done = _call(
             form,
-            services.record_notice_delivery,
+            collection.record_notice_delivery,
             action,
             acting_user=request.user,
             **form.cleaned_data,
@@ -300,7 +300,7 @@ def promise_create(request, pk: int):
     form = PromiseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         promise = _call(
-            form, services.record_promise, customer, acting_user=request.user, **form.cleaned_data
+            form, collection.record_promise, customer, acting_user=request.user, **form.cleaned_data
         )
         if promise is not None:
             messages.success(request, _("Promise recorded; it is checked automatically."))

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from billing import disconnections, policy, services
+from billing import collection, disconnections, policy, services
 from billing.api.filters import (
     ArrearsFilter,
     ArrearsOrdering,
@@ -297,7 +297,7 @@ class CollectionActionViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         customer = data.pop("customer")
-        serializer.instance = services.record_collection_action(
+        serializer.instance = collection.record_collection_action(
             customer, acting_user=self.request.user, **data
         )
 
@@ -306,7 +306,7 @@ class CollectionActionViewSet(
         action_row = self.get_object()
         serializer = DeliverySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        updated = services.record_notice_delivery(
+        updated = collection.record_notice_delivery(
             action_row, acting_user=request.user, **serializer.validated_data
         )
         return Response(self.get_serializer(updated).data)
@@ -333,7 +333,7 @@ class PromiseViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         customer = data.pop("customer")
-        serializer.instance = services.record_promise(
+        serializer.instance = collection.record_promise(
             customer, acting_user=self.request.user, **data
         )
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts_manager.models import FollowUp
 from billing import services, tasks
+from billing import collection
 from billing.models import PaymentPromise
 from billing.selectors import arrears_queryset
 from common.errors import DomainError
@@ -28,7 +29,7 @@ def debtor(customer_for, mgr_a, clock):
 
 
 def promise(customer, amount="1000.00", due="2025-06-10", **kwargs):
-    return services.record_promise(customer, amount=Decimal(amount), due_date=D(due), **kwargs)
+    return collection.record_promise(customer, amount=Decimal(amount), due_date=D(due), **kwargs)
 
 
 def test_a_promise_appears_in_the_managers_queue_on_its_date(debtor, mgr_a):
@@ -63,7 +64,7 @@ def test_the_daily_check_breaks_an_unpaid_promise_and_opens_a_followup(debtor, p
     followups = FollowUp.objects.filter(source=f"promise:{p.pk}")
     assert sorted(followups.values_list("status", flat=True)) == ["cancelled", "open"]
     assert followups.get(status="open").manager == mgr_a
-    assert services.check_promises() == {"kept": 0, "broken": 0}  # twice changes nothing
+    assert collection.check_promises() == {"kept": 0, "broken": 0}  # twice changes nothing
 
 
 def test_the_promise_date_itself_still_counts(debtor, pay, clock):
@@ -71,7 +72,7 @@ def test_the_promise_date_itself_still_counts(debtor, pay, clock):
     clock("2025-06-10 20:00")
     pay(debtor, "1000.00")
     clock("2025-06-11 02:00")
-    services.check_promises()
+    collection.check_promises()
     p.refresh_from_db()
     assert p.status == "kept"
 
@@ -80,7 +81,7 @@ def test_a_payment_after_the_promise_date_does_not_keep_it(debtor, pay, clock):
     p = promise(debtor)
     clock("2025-06-11 01:00")
     pay(debtor, "1000.00")
-    services.check_promises()
+    collection.check_promises()
     p.refresh_from_db()
     assert p.status == "broken"
 
@@ -150,7 +151,7 @@ def test_a_bill_due_today_is_not_in_arrears(customer_for, mgr_a, clock):
 
 def test_a_notice_cannot_be_delivered_before_it_was_issued(debtor):
     with pytest.raises(DomainError) as exc:
-        services.record_collection_action(
+        collection.record_collection_action(
             debtor,
             kind="payment_reminder",
             at=at("2025-06-02", 10),
@@ -169,7 +170,7 @@ def test_the_delivery_of_a_notice_used_as_evidence_cannot_change(debtor, mgr_a):
         issue_date=D("2025-02-05"),
     )
     ActionFactory(customer=debtor, kind="call", at=at("2025-03-01"))
-    notice = services.record_collection_action(
+    notice = collection.record_collection_action(
         debtor,
         kind="disconnection_notice",
         at=at("2025-05-20"),
@@ -178,7 +179,7 @@ def test_the_delivery_of_a_notice_used_as_evidence_cannot_change(debtor, mgr_a):
     )
     request_disconnection(debtor, scheduled_for=D("2025-06-05"), acting_user=mgr_a)
     with pytest.raises(DomainError):
-        services.record_notice_delivery(notice, delivered_at=at("2025-05-21"))
+        collection.record_notice_delivery(notice, delivered_at=at("2025-05-21"))
 
 
 def test_the_customer_timeline_shows_billing_events(debtor, pay, mgr_a):
