@@ -25,8 +25,8 @@ from billing.models import (
     PaymentPromise,
     TariffCategory,
 )
+from billing.payments import customer_credit
 from billing.querysets import bill_outstanding_expression, customer_outstanding, money_field
-from billing.services import customer_credit
 from common.money import ZERO, to_money
 from customers.models import Assignment
 

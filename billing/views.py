@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from billing import collection, disconnections, policy, services
+from billing import collection, disconnections, payments, policy, services
 from billing.exports import arrears_export, import_template
 from billing.forms import (
     ActionForm,
@@ -211,7 +211,7 @@ def payment_create(request, pk: int):
     form = PaymentForm(_posted(request), initial={"paid_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
         result = _call(
-            form, services.record_payment, customer, acting_user=request.user, **form.cleaned_data
+            form, payments.record_payment, customer, acting_user=request.user, **form.cleaned_data
         )
         if result is not None:
             payment, created = result
@@ -237,7 +237,7 @@ def payment_reverse(request, pk: int):
     if request.method == "POST" and form.is_valid():
         done = _call(
             form,
-            services.reverse_payment,
+            payments.reverse_payment,
             payment,
             acting_user=request.user,
             reason=form.cleaned_data["reason"],

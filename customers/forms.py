@@ -13,17 +13,23 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from common.roles import Role, role_of
-from customers.models import Contact, Customer, CustomerStatus, Importance, RiskLevel, Segment
+from customers.models import (
+    Assignment,
+    Contact,
+    Customer,
+    CustomerStatus,
+    Importance,
+    RiskLevel,
+    Segment,
+)
 from customers.policy import may, regions_for
 from customers.portfolios import visible_managers
 from customers.services import SupplyPointInput, check_supply_points
 from customers.validators import credit_code_problem, normalize_credit_code, normalize_mobile
-from grid.models import Region
+from grid.models import Feeder, Region
 
 if TYPE_CHECKING:
     from accounts_manager.models import User
-from customers.models import Assignment
-from grid.models import Feeder
 
 CHOOSE = _("Choose…")
 

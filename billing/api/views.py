@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from billing import collection, disconnections, policy, services
+from billing import collection, disconnections, payments, policy, services
 from billing.api.filters import (
     ArrearsFilter,
     ArrearsOrdering,
@@ -219,7 +219,7 @@ class PaymentViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        payment, created = services.record_payment(
+        payment, created = payments.record_payment(
             data["customer"],
             amount=data["amount"],
             paid_at=data["paid_at"],
@@ -239,7 +239,7 @@ class PaymentViewSet(
         payment = self.get_object()
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.reverse_payment(
+        payments.reverse_payment(
             payment, reason=serializer.validated_data["reason"], acting_user=request.user
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=payment.pk)).data)

@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts_manager import services
-from customers import portfolios as portfolio_moves
 from accounts_manager.models import FollowUp, FollowUpStatus, User
 from common.errors import DomainError
+from customers import portfolios as portfolio_moves
 from customers.models import Assignment
 from tests.factories import FollowUpFactory
 

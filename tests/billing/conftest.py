@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from billing import services
+from billing import payments
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _refs = itertools.count(1)
@@ -45,7 +45,7 @@ def pay():
         from django.utils import timezone
 
         paid_at = at(day) if day else timezone.now()
-        payment, _created = services.record_payment(
+        payment, _created = payments.record_payment(
             customer,
             amount=Decimal(str(amount)),
             paid_at=paid_at,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing import services
+from billing import payments, services
 from billing.models import Bill, PaymentAllocation
 from common.errors import DomainError, TransitionNotAllowed
 from tests.billing.factories import BillFactory, month
@@ -56,12 +56,12 @@ def test_payment_spreads_over_several_bills_oldest_due_first(customer, three_bil
 def test_exact_payment_settles_every_bill_on_the_payment_day(customer, three_bills, pay):
     pay(customer, "600.00", day="2025-05-30")
     assert {b.settled_on for b in Bill.objects.filter(customer=customer)} == {dt.date(2025, 5, 30)}
-    assert services.customer_credit(customer.pk) == Decimal("0.00")
+    assert payments.customer_credit(customer.pk) == Decimal("0.00")
 
 
 def test_overpayment_becomes_credit_that_the_next_bill_consumes(customer, three_bills, pay):
     pay(customer, "700.00")
-    assert services.customer_credit(customer.pk) == Decimal("100.00")
+    assert payments.customer_credit(customer.pk) == Decimal("100.00")
 
     result = services.import_bills(
         [
@@ -78,13 +78,13 @@ def test_overpayment_becomes_credit_that_the_next_bill_consumes(customer, three_
 
     assert result.created == 1
     assert amounts(customer)["2025-04"] == (Decimal("100.00"), Decimal("50.00"), "partially_paid")
-    assert services.customer_credit(customer.pk) == Decimal("0.00")
+    assert payments.customer_credit(customer.pk) == Decimal("0.00")
 
 
 def test_reversal_undoes_the_allocations(customer, three_bills, pay):
     payment = pay(customer, "250.00")
 
-    services.reverse_payment(payment, reason="银行退票")
+    payments.reverse_payment(payment, reason="银行退票")
 
     assert not PaymentAllocation.objects.filter(payment=payment).exists()
     assert {v[2] for v in amounts(customer).values()} == {"open"}
@@ -95,24 +95,24 @@ def test_reversal_lets_remaining_credit_pay_the_reopened_bill(customer, pay):
     BillFactory(customer=customer, period=month("2025-01"), total=Decimal("100.00"))
     first = pay(customer, "100.00")
     pay(customer, "80.00")  # all credit: nothing left to pay
-    assert services.customer_credit(customer.pk) == Decimal("80.00")
+    assert payments.customer_credit(customer.pk) == Decimal("80.00")
 
-    services.reverse_payment(first)
+    payments.reverse_payment(first)
 
     assert amounts(customer)["2025-01"] == (Decimal("80.00"), Decimal("20.00"), "partially_paid")
-    assert services.customer_credit(customer.pk) == Decimal("0.00")
+    assert payments.customer_credit(customer.pk) == Decimal("0.00")
 
 
 def test_a_payment_cannot_be_reversed_twice(customer, three_bills, pay):
     payment = pay(customer, "10.00")
-    services.reverse_payment(payment)
+    payments.reverse_payment(payment)
     with pytest.raises(TransitionNotAllowed):
-        services.reverse_payment(payment)
+        payments.reverse_payment(payment)
 
 
 def test_same_channel_and_reference_is_recorded_once(customer, three_bills, pay):
     first = pay(customer, "50.00", reference="BK-1")
-    again, created = services.record_payment(
+    again, created = payments.record_payment(
         customer,
         amount=Decimal("50.00"),
         paid_at=first.paid_at,
@@ -148,7 +148,7 @@ def test_lowering_a_paid_bill_returns_the_excess_as_credit(customer, pay):
     )
 
     assert amounts(customer)["2025-01"] == (Decimal("90.00"), Decimal("0.00"), "paid")
-    assert services.customer_credit(customer.pk) == Decimal("10.00")
+    assert payments.customer_credit(customer.pk) == Decimal("10.00")
 
 
 def test_raising_a_paid_bill_reopens_it(customer, pay):

@@ -7,8 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp
-from billing import services, tasks
-from billing import collection
+from billing import collection, tasks
 from billing.models import PaymentPromise
 from billing.selectors import arrears_queryset
 from common.errors import DomainError

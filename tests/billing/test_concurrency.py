@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from billing import services
+from billing import payments
 from billing.models import Bill, Payment, PaymentAllocation
 from tests.billing.factories import BillFactory, month
 
@@ -55,7 +55,7 @@ def test_twenty_concurrent_payments_leave_exact_allocations(api, customer_for, i
     paid = sum(amounts, Decimal("0"))
     allocated = PaymentAllocation.objects.aggregate(s=Sum("amount"))["s"]
     assert allocated == Decimal("6000.00")  # every bill fully paid, never more
-    assert services.customer_credit(customer.pk) == paid - allocated
+    assert payments.customer_credit(customer.pk) == paid - allocated
     per_bill = Bill.objects.with_amounts().filter(customer=customer)
     assert {(b.paid_amount, b.bill_status) for b in per_bill} == {(Decimal("1000.00"), "paid")}
     for payment in Payment.objects.with_allocated():

@@ -162,9 +162,9 @@ def test_the_same_payment_again_is_answered_with_200(api, mgr_a, customer_for):
 def test_a_reference_of_another_portfolio_on_the_payment_page(client, mgr_a, mgr_b, customer_for):
     theirs = customer_for(mgr_b)
     mine = customer_for(mgr_a)
-    from billing import services
+    from billing import payments
 
-    services.record_payment(
+    payments.record_payment(
         theirs,
         amount=10,
         paid_at=timezone.now(),

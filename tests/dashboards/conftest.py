@@ -39,12 +39,12 @@ def clock():
 @pytest.fixture
 def pay():
     """pay(customer, amount, day="YYYY-MM-DD") records a payment through the billing service."""
-    from billing import services
+    from billing import payments
 
     def make(customer, amount, day=None, channel="bank", reference=None):
         from django.utils import timezone
 
-        payment, _created = services.record_payment(
+        payment, _created = payments.record_payment(
             customer,
             amount=Decimal(str(amount)),
             paid_at=at(day) if day else timezone.now(),
