@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from risk import services as risk
+from risk import overrides as risk_overrides
 from risk.models import RiskScanTrigger
 
 logger = logging.getLogger(__name__)
@@ -38,4 +39,4 @@ def recover_risk_scans() -> int:
 @shared_task
 def expire_risk_overrides() -> int:
     """Every minute: overrides past their expiry end, and the computed level shows again."""
-    return risk.expire_risk_overrides()
+    return risk_overrides.expire_risk_overrides()

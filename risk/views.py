@@ -20,6 +20,7 @@ from common.policy import allowed_to
 from common.roles import Role, role_of
 from customers.models import Customer, RiskLevel
 from risk import services as risk
+from risk import overrides as risk_overrides
 from risk.forms import RiskOverrideForm
 from risk.models import (
     ALERT_LEVELS,
@@ -222,7 +223,7 @@ def customer_override(request, pk: int):
     form = RiskOverrideForm(request.POST)
     if form.is_valid():
         try:
-            risk.set_risk_override(customer, acting_user=request.user, **form.cleaned_data)
+            risk_overrides.set_risk_override(customer, acting_user=request.user, **form.cleaned_data)
         except DomainError as error:
             form.attach(error)
         else:
@@ -239,7 +240,7 @@ def customer_override(request, pk: int):
 def customer_override_end(request, pk: int):
     customer = _visible_customer(request, pk)
     try:
-        risk.end_risk_override(customer, acting_user=request.user)
+        risk_overrides.end_risk_override(customer, acting_user=request.user)
     except DomainError as error:
         messages.warning(request, str(error.message))
         if request.headers.get("HX-Request"):

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from customers.models import Customer
 from risk import services as risk
+from risk import overrides as risk_overrides
 from risk.api.serializers import (
     RiskAssessmentSerializer,
     RiskOverrideInputSerializer,
@@ -91,7 +92,7 @@ class CustomerRiskOverrideView(generics.ListCreateAPIView):
         serializer = RiskOverrideInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        override = risk.set_risk_override(
+        override = risk_overrides.set_risk_override(
             customer,
             level=data["level"],
             reason=data["reason"],

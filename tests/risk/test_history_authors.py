@@ -6,6 +6,7 @@ import pytest
 from customers import services
 from customers.models import Customer
 from risk import services as risk
+from risk import overrides as risk_overrides
 from tests.risk.factories import promise
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_overrides_are_recorded_under_the_person_and_their_expiry_under_the_job(
     now = clock("2025-06-02")
     customer = customer_for(mgr_a)
     scan()
-    risk.set_risk_override(
+    risk_overrides.set_risk_override(
         customer,
         level="critical",
         reason="大额欠费",
@@ -93,7 +94,7 @@ def test_overrides_are_recorded_under_the_person_and_their_expiry_under_the_job(
         acting_user=mgr_a,
     )
     clock("2025-06-04")
-    assert risk.expire_risk_overrides() == 1
+    assert risk_overrides.expire_risk_overrides() == 1
 
     history = changes_by_author(customer)
     assert history[-2] == ("经理甲", {"risk_level": ("low", "critical")})

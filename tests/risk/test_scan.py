@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts_manager.models import FollowUp, Notice
 from config.celery import BEAT_SCHEDULE
 from risk import services as risk
+from risk import overrides as risk_overrides
 from risk.models import RiskAssessment, RiskOverride, RiskScan
 from risk.tasks import expire_risk_overrides, scheduled_risk_scan
 from tests.risk.factories import promise
@@ -182,7 +183,7 @@ def test_an_override_is_shown_and_respected_by_the_scan_until_it_expires(
     broken(customer, 2)
     scan()
     risk_followups(customer).delete()
-    risk.set_risk_override(
+    risk_overrides.set_risk_override(
         customer,
         level="low",
         reason="担保函已到位",
@@ -222,7 +223,7 @@ def test_an_expired_override_is_ignored_by_the_scan_even_before_the_job_ran(
 ):
     clock("2025-06-02")
     customer = customer_for(mgr_a)
-    risk.set_risk_override(
+    risk_overrides.set_risk_override(
         customer,
         level="critical",
         reason="破产传闻",
@@ -244,8 +245,8 @@ def test_a_new_override_replaces_the_one_in_force_and_both_stay_in_history(
 ):
     clock("2025-06-02")
     customer = customer_for(mgr_a)
-    first = risk.set_risk_override(customer, level="high", reason="甲", acting_user=mgr_a)
-    second = risk.set_risk_override(customer, level="medium", reason="乙", acting_user=sup_east)
+    first = risk_overrides.set_risk_override(customer, level="high", reason="甲", acting_user=mgr_a)
+    second = risk_overrides.set_risk_override(customer, level="medium", reason="乙", acting_user=sup_east)
 
     first.refresh_from_db()
     assert (first.end_reason, first.ended_by) == ("replaced", sup_east)
@@ -269,7 +270,7 @@ def test_a_bad_override_is_refused(customer_for, mgr_a, clock, level, days, fiel
     customer = customer_for(mgr_a)
 
     with pytest.raises(risk.DomainError) as refused:
-        risk.set_risk_override(
+        risk_overrides.set_risk_override(
             customer,
             level=level,
             reason="x",
@@ -286,9 +287,9 @@ def test_ending_an_override_shows_the_computed_level_again(customer_for, mgr_a, 
     customer = customer_for(mgr_a)
     broken(customer, 1)
     scan()
-    risk.set_risk_override(customer, level="high", reason="观察", acting_user=mgr_a)
+    risk_overrides.set_risk_override(customer, level="high", reason="观察", acting_user=mgr_a)
 
-    risk.end_risk_override(customer, acting_user=mgr_a)
+    risk_overrides.end_risk_override(customer, acting_user=mgr_a)
 
     customer.refresh_from_db()
     assert customer.risk_level == "medium"
@@ -327,7 +328,7 @@ def test_an_override_set_while_a_scan_runs_is_kept_when_the_scan_is_published(
 
     def override_meanwhile(*args):
         tally = score_slices(*args)
-        risk.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
+        risk_overrides.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
         return tally
 
     monkeypatch.setattr(risk, "_score_slices", override_meanwhile)
@@ -349,14 +350,14 @@ def test_an_override_ended_while_a_scan_runs_gives_way_to_the_new_result(
     clock("2025-06-02")
     customer = customer_for(mgr_a)
     scan()
-    risk.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
+    risk_overrides.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
     broken(customer, 2)
     clock("2025-06-03")
     score_slices = risk._score_slices
 
     def end_meanwhile(*args):
         tally = score_slices(*args)
-        risk.end_risk_override(customer, acting_user=mgr_a)
+        risk_overrides.end_risk_override(customer, acting_user=mgr_a)
         return tally
 
     monkeypatch.setattr(risk, "_score_slices", end_meanwhile)
