@@ -3,59 +3,40 @@ with a reason and an expiry, ended by hand or by the expiry job. Each service ch
 risk.policy and writes the customer's change history."""
 
 from __future__ import annotations
+
 import datetime as dt
-import logging
-import queue
-import threading
-import time
-from dataclasses import dataclass, field
+
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import transaction
 from django.db.models import (
-    BigIntegerField,
-    CharField,
-    Count,
-    Exists,
-    F,
     OuterRef,
-    Q,
     Subquery,
-    Value,
-    Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from accounts_manager.models import FollowUp, FollowUpStatus, Notice, User
-from accounts_manager.services import notify_user, raise_followup, supervisor_of
-from common import outbox
-from common.errors import Busy, DomainError
-from common.roles import Role
+from django.utils.translation import gettext_lazy
+
+from common.errors import DomainError
 from customers.history import (
-    history_insert_sql,
     job_reason,
     register_job,
-    tracked_columns,
     update_with_history,
 )
 from customers.locks import lock_customers
-from customers.models import Assignment, Customer, RiskLevel
-from risk import policy, tasks
+from customers.models import Customer, RiskLevel
+from risk import policy
 from risk.models import (
     ALERT_LEVELS,
-    LEVEL_ORDER,
     RiskAssessment,
     RiskOverride,
     RiskOverrideEnd,
-    RiskScan,
-    RiskScanStatus,
-    RiskScanTrigger,
     level_rank,
 )
-from risk.rules import RiskRules, assessment_insert_sql
-from risk.selectors import Windows, active_id_range, shown_level
-from risk.services import OVERRIDE_EXPIRY_JOB, _raise_expiry_rise
+from risk.notices import raise_expiry_rise
+
+# The customer's change history names the expiry job as the author of its writes.
+OVERRIDE_EXPIRY_JOB = "risk_override_expiry"
+register_job(OVERRIDE_EXPIRY_JOB, gettext_lazy("Expiry of risk overrides (scheduled job)"))
 
 
 # --- overrides -------------------------------------------------------------------------------
@@ -185,5 +166,5 @@ def expire_risk_overrides(*, now: dt.datetime | None = None) -> int:
         for override in expired:
             level, score = latest.get(override.customer_id, (None, None))
             if level in ALERT_LEVELS and level_rank(level) > level_rank(override.level):
-                _raise_expiry_rise(override, level=level, score=score, now=now)
+                raise_expiry_rise(override, level=level, score=score, now=now)
     return len(expired)

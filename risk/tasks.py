@@ -4,8 +4,8 @@ import logging
 
 from celery import shared_task
 
-from risk import services as risk
 from risk import overrides as risk_overrides
+from risk import services as risk
 from risk.models import RiskScanTrigger
 
 logger = logging.getLogger(__name__)

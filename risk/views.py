@@ -19,8 +19,8 @@ from common.errors import DomainError
 from common.policy import allowed_to
 from common.roles import Role, role_of
 from customers.models import Customer, RiskLevel
-from risk import services as risk
 from risk import overrides as risk_overrides
+from risk import services as risk
 from risk.forms import RiskOverrideForm
 from risk.models import (
     ALERT_LEVELS,
@@ -223,7 +223,9 @@ def customer_override(request, pk: int):
     form = RiskOverrideForm(request.POST)
     if form.is_valid():
         try:
-            risk_overrides.set_risk_override(customer, acting_user=request.user, **form.cleaned_data)
+            risk_overrides.set_risk_override(
+                customer, acting_user=request.user, **form.cleaned_data
+            )
         except DomainError as error:
             form.attach(error)
         else:

@@ -7,8 +7,8 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
 from customers.models import Customer
-from risk import services as risk
 from risk import overrides as risk_overrides
+from risk import services as risk
 from risk.api.serializers import (
     RiskAssessmentSerializer,
     RiskOverrideInputSerializer,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing import disconnections
 from billing.models import Disconnection, Payment
+from risk import overrides as risk_overrides
 from tests.billing.test_disconnections import case  # noqa: F401 (fixture)
 from tests.billing.test_disconnections import request as request_disconnection
 
@@ -194,7 +195,6 @@ def test_a_reference_of_another_portfolio_on_the_payment_page(client, mgr_a, mgr
 @pytest.mark.parametrize("who", ["mgr_a", "auditor", "integration"])
 def test_only_supervisors_and_administrators_start_a_scan_even_through_the_service(request, who):
     from risk import services as risk
-from risk import overrides as risk_overrides
 
     with pytest.raises(PermissionDenied):
         risk.request_risk_scan(acting_user=request.getfixturevalue(who))
@@ -203,7 +203,6 @@ from risk import overrides as risk_overrides
 def test_a_manager_cannot_override_another_portfolios_risk_through_the_service(
     mgr_a, mgr_b, customer_for
 ):
-    from risk import services as risk
 
     foreign = customer_for(mgr_b)
     with pytest.raises(PermissionDenied):

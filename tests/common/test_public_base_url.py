@@ -85,12 +85,12 @@ def test_notice_links_use_the_public_base_url(settings, feeder_east, sup_east):
 @pytest.mark.django_db
 def test_e_mails_to_users_link_to_the_public_base_url(settings, sup_east, mailoutbox):
     from accounts_manager.models import Notice
-    from risk import services as risk
+    from risk import notices as risk_notices
 
     settings.PUBLIC_BASE_URL = "https://crm.example.com"
     sup_east.email = "sup@example.com"
     sup_east.save(update_fields=["email"])
     Notice.objects.create(recipient=sup_east, key="risk-scan:1", title="t", body="b", link="/x/")
-    risk._email_digests("risk-scan:1", "/risk/?scan=1")
+    risk_notices._email_digests("risk-scan:1", "/risk/?scan=1")
     (message,) = mailoutbox
     assert "https://crm.example.com/risk/?scan=1" in message.body

@@ -5,7 +5,6 @@ import pytest
 
 from customers import services
 from customers.models import Customer
-from risk import services as risk
 from risk import overrides as risk_overrides
 from tests.risk.factories import promise
 

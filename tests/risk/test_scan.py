@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
 from config.celery import BEAT_SCHEDULE
-from risk import services as risk
+from risk import notices as risk_notices
 from risk import overrides as risk_overrides
+from risk import services as risk
 from risk.models import RiskAssessment, RiskOverride, RiskScan
 from risk.tasks import expire_risk_overrides, scheduled_risk_scan
 from tests.risk.factories import promise
@@ -246,7 +247,9 @@ def test_a_new_override_replaces_the_one_in_force_and_both_stay_in_history(
     clock("2025-06-02")
     customer = customer_for(mgr_a)
     first = risk_overrides.set_risk_override(customer, level="high", reason="甲", acting_user=mgr_a)
-    second = risk_overrides.set_risk_override(customer, level="medium", reason="乙", acting_user=sup_east)
+    second = risk_overrides.set_risk_override(
+        customer, level="medium", reason="乙", acting_user=sup_east
+    )
 
     first.refresh_from_db()
     assert (first.end_reason, first.ended_by) == ("replaced", sup_east)
@@ -328,7 +331,9 @@ def test_an_override_set_while_a_scan_runs_is_kept_when_the_scan_is_published(
 
     def override_meanwhile(*args):
         tally = score_slices(*args)
-        risk_overrides.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
+        risk_overrides.set_risk_override(
+            customer, level="critical", reason="破产传闻", acting_user=mgr_a
+        )
         return tally
 
     monkeypatch.setattr(risk, "_score_slices", override_meanwhile)
@@ -350,7 +355,9 @@ def test_an_override_ended_while_a_scan_runs_gives_way_to_the_new_result(
     clock("2025-06-02")
     customer = customer_for(mgr_a)
     scan()
-    risk_overrides.set_risk_override(customer, level="critical", reason="破产传闻", acting_user=mgr_a)
+    risk_overrides.set_risk_override(
+        customer, level="critical", reason="破产传闻", acting_user=mgr_a
+    )
     broken(customer, 2)
     clock("2025-06-03")
     score_slices = risk._score_slices
@@ -395,18 +402,18 @@ def test_a_supervisors_digest_lists_the_highest_scores_and_counts_the_rest(
     customer_for, mgr_a, sup_east, clock, scan
 ):
     clock("2025-06-02")
-    for n in range(risk.DIGEST_LINES + 3):
+    for n in range(risk_notices.DIGEST_LINES + 3):
         broken(customer_for(mgr_a, name=f"客户{n:02d}"), 3 if n < 2 else 2)
 
     done = scan()
 
     notice = Notice.objects.get(recipient=sup_east, key=f"risk-scan:{done.pk}")
     lines = notice.body.splitlines()
-    assert str(risk.DIGEST_LINES + 3) in notice.title
-    assert len(lines) == risk.DIGEST_LINES + 1
+    assert str(risk_notices.DIGEST_LINES + 3) in notice.title
+    assert len(lines) == risk_notices.DIGEST_LINES + 1
     assert "客户00" in lines[0] and "客户01" in lines[1]  # critical first
     assert lines[-1] == "……另有 3 户"
-    assert done.risers == risk.DIGEST_LINES + 3
+    assert done.risers == risk_notices.DIGEST_LINES + 3
 
 
 def populate(customer_for, managers, count: int) -> None:
