@@ -19,7 +19,7 @@ from accounts_manager.services import close_followup, notify_user, supervisor_of
 from common.errors import DomainError
 from common.moments import check_happened
 from customers.models import Customer
-from outages import policy
+from outages import events, policy, services
 from outages.models import (
     IMPACT_STATUSES,
     Notification,
@@ -28,7 +28,6 @@ from outages.models import (
     OutageStatus,
     PlannedOutage,
 )
-from outages.services import record_event, settle_notices, source_of
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def record_confirmed_call(
         impact.call_confirmed_by = acting_user
         impact.call_note = note.strip()[:500]
         impact.save(update_fields=["call_confirmed_at", "call_confirmed_by", "call_note"])
-        record_event(
+        events.record_event(
             outage,
             action="call_confirmed",
             actor=acting_user,
@@ -70,7 +69,7 @@ def record_confirmed_call(
             data={"customer": customer.account_no, "note": impact.call_note},
         )
     for followup in FollowUp.objects.open().filter(
-        source=source_of(outage),
+        source=events.source_of(outage),
         customer=customer,
         kind__in=[FollowUpKind.OUTAGE_CONFIRM_CALL, FollowUpKind.OUTAGE_UNREACHABLE],
     ):
@@ -105,7 +104,7 @@ def confirm_receipt(token: str) -> tuple[Notification | None, bool]:
         customer_id=notification.customer_id,
         confirmed_at__isnull=True,
     ).update(confirmed_at=now)
-    record_event(
+    events.record_event(
         notification.outage,
         action="receipt_confirmed",
         from_status=notification.outage.status,
@@ -160,7 +159,7 @@ def record_delivery_reports(reports: Sequence[DeliveryReport]) -> dict[str, obje
                 outages.add(row.outage_id)
             updated += 1
     for outage_id in sorted(outages):
-        settle_notices(outage_id)
+        services.settle_notices(outage_id)
     return {"updated": updated, "unknown": unknown}
 
 
@@ -205,7 +204,7 @@ def escalate_unconfirmed_important(*, now: dt.datetime | None = None) -> int:
                 },
                 link=outage.get_absolute_url(),
             )
-            record_event(
+            events.record_event(
                 outage,
                 action="escalated",
                 from_status=outage.status,

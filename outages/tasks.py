@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from outages import confirmations, notices, services
+from outages import confirmations, impacts, notices
 
 
 @shared_task(acks_late=True)
@@ -28,4 +28,4 @@ def escalate_unconfirmed_important_customers() -> int:
 
 @shared_task
 def refresh_upcoming_outage_impacts() -> int:
-    return services.refresh_upcoming_impacts()
+    return impacts.refresh_upcoming_impacts()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts_manager.models import FollowUp, Notice
 from common.errors import DomainError, TransitionNotAllowed
 from customers.services import SupplyPointInput, set_supply_points
-from outages import confirmations, services
+from outages import confirmations, impacts, services
 from outages.models import (
     TRANSITIONS,
     Notification,
@@ -220,11 +220,11 @@ def test_grid_change_before_start_shows_difference_and_notifies_newly_affected(
     # The grid changes: one customer moves onto the feeder, another moves off it.
     set_supply_points(moving, points=[SupplyPointInput(feeder_id=grid["e1"].pk, is_primary=True)])
     set_supply_points(leaving, points=[SupplyPointInput(feeder_id=grid["e3"].pk, is_primary=True)])
-    diff = services.impact_difference(outage)
+    diff = impacts.impact_difference(outage)
     assert (diff.added, diff.removed, diff.changed) == ([moving.pk], [leaving.pk], [])
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.refresh_upcoming_impacts() == 1
-    assert not services.impact_difference(outage)
+        assert impacts.refresh_upcoming_impacts() == 1
+    assert not impacts.impact_difference(outage)
     kinds = dict(
         Notification.objects.filter(outage=outage)
         .values_list("customer_id", "kind")
