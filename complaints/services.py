@@ -11,18 +11,16 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts_manager.models import FollowUp, FollowUpKind
-from accounts_manager.services import notify_user, raise_followup
+from accounts_manager.models import FollowUp
+from accounts_manager.services import notify_user
 from common.errors import DomainError
 from common.moments import happened_problem
-from common.workcalendar import add_working_days
 from complaints import policy
 from complaints.attachments import check_upload
 from complaints.deadlines import deadlines_for
@@ -32,7 +30,6 @@ from complaints.intake import find_repeat_of, next_ticket_no, register_complaint
 from complaints.models import (
     COMPLAINT_MACHINE,
     WORKING_STATUSES,
-    CallbackAttempt,
     Category,
     Channel,
     Complaint,
@@ -72,7 +69,7 @@ EDITABLE_FIELDS = ("description", "channel", "category", "severity")
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _lock(complaint: Complaint) -> Complaint:
+def lock_ticket(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().get(pk=complaint.pk)
 
 
@@ -81,7 +78,7 @@ def check_action(complaint: Complaint, action: str) -> None:
     COMPLAINT_MACHINE.check(complaint, action)
 
 
-def _set_status(complaint: Complaint, action: str) -> str:
+def set_status(complaint: Complaint, action: str) -> str:
     """Move the ticket by `action` per the transition map; return the previous status."""
     to = COMPLAINT_MACHINE.check(complaint, action)
     previous = complaint.status
@@ -99,7 +96,7 @@ def update_complaint(complaint: Complaint, *, acting_user=None, **fields) -> Com
     A new category or severity recomputes the deadlines of the current cycle from its start.
     """
     policy.require(acting_user, "update")
-    complaint = _lock(complaint)
+    complaint = lock_ticket(complaint)
     check_action(complaint, "update")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -145,7 +142,7 @@ def assign_complaint(
 ) -> Complaint:
     """Hand the ticket to another account manager or supervisor (dispatch, 派单)."""
     policy.require(acting_user, "assign")
-    complaint = _lock(complaint)
+    complaint = lock_ticket(complaint)
     check_action(complaint, "assign")
     check_assignee(assignee)
     if assignee is None:
@@ -230,10 +227,10 @@ def move_open_complaints(
 def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
     """Record that the customer was contacted (受理): the contact deadline is met."""
     policy.require(acting_user, "acknowledge")
-    complaint = _lock(complaint)
+    complaint = lock_ticket(complaint)
     check_action(complaint, "acknowledge")
     now = timezone.now()
-    previous = _set_status(complaint, "acknowledge")
+    previous = set_status(complaint, "acknowledge")
     complaint.acknowledged_at = now
     complaint.save(update_fields=["status", "acknowledged_at", "updated_at"])
     record_event(
@@ -255,10 +252,10 @@ def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str =
 @transaction.atomic
 def start_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
     policy.require(acting_user, "start")
-    complaint = _lock(complaint)
+    complaint = lock_ticket(complaint)
     check_action(complaint, "start")
     now = timezone.now()
-    previous = _set_status(complaint, "start")
+    previous = set_status(complaint, "start")
     complaint.started_at = now
     complaint.save(update_fields=["status", "started_at", "updated_at"])
     record_event(
@@ -318,7 +315,7 @@ def resolve_complaint(
     """Record the resolution: root cause, responsibility and why, corrective action, and when
     and how the customer was told. All are required. The ticket then waits for its callback."""
     policy.require(acting_user, "resolve")
-    complaint = _lock(complaint)
+    complaint = lock_ticket(complaint)
     check_action(complaint, "resolve")
     now = timezone.now()
     values = {
@@ -334,7 +331,7 @@ def resolve_complaint(
     values["customer_informed_at"] = min(customer_informed_at, now)
     for name, value in values.items():
         setattr(complaint, name, value.strip() if isinstance(value, str) else value)
-    previous = _set_status(complaint, "resolve")
+    previous = set_status(complaint, "resolve")
     complaint.resolved_at = now
     complaint.resolved_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
     complaint.failed_callbacks = 0
@@ -356,7 +353,7 @@ def resolve_complaint(
         from_status=previous,
         to_status=complaint.status,
         message=complaint.corrective_action,
-        data={**_resolution_snapshot(complaint), "late": now > complaint.resolve_due},
+        data={**resolution_snapshot(complaint), "late": now > complaint.resolve_due},
     )
     close_ticket_followups(
         complaint, "ack", "resolve", escalation_suffix(complaint.escalation_level)
@@ -364,7 +361,7 @@ def resolve_complaint(
     return complaint
 
 
-def _resolution_snapshot(complaint: Complaint) -> dict[str, Any]:
+def resolution_snapshot(complaint: Complaint) -> dict[str, Any]:
     return {
         "root_cause": complaint.root_cause,
         "responsibility": complaint.responsibility,
@@ -375,272 +372,6 @@ def _resolution_snapshot(complaint: Complaint) -> dict[str, Any]:
         else None,
         "customer_informed_via": complaint.customer_informed_via,
     }
-
-
-# --- callback, closure, reopening ------------------------------------------------------------
-
-
-@transaction.atomic
-def record_callback(
-    complaint: Complaint,
-    *,
-    acting_user=None,
-    reached: bool = True,
-    satisfaction: int | None = None,
-    solved: bool | None = None,
-    notes: str = "",
-) -> Complaint:
-    """Record a callback (回访) on a resolved ticket.
-
-    Not reached: counted as a failed attempt. Reached: satisfaction 1–5 and solved are
-    required; solved closes the ticket, not solved reopens it with fresh deadlines; a
-    satisfaction of 1 or 2 opens a follow-up for the customer's account manager.
-    """
-    policy.require(acting_user, "callback")
-    complaint = _lock(complaint)
-    check_action(complaint, "callback")
-    if not policy.callback_allowed_for(complaint, acting_user):
-        raise DomainError(
-            "callback_by_resolver",
-            _("The callback must be made by someone other than the person who resolved it."),
-        )
-    now = timezone.now()
-    notes = (notes or "").strip()
-    if not reached:
-        CallbackAttempt.objects.create(
-            complaint=complaint,
-            cycle=complaint.cycle,
-            at=now,
-            by=user_or_none(acting_user),
-            reached=False,
-            notes=notes,
-        )
-        complaint.failed_callbacks += 1
-        complaint.save(update_fields=["failed_callbacks", "updated_at"])
-        record_event(
-            complaint,
-            EventKind.CALLBACK_FAILED,
-            actor=acting_user,
-            at=now,
-            message=notes,
-            data={"attempt": complaint.failed_callbacks},
-        )
-        return complaint
-    errors = {}
-    if satisfaction is None or isinstance(satisfaction, bool) or satisfaction not in range(1, 6):
-        errors["satisfaction"] = [_("Give a satisfaction from 1 to 5.")]
-    if solved is None:
-        errors["solved"] = [_("Say whether the problem is solved.")]
-    if errors:
-        raise ValidationError(errors)
-    CallbackAttempt.objects.create(
-        complaint=complaint,
-        cycle=complaint.cycle,
-        at=now,
-        by=user_or_none(acting_user),
-        reached=True,
-        satisfaction=satisfaction,
-        solved=solved,
-        notes=notes,
-    )
-    complaint.satisfaction = satisfaction
-    complaint.solved = solved
-    data = {"satisfaction": satisfaction, "solved": solved}
-    if solved:
-        previous = _set_status(complaint, "close")
-        complaint.closed_at = now
-        complaint.closed_by = user_or_none(acting_user)
-        complaint.closed_without_callback = False
-        complaint.close_reason = ""
-        complaint.save(
-            update_fields=[
-                "satisfaction",
-                "solved",
-                "status",
-                "closed_at",
-                "closed_by",
-                "closed_without_callback",
-                "close_reason",
-                "updated_at",
-            ]
-        )
-        record_event(
-            complaint,
-            EventKind.CALLBACK,
-            actor=acting_user,
-            at=now,
-            from_status=previous,
-            to_status=complaint.status,
-            message=notes,
-            data=data,
-        )
-    else:
-        complaint.save(update_fields=["satisfaction", "solved", "updated_at"])
-        record_event(
-            complaint, EventKind.CALLBACK, actor=acting_user, at=now, message=notes, data=data
-        )
-        _reopen(
-            complaint,
-            actor=acting_user,
-            now=now,
-            reason=_("The customer says the problem is not solved."),
-        )
-    if satisfaction is not None and satisfaction <= 2:
-        _raise_low_satisfaction(complaint, satisfaction=satisfaction, now=now)
-    return complaint
-
-
-def _raise_low_satisfaction(complaint: Complaint, *, satisfaction: int, now: dt.datetime) -> None:
-    raise_followup(
-        complaint.customer,
-        kind=FollowUpKind.SATISFACTION,
-        source=ticket_source(complaint),
-        summary=_("Satisfaction %(score)d/5 on complaint %(ticket)s: call or visit the customer.")
-        % {"score": satisfaction, "ticket": complaint.ticket_no},
-        due_at=add_working_days(timezone.localtime(now), 1),
-        link=ticket_link(complaint),
-    )
-
-
-@transaction.atomic
-def close_without_callback(complaint: Complaint, *, acting_user=None, reason: str) -> Complaint:
-    """A supervisor closes a resolved ticket the customer could not be reached about.
-
-    Needs a reason and, by default, COMPLAINT_CLOSE_WITHOUT_CALLBACK_AFTER_ATTEMPTS failed
-    callback attempts in this cycle. Marked `closed_without_callback` and reported.
-    """
-    policy.require(acting_user, "close")
-    complaint = _lock(complaint)
-    check_action(complaint, "close")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(
-            "required", _("Give the reason for closing without a callback."), field="reason"
-        )
-    if not policy.close_allowed_after_attempts(complaint):
-        raise DomainError(
-            "callback_not_attempted",
-            _(
-                "Try the callback first: %(needed)d unanswered attempts are needed before "
-                "closing without one (%(done)d so far)."
-            )
-            % {
-                "needed": settings.COMPLAINT_CLOSE_WITHOUT_CALLBACK_AFTER_ATTEMPTS,
-                "done": complaint.failed_callbacks,
-            },
-        )
-    now = timezone.now()
-    previous = _set_status(complaint, "close")
-    complaint.closed_at = now
-    complaint.closed_by = acting_user
-    complaint.closed_without_callback = True
-    complaint.close_reason = reason
-    complaint.save(
-        update_fields=[
-            "status",
-            "closed_at",
-            "closed_by",
-            "closed_without_callback",
-            "close_reason",
-            "updated_at",
-        ]
-    )
-    record_event(
-        complaint,
-        EventKind.CLOSED_WITHOUT_CALLBACK,
-        actor=acting_user,
-        at=now,
-        from_status=previous,
-        to_status=complaint.status,
-        message=reason,
-        data={"failed_callbacks": complaint.failed_callbacks},
-    )
-    return complaint
-
-
-@transaction.atomic
-def reopen_complaint(complaint: Complaint, *, acting_user=None, reason: str = "") -> Complaint:
-    """Reopen a resolved or closed ticket: a new handling cycle with fresh deadlines."""
-    policy.require(acting_user, "reopen")
-    complaint = _lock(complaint)
-    check_action(complaint, "reopen")
-    _reopen(complaint, actor=acting_user, now=timezone.now(), reason=(reason or "").strip())
-    return complaint
-
-
-def _reopen(complaint: Complaint, *, actor, now: dt.datetime, reason: str) -> None:
-    """Start a new cycle: deadlines recomputed from `now` with the current rule, the deadline
-    job's progress and the callback count reset. `breached` and `escalation_level` are kept:
-    a reopened ticket does not lose the record of having missed a deadline."""
-    previous = _set_status(complaint, "reopen")
-    snapshot = {
-        "resolution": _resolution_snapshot(complaint),
-        "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
-        "closed_without_callback": complaint.closed_without_callback,
-        "close_reason": complaint.close_reason,
-        "previous_ack_due": complaint.ack_due.isoformat(),
-        "previous_resolve_due": complaint.resolve_due.isoformat(),
-    }
-    deadlines = deadlines_for(category=complaint.category, severity=complaint.severity, start=now)
-    for name, value in vars(deadlines).items():
-        setattr(complaint, name, value)
-    complaint.cycle += 1
-    complaint.reopen_count += 1
-    complaint.cycle_started_at = now
-    reset = (
-        "acknowledged_at",
-        "started_at",
-        "ack_warned_at",
-        "ack_breached_at",
-        "resolve_warned_at",
-        "resolve_breached_at",
-        "next_escalation_at",
-        "resolved_at",
-        "resolved_by",
-        "closed_at",
-        "closed_by",
-    )
-    for name in reset:
-        setattr(complaint, name, None)
-    complaint.failed_callbacks = 0
-    complaint.closed_without_callback = False
-    complaint.close_reason = ""
-    complaint.save(
-        update_fields=[
-            *vars(deadlines),
-            *reset,
-            "status",
-            "cycle",
-            "reopen_count",
-            "cycle_started_at",
-            "failed_callbacks",
-            "closed_without_callback",
-            "close_reason",
-            "updated_at",
-        ]
-    )
-    record_event(
-        complaint,
-        EventKind.REOPENED,
-        actor=actor,
-        at=now,
-        from_status=previous,
-        to_status=complaint.status,
-        message=reason,
-        data={
-            **snapshot,
-            "ack_due": complaint.ack_due.isoformat(),
-            "resolve_due": complaint.resolve_due.isoformat(),
-        },
-    )
-    if complaint.assignee is not None:
-        notify_user(
-            complaint.assignee,
-            key=f"complaint:{complaint.pk}:reopened:{complaint.cycle}",
-            title=_("Complaint %(ticket)s reopened") % {"ticket": ticket_label(complaint)},
-            body=reason,
-            link=ticket_link(complaint),
-        )
 
 
 # --- comments and attachments ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import DomainError, TransitionNotAllowed
-from complaints import policy, services
+from complaints import closure, policy, services
 from complaints.forms import (
     AssignForm,
     AttachmentForm,
@@ -71,19 +71,19 @@ ACTIONS = {
     "callback": (
         CallbackForm,
         False,
-        lambda c, u, d: services.record_callback(c, acting_user=u, **d),
+        lambda c, u, d: closure.record_callback(c, acting_user=u, **d),
         gettext_lazy("The callback was recorded."),
     ),
     "close": (
         CloseForm,
         False,
-        lambda c, u, d: services.close_without_callback(c, acting_user=u, **d),
+        lambda c, u, d: closure.close_without_callback(c, acting_user=u, **d),
         gettext_lazy("The complaint was closed without a callback."),
     ),
     "reopen": (
         ReopenForm,
         False,
-        lambda c, u, d: services.reopen_complaint(c, acting_user=u, **d),
+        lambda c, u, d: closure.reopen_complaint(c, acting_user=u, **d),
         gettext_lazy("The complaint was reopened with new deadlines."),
     ),
     "comment": (

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from common.api.mixins import created_or_existing
 from common.api.parsers import JSONParser
-from complaints import services
+from complaints import closure, services
 from complaints.api.filters import ComplaintFilter
 from complaints.api.serializers import (
     ComplaintAssignSerializer,
@@ -145,7 +145,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def callback(self, request, pk=None):
         complaint = self.get_object()
         data = self._validated(ComplaintCallbackSerializer, complaint, "callback")
-        services.record_callback(complaint, acting_user=request.user, **data)
+        closure.record_callback(complaint, acting_user=request.user, **data)
         return self._respond(complaint)
 
     @extend_schema(request=ComplaintCloseSerializer, responses=ACTION_RESPONSES)
@@ -153,7 +153,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def close(self, request, pk=None):
         complaint = self.get_object()
         data = self._validated(ComplaintCloseSerializer, complaint, "close")
-        services.close_without_callback(complaint, acting_user=request.user, reason=data["reason"])
+        closure.close_without_callback(complaint, acting_user=request.user, reason=data["reason"])
         return self._respond(complaint)
 
     @extend_schema(request=ComplaintReopenSerializer, responses=ACTION_RESPONSES)
@@ -161,7 +161,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def reopen(self, request, pk=None):
         complaint = self.get_object()
         data = self._validated(ComplaintReopenSerializer, complaint, "reopen")
-        services.reopen_complaint(complaint, acting_user=request.user, reason=data["reason"])
+        closure.reopen_complaint(complaint, acting_user=request.user, reason=data["reason"])
         return self._respond(complaint)
 
     @extend_schema(request=ComplaintCommentSerializer, responses={201: ComplaintEventSerializer})

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts_manager.models import User
 from accounts_manager.services import supervisor_of
 from common.roles import Role
-from complaints import services, sla
+from complaints import closure, services, sla
 from complaints.models import (
     CallbackAttempt,
     Complaint,
@@ -227,18 +227,18 @@ def _play(complaint: Complaint, plan: str, received: dt.datetime, rng: random.Ra
         return _backdate(complaint, received, rng)
     if plan in ("resolved_unreached", "closed_without_callback"):
         for _ in range(3):
-            services.record_callback(
+            closure.record_callback(
                 complaint, acting_user=supervisor, reached=False, notes="电话无人接听"
             )
         if plan == "closed_without_callback" and supervisor is not None:
-            services.close_without_callback(
+            closure.close_without_callback(
                 complaint,
                 acting_user=supervisor,
                 reason="三次回访均未联系上客户，现场已确认整改完成",
             )
         return _backdate(complaint, received, rng)
     if plan == "reopened":
-        services.record_callback(
+        closure.record_callback(
             complaint,
             acting_user=supervisor,
             satisfaction=2,
@@ -247,7 +247,7 @@ def _play(complaint: Complaint, plan: str, received: dt.datetime, rng: random.Ra
         )
         return _backdate(complaint, received, rng)
     satisfaction = rng.choice([1, 2]) if plan == "closed_low" else rng.choice([4, 5, 5, 3])
-    services.record_callback(
+    closure.record_callback(
         complaint,
         acting_user=supervisor,
         satisfaction=satisfaction,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from complaints import services
+from complaints import closure, services
 from complaints.models import Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -67,11 +67,11 @@ def drive(mgr_a, sup_east):
         if status == Status.RESOLVED:
             return complaint
         if status == Status.CLOSED:
-            return services.record_callback(
+            return closure.record_callback(
                 complaint, acting_user=sup_east, satisfaction=5, solved=True
             )
         if status == Status.REOPENED:
-            return services.reopen_complaint(complaint, acting_user=sup_east, reason="客户再次来电")
+            return closure.reopen_complaint(complaint, acting_user=sup_east, reason="客户再次来电")
         raise AssertionError(status)
 
     return move

@@ -7,7 +7,7 @@ import time_machine
 
 from billing.disconnections import request_disconnection
 from common.errors import DomainError
-from complaints import services
+from complaints import closure
 from complaints.models import Status
 from tests.billing.factories import ActionFactory, BillFactory, NoticeFactory
 from tests.complaints.conftest import local
@@ -36,7 +36,7 @@ def test_disconnection_is_refused_while_a_billing_complaint_is_open_and_allowed_
             request_disconnection(in_arrears, scheduled_for=dt.date(2026, 3, 4), acting_user=mgr_a)
         assert exc.value.code == "billing_complaint_open"
 
-        services.record_callback(complaint, acting_user=sup_east, satisfaction=4, solved=True)
+        closure.record_callback(complaint, acting_user=sup_east, satisfaction=4, solved=True)
         disconnection = request_disconnection(
             in_arrears, scheduled_for=dt.date(2026, 3, 4), acting_user=mgr_a
         )

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from common.errors import DomainError
-from complaints import services
+from complaints import closure, services
 from complaints.models import Complaint, Status
 
 pytestmark = [
@@ -62,11 +62,11 @@ def test_closing_without_a_callback_through_the_page(client, request, resolved, 
 def test_closing_without_a_callback_through_the_service(request, resolved, who, allowed):
     user = request.getfixturevalue(who) if who else None
     if allowed:
-        closed = services.close_without_callback(resolved, acting_user=user, reason="联系不上")
+        closed = closure.close_without_callback(resolved, acting_user=user, reason="联系不上")
         assert closed.status == "closed"
     else:
         with pytest.raises(PermissionDenied):
-            services.close_without_callback(resolved, acting_user=user, reason="联系不上")
+            closure.close_without_callback(resolved, acting_user=user, reason="联系不上")
 
 
 def test_the_ticket_page_offers_no_close_to_an_administrator(client, admin_user, resolved):

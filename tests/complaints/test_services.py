@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
 from common.errors import DomainError, TransitionNotAllowed
-from complaints import services
+from complaints import closure, services
 from complaints.models import CallbackAttempt, Complaint, ComplaintEvent, Status
 from complaints.selectors import has_open_billing_complaint
 from tests.complaints.conftest import local, resolution
@@ -193,7 +193,7 @@ def test_resolving_closes_the_deadline_follow_ups(register, customer_for, mgr_a,
 
 def test_solved_callback_closes_the_ticket(register, customer_for, mgr_a, sup_east, drive):
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
-    services.record_callback(
+    closure.record_callback(
         complaint, acting_user=sup_east, satisfaction=4, solved=True, notes="客户确认电压已稳定"
     )
     complaint.refresh_from_db()
@@ -210,7 +210,7 @@ def test_not_solved_reopens_with_deadlines_counted_from_the_callback(
     with time_machine.travel(local(2026, 9, 21, 9, 0), tick=False):
         complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
     with time_machine.travel(local(2026, 9, 30, 10, 0), tick=False):
-        services.record_callback(complaint, acting_user=sup_east, satisfaction=3, solved=False)
+        closure.record_callback(complaint, acting_user=sup_east, satisfaction=3, solved=False)
     complaint.refresh_from_db()
     assert complaint.status == Status.REOPENED
     assert complaint.cycle == 1 and complaint.reopen_count == 1
@@ -228,9 +228,7 @@ def test_low_satisfaction_opens_a_follow_up_for_the_manager(
     register, customer_for, mgr_a, sup_east, drive, satisfaction, raised
 ):
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
-    services.record_callback(
-        complaint, acting_user=sup_east, satisfaction=satisfaction, solved=True
-    )
+    closure.record_callback(complaint, acting_user=sup_east, satisfaction=satisfaction, solved=True)
     followups = FollowUp.objects.filter(kind="satisfaction", source=f"complaint:{complaint.pk}")
     assert followups.exists() is raised
     if raised:
@@ -240,21 +238,21 @@ def test_low_satisfaction_opens_a_follow_up_for_the_manager(
 def test_callback_is_not_made_by_the_resolver(register, customer_for, mgr_a, drive):
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
     with pytest.raises(DomainError) as exc:
-        services.record_callback(complaint, acting_user=mgr_a, satisfaction=5, solved=True)
+        closure.record_callback(complaint, acting_user=mgr_a, satisfaction=5, solved=True)
     assert exc.value.code == "callback_by_resolver"
 
 
 @override_settings(COMPLAINT_CALLBACK_BY_RESOLVER_ALLOWED=True)
 def test_resolver_callback_can_be_allowed_by_setting(register, customer_for, mgr_a, drive):
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
-    services.record_callback(complaint, acting_user=mgr_a, satisfaction=5, solved=True)
+    closure.record_callback(complaint, acting_user=mgr_a, satisfaction=5, solved=True)
     assert Complaint.objects.get(pk=complaint.pk).status == Status.CLOSED
 
 
 def test_callback_needs_satisfaction_and_solved(register, customer_for, mgr_a, sup_east, drive):
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
     with pytest.raises(ValidationError) as exc:
-        services.record_callback(complaint, acting_user=sup_east, satisfaction=7, solved=None)
+        closure.record_callback(complaint, acting_user=sup_east, satisfaction=7, solved=None)
     assert set(exc.value.message_dict) == {"satisfaction", "solved"}
     assert not CallbackAttempt.objects.exists()
 
@@ -265,12 +263,12 @@ def test_supervisor_closes_without_callback_only_after_three_failed_attempts(
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
     for attempt in range(3):
         with pytest.raises(DomainError) as exc:
-            services.close_without_callback(complaint, acting_user=sup_east, reason="多次联系未果")
+            closure.close_without_callback(complaint, acting_user=sup_east, reason="多次联系未果")
         assert exc.value.code == "callback_not_attempted"
-        services.record_callback(
+        closure.record_callback(
             complaint, acting_user=sup_east, reached=False, notes=f"第{attempt + 1}次无人接听"
         )
-    services.close_without_callback(complaint, acting_user=sup_east, reason="三次回访均无人接听")
+    closure.close_without_callback(complaint, acting_user=sup_east, reason="三次回访均无人接听")
     complaint.refresh_from_db()
     assert complaint.status == Status.CLOSED
     assert complaint.closed_without_callback
@@ -284,7 +282,7 @@ def test_supervisor_closes_without_callback_only_after_three_failed_attempts(
 def test_close_without_callback_needs_a_reason(register, customer_for, mgr_a, sup_east, drive):
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
     with pytest.raises(DomainError) as exc:
-        services.close_without_callback(complaint, acting_user=sup_east, reason="  ")
+        closure.close_without_callback(complaint, acting_user=sup_east, reason="  ")
     assert exc.value.field == "reason"
 
 
@@ -292,13 +290,13 @@ def test_close_without_callback_needs_a_reason(register, customer_for, mgr_a, su
 def test_manager_cannot_close_without_callback(register, customer_for, mgr_a, drive):
     complaint = drive(register(customer_for(mgr_a)), Status.RESOLVED)
     with pytest.raises(PermissionDenied):
-        services.close_without_callback(complaint, acting_user=mgr_a, reason="客户失联")
+        closure.close_without_callback(complaint, acting_user=mgr_a, reason="客户失联")
     assert Complaint.objects.get(pk=complaint.pk).status == Status.RESOLVED
 
 
 def test_reopening_a_closed_ticket_starts_a_new_cycle(register, customer_for, mgr_a, drive):
     complaint = drive(register(customer_for(mgr_a)), Status.CLOSED)
-    services.reopen_complaint(complaint, acting_user=mgr_a, reason="客户反映问题再次出现")
+    closure.reopen_complaint(complaint, acting_user=mgr_a, reason="客户反映问题再次出现")
     complaint.refresh_from_db()
     assert complaint.status == Status.REOPENED
     assert complaint.closed_at is None

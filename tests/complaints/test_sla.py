@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from accounts_manager.models import FollowUp, Notice
-from complaints import services, sla
+from complaints import closure, services, sla
 from complaints.models import Complaint, ComplaintEvent, Status
 from complaints.tasks import check_complaint_deadlines
 from config.celery import BEAT_SCHEDULE
@@ -143,7 +143,7 @@ def test_reopened_ticket_is_warned_again_in_its_new_cycle(ticket, drive, mgr_a, 
     with time_machine.travel(local(2026, 3, 6, 11, 0), tick=False):
         drive(ticket, Status.RESOLVED)
     with time_machine.travel(local(2026, 3, 9, 9, 0), tick=False):
-        services.record_callback(ticket, acting_user=sup_east, satisfaction=2, solved=False)
+        closure.record_callback(ticket, acting_user=sup_east, satisfaction=2, solved=False)
     assert taken(run_at(2026, 3, 10, 5, 0)) == {"ack_warning": 1}
     assert Notice.objects.filter(recipient=mgr_a, key=f"complaint:{ticket.pk}:c1:ack-warning")
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.renderers import JSONRenderer
 
+from complaints import closure as complaint_services_closure
 from complaints import services as complaint_services
 from dashboards import performance
 from dashboards.api.serializers import DashboardSerializer
@@ -53,7 +54,7 @@ def register(customer, when):
 def close(complaint, manager, callback_by, satisfaction):
     complaint = complaint_services.acknowledge_complaint(complaint, acting_user=manager)
     complaint = complaint_services.resolve_complaint(complaint, acting_user=manager, **resolution())
-    return complaint_services.record_callback(
+    return complaint_services_closure.record_callback(
         complaint, acting_user=callback_by, satisfaction=satisfaction, solved=True
     )
 
