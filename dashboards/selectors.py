@@ -37,7 +37,7 @@ from complaints.models import CallbackAttempt, Complaint, ComplaintEvent, Status
 from complaints.selectors import complaint_indicators
 from customers.portfolios import visible_managers
 from customers.querysets import customer_scope
-from dashboards import performance
+from dashboards import performance, summaries
 from dashboards.models import DebtorSummary
 from dashboards.policy import POLICY
 from grid.models import Region
@@ -90,7 +90,7 @@ class DashboardFilter:
 
     @property
     def as_of(self) -> dt.date:
-        return performance.as_of_for(self.period, self.today)
+        return summaries.as_of_for(self.period, self.today)
 
     @property
     def is_current(self) -> bool:
@@ -102,12 +102,12 @@ class DashboardFilter:
 
     @property
     def start(self) -> dt.datetime:
-        return performance._day_start(self.period)
+        return summaries._day_start(self.period)
 
     @property
     def cutoff(self) -> dt.datetime:
         """The end of the as-of day (now, for the current month)."""
-        return timezone.now() if self.is_current else performance._cutoff(self.as_of)
+        return timezone.now() if self.is_current else summaries._cutoff(self.as_of)
 
 
 def visible_regions(user):
@@ -162,11 +162,11 @@ class Summary:
 
 def read_summary(f: DashboardFilter) -> Summary:
     """Two queries when the summary is fresh (it is refreshed first when it is not)."""
-    markers = performance.ensure_portfolio_summaries([f.period, f.previous], today=f.today)
+    markers = summaries.ensure_portfolio_summaries([f.period, f.previous], today=f.today)
     region_id = f.region.pk if f.region else None
     return Summary(
         markers=markers,
-        totals=performance.summary_totals([f.period, f.previous], region_id=region_id),
+        totals=summaries.summary_totals([f.period, f.previous], region_id=region_id),
     )
 
 
@@ -197,11 +197,11 @@ def arrears_figures(f: DashboardFilter, summary: Summary | None = None) -> dict:
         "billed": money(now["billed"]),
         "bills_due": money(now["bills_due"]),
         "collected": money(now["collected"]),
-        "collection_rate": number(performance._ratio(now["collected"], now["bills_due"])),
+        "collection_rate": number(summaries._ratio(now["collected"], now["bills_due"])),
         "bills_due_previous": money(before["bills_due"]),
         "collected_previous": money(before["collected"]),
         "collection_rate_previous": number(
-            performance._ratio(before["collected"], before["bills_due"])
+            summaries._ratio(before["collected"], before["bills_due"])
         ),
         "as_of": iso(markers[f.period].as_of),
         "refreshed_at": iso(markers[f.period].refreshed_at),

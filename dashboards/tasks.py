@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from common import moments
 from common.moments import period_label
-from dashboards import performance
+from dashboards import performance, summaries
 
 
 @shared_task
@@ -26,7 +26,7 @@ def refresh_dashboard_summary(period: str | None = None) -> str:
         if today.day <= settings.DASHBOARD_SETTLE_DAYS:
             periods.append(moments.shift_months(current, -1))
     for month in periods:
-        performance.refresh_portfolio_summary(month, today=today)
+        summaries.refresh_portfolio_summary(month, today=today)
     return ", ".join(period_label(p) for p in periods)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dashboards import performance
+from dashboards import summaries
 from tests.billing.factories import BillFactory, month
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_page_filter_puts_each_boundary_day_in_its_bucket(by_days, client, mgr_a
 
 def test_row_amounts_and_performance_figures_use_the_same_buckets(by_days, api, mgr_a):
     rows = {r["customer"]: r for r in api(mgr_a).get("/api/v1/arrears/").json()["results"]}
-    figures = {r["customer_id"]: r for r in performance.overdue_by_customer(TODAY)}
+    figures = {r["customer_id"]: r for r in summaries.overdue_by_customer(TODAY)}
     for days in DAYS:
         pk, bucket = by_days[days], BUCKET_OF[days]
         if bucket is None:

@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 
 from complaints import closure as complaint_services_closure
 from complaints import services as complaint_services
-from dashboards import performance
+from dashboards import performance, summaries
 from dashboards.api.serializers import DashboardSerializer
 from outages.models import Notification
 from risk.models import RiskAssessment, RiskScan
@@ -326,7 +326,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(24) as few:
         client.get("/api/v1/dashboard/")
     _more_rows(4, clock, bill, customer_for, east, sup_east)
-    performance.refresh_portfolio_summary(dt.date(2025, 6, 1))
+    summaries.refresh_portfolio_summary(dt.date(2025, 6, 1))
     with django_assert_max_num_queries(len(few.captured_queries)) as many:
         body = client.get("/api/v1/dashboard/").json()
     assert len(body["managers"]) == 6
@@ -343,7 +343,7 @@ def test_the_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(40) as few:
         client.get(reverse("dashboards:index"))
     _more_rows(3, clock, bill, customer_for, east, sup_east)
-    performance.refresh_portfolio_summary(dt.date(2025, 6, 1))
+    summaries.refresh_portfolio_summary(dt.date(2025, 6, 1))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("dashboards:index"))
 
@@ -404,7 +404,7 @@ def test_refresh_now_recomputes_the_figures(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("dashboards:refresh") + "?period=2025-06")
     assert response.status_code == 302
-    totals = performance.summary_totals([dt.date(2025, 6, 1)])[dt.date(2025, 6, 1)]
+    totals = summaries.summary_totals([dt.date(2025, 6, 1)])[dt.date(2025, 6, 1)]
     assert totals["overdue"] == Decimal("3700.00")  # 3000 in the east + 700 in the west
 
 
@@ -449,5 +449,5 @@ def test_refresh_with_the_broker_down_redirects_and_runs_once_the_broker_is_back
 
     broker_down.restore()
     assert outbox.drain() == 1
-    totals = performance.summary_totals([dt.date(2025, 6, 1)])[dt.date(2025, 6, 1)]
+    totals = summaries.summary_totals([dt.date(2025, 6, 1)])[dt.date(2025, 6, 1)]
     assert totals["overdue"] == Decimal("3700.00")

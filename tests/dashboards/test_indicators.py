@@ -7,7 +7,7 @@ import pytest
 
 from complaints import services as complaint_services
 from complaints import sla
-from dashboards import performance
+from dashboards import performance, summaries
 from tests.complaints.conftest import resolution
 from tests.dashboards.conftest import at
 from tests.dashboards.factories import VisitPlanFactory
@@ -71,8 +71,8 @@ def test_the_current_month_counts_bills_due_so_far_and_the_whole_months_billing(
 
 
 def test_aging_buckets_of_the_summary(portfolio):
-    performance.refresh_portfolio_summary(JUNE)
-    totals = performance.summary_totals([JUNE])[JUNE]
+    summaries.refresh_portfolio_summary(JUNE)
+    totals = summaries.summary_totals([JUNE])[JUNE]
     # 300 (5 days), 400 (92 days) of mgr_a, and mgr_b's 999 due 15 May (31 days).
     assert totals["aging_1_30"] == Decimal("300.00")
     assert totals["aging_31_60"] == Decimal("999.00")

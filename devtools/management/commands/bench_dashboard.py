@@ -40,7 +40,7 @@ from common import moments
 from common.moments import period_label
 from common.roles import Role
 from customers.models import Customer
-from dashboards import performance
+from dashboards import performance, summaries
 from devtools import bench_dashboard_data as data
 from grid.models import Region
 from visits import services as visits
@@ -117,12 +117,12 @@ class Command(BaseCommand):
         self._timed("risk scans (risk.services, twice)", data.risk_scans)
         self._timed(
             f"summary job {period_label(current)}",
-            performance.refresh_portfolio_summary,
+            summaries.refresh_portfolio_summary,
             current,
         )
         self._timed(
             f"summary job {period_label(previous)}",
-            performance.refresh_portfolio_summary,
+            summaries.refresh_portfolio_summary,
             previous,
         )
         created = self._timed(
@@ -226,7 +226,7 @@ class Command(BaseCommand):
                 )
             )
         started = time.perf_counter()
-        performance.refresh_portfolio_summary(moments.current_period())
+        summaries.refresh_portfolio_summary(moments.current_period())
         elapsed = (time.perf_counter() - started) * 1000
         timings.append(Timing("summary job, current month", elapsed, elapsed, elapsed, queries=0))
         return timings
