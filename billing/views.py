@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from billing import collection, disconnections, payments, policy, services
+from billing import collection, disconnections, payments, services
 from billing.exports import arrears_export, import_template
 from billing.forms import (
     ActionForm,
@@ -54,6 +54,7 @@ from billing.models import (
     ImportStatus,
     Payment,
 )
+from billing.policy import POLICY
 from billing.selectors import (
     AGING_BUCKETS,
     AGING_LABELS,
@@ -62,15 +63,9 @@ from billing.selectors import (
     customer_account,
 )
 from common.errors import DomainError
-from common.roles import Role, role_of, roles_required
+from common.policy import allowed_to
 from customers.models import Customer
 
-PAGE_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER, Role.AUDITOR})
-COLLECT_ROLES = policy.COLLECTORS
-# Reversing a payment on its page (the billing system reverses through the API).
-REVERSE_ROLES = policy.POLICY.roles("reverse_payment") & {Role.ADMIN, Role.SUPERVISOR}
-APPROVE_ROLES = policy.POLICY.roles("approve_disconnection")
-IMPORT_ROLES = policy.POLICY.roles("import_file")
 PAGE_SIZE = 25
 EXPORT_CHUNK = 2000
 CONFLICT = gettext_lazy(
@@ -114,7 +109,7 @@ def _call(form, fn, *args, **kwargs):
 # --- arrears list ----------------------------------------------------------------------------
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view")
 def arrears_list(request):
     today = timezone.localdate()
     form = ArrearsFilterForm(request.GET or None, user=request.user)
@@ -146,7 +141,7 @@ def arrears_list(request):
             "totals": totals,
             "aging_labels": AGING_LABELS,
             "sort": (form.cleaned_data.get("o") if form.is_valid() else "") or "-amount",
-            "can_import": role_of(request.user) in IMPORT_ROLES,
+            "can_import": POLICY.allows(request.user, "import_file"),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "o")),
         },
     )
@@ -164,26 +159,25 @@ def _all_rows(rows, today):
 
 
 def _account_context(request, customer: Customer) -> dict:
-    role = role_of(request.user)
     account = customer_account(customer)
     return {
         "customer": customer,
         "account": account,
         "aging_rows": [(AGING_LABELS[k], account.aging[k]) for k, _a, _b in AGING_BUCKETS],
-        "can_collect": role in COLLECT_ROLES,
-        "can_reverse": role in REVERSE_ROLES,
+        "can_collect": POLICY.allows(request.user, "record_collection_action"),
+        "can_reverse": POLICY.allows(request.user, "reverse_payment"),
         "customer_url": _customer_360(customer),
         "today": timezone.localdate(),
     }
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view")
 def customer_billing(request, pk: int):
     customer = visible_customer(request, pk)
     return render(request, "billing/customer_billing.html", _account_context(request, customer))
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view")
 def customer_arrears_tab(request, pk: int):
     """The arrears tab of the customer 360 page (an HTML fragment)."""
     customer = visible_customer(request, pk)
@@ -204,7 +198,7 @@ def _form_page(request, customer, form, title, template="billing/form.html", **e
     )
 
 
-@roles_required(COLLECT_ROLES)
+@allowed_to(POLICY, "record_payment")
 @require_http_methods(["GET", "POST"])
 def payment_create(request, pk: int):
     customer = visible_customer(request, pk)
@@ -227,7 +221,7 @@ def payment_create(request, pk: int):
     return _form_page(request, customer, form, _("Record a payment"))
 
 
-@roles_required(REVERSE_ROLES)
+@allowed_to(POLICY, "reverse_payment")
 @require_http_methods(["GET", "POST"])
 def payment_reverse(request, pk: int):
     payment = get_object_or_404(
@@ -250,7 +244,7 @@ def payment_reverse(request, pk: int):
     )
 
 
-@roles_required(COLLECT_ROLES)
+@allowed_to(POLICY, "record_collection_action")
 @require_http_methods(["GET", "POST"])
 def action_create(request, pk: int):
     customer = visible_customer(request, pk)
@@ -270,7 +264,7 @@ def action_create(request, pk: int):
     return _form_page(request, customer, form, _("Record a collection action"))
 
 
-@roles_required(COLLECT_ROLES)
+@allowed_to(POLICY, "record_notice_delivery")
 @require_http_methods(["GET", "POST"])
 def action_delivery(request, pk: int):
     action = get_object_or_404(
@@ -293,7 +287,7 @@ def action_delivery(request, pk: int):
     )
 
 
-@roles_required(COLLECT_ROLES)
+@allowed_to(POLICY, "record_promise")
 @require_http_methods(["GET", "POST"])
 def promise_create(request, pk: int):
     customer = visible_customer(request, pk)
@@ -311,7 +305,7 @@ def promise_create(request, pk: int):
 # --- disconnections --------------------------------------------------------------------------
 
 
-@roles_required(COLLECT_ROLES)
+@allowed_to(POLICY, "request_disconnection")
 @require_http_methods(["GET", "POST"])
 def disconnection_request(request, pk: int):
     customer = visible_customer(request, pk)
@@ -347,7 +341,7 @@ def disconnection_request(request, pk: int):
     )
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view")
 def disconnection_list(request):
     status = request.GET.get("status", "")
     qs = Disconnection.objects.visible_to(request.user).select_related(
@@ -396,25 +390,25 @@ def _visible_disconnection(request, pk: int) -> Disconnection:
 
 ACTIONS = {
     "approve": (
-        APPROVE_ROLES,
+        "approve_disconnection",
         ApproveForm,
         disconnections.approve_disconnection,
         gettext_lazy("Disconnection approved."),
     ),
     "execute": (
-        COLLECT_ROLES,
+        "execute_disconnection",
         NoteForm,
         disconnections.execute_disconnection,
         gettext_lazy("Disconnection recorded as carried out."),
     ),
     "cancel": (
-        COLLECT_ROLES,
+        "cancel_disconnection",
         ReasonForm,
         disconnections.cancel_disconnection,
         gettext_lazy("Disconnection cancelled."),
     ),
     "reconnect": (
-        COLLECT_ROLES,
+        "reconnect_disconnection",
         NoteForm,
         disconnections.reconnect_disconnection,
         gettext_lazy("Reconnection recorded."),
@@ -422,21 +416,20 @@ ACTIONS = {
 }
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view")
 @require_http_methods(["GET", "POST"])
 def disconnection_detail(request, pk: int):
     disconnection = _visible_disconnection(request, pk)
-    role = role_of(request.user)
     forms = {}
-    for name, (roles, form_class, _service, _message) in ACTIONS.items():
-        if role in roles and disconnection.allows(name):
+    for name, (action, form_class, _service, _message) in ACTIONS.items():
+        if POLICY.allows(request.user, action) and disconnection.allows(name):
             forms[name] = form_class(prefix=name)
     if request.method == "POST":
         name = request.POST.get("action", "")
         if name not in ACTIONS:
             raise Http404
-        roles, form_class, service, message = ACTIONS[name]
-        if role not in roles:
+        action, form_class, service, message = ACTIONS[name]
+        if not POLICY.allows(request.user, action):
             raise PermissionDenied
         form = form_class(request.POST, prefix=name)
         forms[name] = form
@@ -459,7 +452,7 @@ def disconnection_detail(request, pk: int):
     )
 
 
-@roles_required(PAGE_ROLES)
+@allowed_to(POLICY, "view")
 def disconnection_evidence(request, pk: int):
     """The printable evidence pack: arrears, reminders, notice and delivery, approvals."""
     d = _visible_disconnection(request, pk)
@@ -510,7 +503,7 @@ def _run_import(batch: ImportBatch, request, *, dry_run: bool, partial: bool):
     )
 
 
-@roles_required(IMPORT_ROLES)
+@allowed_to(POLICY, "import_file")
 @require_http_methods(["GET", "POST"])
 def import_upload(request, kind: str):
     if kind not in ImportKind.values:
@@ -567,7 +560,7 @@ def _jsonable(row: dict) -> dict:
     return out
 
 
-@roles_required(IMPORT_ROLES)
+@allowed_to(POLICY, "import_file")
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
@@ -658,7 +651,7 @@ def _commit_import(request, batch, partial):
     return redirect("billing:import_upload", kind=batch.kind)
 
 
-@roles_required(IMPORT_ROLES)
+@allowed_to(POLICY, "import_file")
 def import_template_download(request, kind: str, fmt: str):
     if kind not in ImportKind.values or fmt not in ("csv", "xlsx"):
         raise Http404

@@ -70,7 +70,11 @@ class Policy:
         return {a for a in (actions or self.table) if role in self.roles(a)}
 
 
+# Pages are for people: the integration clients use the API only.
+PEOPLE = ALL_ROLES - {Role.INTEGRATION}
+
+
 def allowed_to(policy: Policy, action: str):
-    """A page only the roles `policy` allows `action` may open: others get a 403, anonymous
-    users the login page."""
-    return roles_required(policy.roles(action))
+    """A page only the people whose role `policy` allows `action` may open: others get a 403,
+    anonymous users the login page."""
+    return roles_required(policy.roles(action) & PEOPLE)
