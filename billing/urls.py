@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import import_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -26,11 +26,11 @@ urlpatterns = [
         views.disconnection_evidence,
         name="disconnection_evidence",
     ),
-    path("import/<str:kind>/", views.import_upload, name="import_upload"),
+    path("import/<str:kind>/", import_views.import_upload, name="import_upload"),
     path(
         "import/<str:kind>/template.<str:fmt>",
-        views.import_template_download,
+        import_views.import_template_download,
         name="import_template",
     ),
-    path("imports/<int:pk>/", views.import_preview, name="import_preview"),
+    path("imports/<int:pk>/", import_views.import_preview, name="import_preview"),
 ]

@@ -16,10 +16,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(clock):
-    from devtools.demo import customers as customers_demo
+    from devtools.demo import register as customers_demo_register
 
     clock("2025-06-03 09:00")
-    customers_demo.seed(random.Random(7), customers=60, managers=3, feeders=12, followups=0)
+    customers_demo_register.seed(
+        random.Random(7), customers=60, managers=3, feeders=12, followups=0
+    )
     return demo_data.seed(random.Random(8))
 
 

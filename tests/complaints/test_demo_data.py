@@ -8,7 +8,7 @@ import pytest
 from accounts_manager.models import FollowUp
 from complaints.models import CallbackAttempt, Complaint, Status
 from devtools.demo import complaints as demo_data
-from devtools.demo import customers as customer_demo
+from devtools.demo import register as customer_demo_register
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 # that year's calendar here once the calendar is data.
 @pytest.mark.date_sensitive
 def test_demo_tickets_cover_every_status_breaches_repeats_and_callbacks_once():
-    customer_demo.seed(random.Random(7), customers=60)
+    customer_demo_register.seed(random.Random(7), customers=60)
     out = io.StringIO()
     added = demo_data.seed(random.Random(7), out)
     assert added["complaints"] == len(demo_data.PLAN) + 2

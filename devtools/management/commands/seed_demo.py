@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from devtools.demo import billing, complaints, outages, risk
-from devtools.demo import customers as demo_data
+from devtools.demo import register as demo_data_register
 
 # (name of the part's random stream, module). The streams keep the names they had before the
 # demo data moved to devtools, so the same seed still gives the same data.
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed: int, customers: int, **options):
-        demo_data.seed(random.Random(seed), self.stdout, customers=customers)
+        demo_data_register.seed(random.Random(seed), self.stdout, customers=customers)
         for stream, module in PART_MODULES:
             # Each part gets its own stream, so its data does not depend on the others'.
             rng = random.Random(f"{seed}:{stream}")
