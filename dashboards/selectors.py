@@ -102,12 +102,12 @@ class DashboardFilter:
 
     @property
     def start(self) -> dt.datetime:
-        return summaries._day_start(self.period)
+        return summaries.day_start(self.period)
 
     @property
     def cutoff(self) -> dt.datetime:
         """The end of the as-of day (now, for the current month)."""
-        return timezone.now() if self.is_current else summaries._cutoff(self.as_of)
+        return timezone.now() if self.is_current else summaries.cutoff_of(self.as_of)
 
 
 def visible_regions(user):
@@ -197,11 +197,11 @@ def arrears_figures(f: DashboardFilter, summary: Summary | None = None) -> dict:
         "billed": money(now["billed"]),
         "bills_due": money(now["bills_due"]),
         "collected": money(now["collected"]),
-        "collection_rate": number(summaries._ratio(now["collected"], now["bills_due"])),
+        "collection_rate": number(summaries.ratio(now["collected"], now["bills_due"])),
         "bills_due_previous": money(before["bills_due"]),
         "collected_previous": money(before["collected"]),
         "collection_rate_previous": number(
-            summaries._ratio(before["collected"], before["bills_due"])
+            summaries.ratio(before["collected"], before["bills_due"])
         ),
         "as_of": iso(markers[f.period].as_of),
         "refreshed_at": iso(markers[f.period].refreshed_at),

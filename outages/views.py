@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from common.errors import DomainError
 from common.roles import role_of
 from customers.models import Customer
-from outages import confirmations, impacts, notices, selectors, services
+from outages import confirmations, notices, selectors, services
+from outages import impacts as outage_impacts
 from outages.exports import export_response
 from outages.forms import (
     ApproveForm,
@@ -247,7 +248,7 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     difference = None
     if outage.status in IMPACT_STATUSES and outage.start > timezone.now():
-        diff = impacts.impact_difference(outage)
+        diff = outage_impacts.impact_difference(outage)
         if diff:
             names = {
                 c.pk: c
@@ -372,7 +373,7 @@ def apply_grid_changes(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         locked = PlannedOutage.objects.select_for_update().get(pk=outage.pk)
         if locked.status in IMPACT_STATUSES:
-            diff = impacts.apply_impact_changes(locked, acting_user=request.user)
+            diff = outage_impacts.apply_impact_changes(locked, acting_user=request.user)
             messages.success(
                 request,
                 _("Affected customers updated: %(a)d added, %(r)d removed, %(c)d changed.")
