@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts_manager import policy
 from accounts_manager.models import FollowUp, FollowUpStatus, ManagerProfile, Notice, User
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_date
 from common.roles import GROUP_ROLES, Role, remember_role, role_of
@@ -91,7 +92,7 @@ def create_user(
     username: str,
     password: str | None,
     role: str,
-    acting_user: User | None = None,
+    acting_user: Actor,
     is_active: bool = True,
     **fields,
 ) -> User:
@@ -116,7 +117,7 @@ def create_user(
 def update_user(
     user: User,
     *,
-    acting_user: User | None = None,
+    acting_user: Actor,
     role: str | None = None,
     password: str | None = None,
     **fields,
@@ -210,7 +211,7 @@ def close_followup(
     followup: FollowUp,
     *,
     status: str = FollowUpStatus.DONE,
-    acting_user: User | None = None,
+    acting_user: Actor,
     note: str = "",
 ) -> FollowUp:
     policy.check(acting_user, "work_queue")
@@ -225,7 +226,7 @@ def close_followup(
         raise DomainError("already_closed", _("This follow-up is already closed."), field="status")
     followup.status = status
     followup.closed_at = timezone.now()
-    followup.closed_by = acting_user
+    followup.closed_by = person(acting_user)
     fields = ["status", "closed_at", "closed_by", "updated_at"]
     if note:
         followup.note = note
@@ -241,7 +242,7 @@ FOLLOWUP_EDITABLE_FIELDS = ("due_at", "summary", "note")
 def update_followup(
     followup: FollowUp,
     *,
-    acting_user: User | None = None,
+    acting_user: Actor,
     status: str | None = None,
     **fields,
 ) -> FollowUp:

@@ -26,6 +26,7 @@ from billing.models import (
     PromiseStatus,
 )
 from billing.querysets import money_field, zero
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_date, check_happened
 from common.money import ZERO, to_money
@@ -66,7 +67,7 @@ def record_collection_action(
     delivered_at: dt.datetime | None = None,
     delivery_method: str = "",
     delivered_to: str = "",
-    acting_user=None,
+    acting_user: Actor,
 ) -> CollectionAction:
     """Record a call, visit, SMS, written payment reminder or disconnection notice."""
     policy.check(acting_user, "record_collection_action")
@@ -83,7 +84,7 @@ def record_collection_action(
         delivered_at=delivered_at,
         delivery_method=delivery_method if delivered_at else "",
         delivered_to=delivered_to if delivered_at else "",
-        recorded_by=acting_user,
+        recorded_by=person(acting_user),
     )
 
 
@@ -95,7 +96,7 @@ def record_notice_delivery(
     delivery_method: str = "",
     delivered_to: str = "",
     outcome: str | None = None,
-    acting_user=None,
+    acting_user: Actor,
 ) -> CollectionAction:
     """Record when and how a notice reached the customer (or correct it before it is used)."""
     policy.check(acting_user, "record_notice_delivery")
@@ -134,7 +135,7 @@ def record_promise(
     due_date: dt.date,
     promised_by: str = "",
     note: str = "",
-    acting_user=None,
+    acting_user: Actor,
 ) -> PaymentPromise:
     """Record a promise to pay; it appears in the manager's queue on its due date."""
     policy.check(acting_user, "record_promise")
@@ -156,7 +157,7 @@ def record_promise(
         due_date=due_date,
         promised_by=promised_by,
         note=note,
-        recorded_by=acting_user,
+        recorded_by=person(acting_user),
     )
     raise_followup(
         customer,

@@ -52,6 +52,7 @@ from billing.models import (
 )
 from billing.querysets import bill_outstanding_expression
 from common import workcalendar
+from common.actors import SYSTEM, Actor, person
 from common.errors import DomainError
 from common.moments import date_problem, happened_problem
 from common.money import ZERO
@@ -347,7 +348,7 @@ def _transition(
     disconnection: Disconnection,
     action: str,
     *,
-    acting_user=None,
+    acting_user: Actor,
     note: str = "",
     fields: tuple[str, ...] = (),
 ) -> Disconnection:
@@ -360,7 +361,7 @@ def _transition(
         disconnection=disconnection,
         from_status=previous,
         to_status=to,
-        by=acting_user,
+        by=person(acting_user),
         note=note[:500],
     )
     return disconnection
@@ -373,7 +374,7 @@ def request_disconnection(
     scheduled_for: dt.date,
     notice: CollectionAction | None = None,
     reason: str = "",
-    acting_user=None,
+    acting_user: Actor,
 ) -> Disconnection:
     """Request a disconnection for arrears; refused (400) unless every rule holds.
 
@@ -393,12 +394,12 @@ def request_disconnection(
         reason=reason,
         arrears_amount=amount,
         oldest_due_date=oldest,
-        requested_by=acting_user,
+        requested_by=person(acting_user),
     )
     DisconnectionEvent.objects.create(
         disconnection=disconnection,
         to_status=Status.REQUESTED,
-        by=acting_user,
+        by=person(acting_user),
         note=reason[:500],
     )
     return disconnection
@@ -408,7 +409,7 @@ def request_disconnection(
 def approve_disconnection(
     disconnection: Disconnection,
     *,
-    acting_user,
+    acting_user: Actor,
     authority_informed_at: dt.datetime | None = None,
     note: str = "",
 ) -> Disconnection:
@@ -417,7 +418,7 @@ def approve_disconnection(
     disconnection = _locked(disconnection)
     _check_transition(disconnection, "approve")
     _raise_first(approve_problems(disconnection, authority_informed_at=authority_informed_at))
-    disconnection.approved_by = acting_user
+    disconnection.approved_by = person(acting_user)
     disconnection.approved_at = timezone.now()
     disconnection.authority_informed_at = authority_informed_at
     return _transition(
@@ -431,7 +432,7 @@ def approve_disconnection(
 
 @transaction.atomic
 def execute_disconnection(
-    disconnection: Disconnection, *, acting_user=None, note: str = ""
+    disconnection: Disconnection, *, acting_user: Actor, note: str = ""
 ) -> Disconnection:
     """Record that supply was cut, after re-checking the rules at the moment of the cut."""
     policy.check(acting_user, "execute_disconnection")
@@ -440,7 +441,7 @@ def execute_disconnection(
     now = timezone.now()
     _raise_first(execute_problems(disconnection, now=now))
     disconnection.executed_at = now
-    disconnection.executed_by = acting_user
+    disconnection.executed_by = person(acting_user)
     disconnection.last_reminder = last_reminder(disconnection.customer_id, now)
     return _transition(
         disconnection,
@@ -453,7 +454,7 @@ def execute_disconnection(
 
 @transaction.atomic
 def cancel_disconnection(
-    disconnection: Disconnection, *, acting_user=None, reason: str = ""
+    disconnection: Disconnection, *, acting_user: Actor, reason: str = ""
 ) -> Disconnection:
     policy.check(acting_user, "cancel_disconnection")
     disconnection = _locked(disconnection)
@@ -470,7 +471,7 @@ def cancel_disconnection(
 
 @transaction.atomic
 def reconnect_disconnection(
-    disconnection: Disconnection, *, acting_user=None, note: str = ""
+    disconnection: Disconnection, *, acting_user: Actor, note: str = ""
 ) -> Disconnection:
     """Record that supply was restored; closes the reconnection follow-up."""
     policy.check(acting_user, "reconnect_disconnection")
@@ -478,7 +479,7 @@ def reconnect_disconnection(
     disconnection = _locked(disconnection)
     now = timezone.now()
     disconnection.reconnected_at = now
-    disconnection.reconnected_by = acting_user
+    disconnection.reconnected_by = person(acting_user)
     if disconnection.reconnect_due and now > disconnection.reconnect_due:
         late = _("Reconnected after the deadline of %(due)s.") % {
             "due": timezone.localtime(disconnection.reconnect_due).strftime("%Y-%m-%d %H:%M")
@@ -514,6 +515,7 @@ def on_arrears_cleared(customer_id: int, *, at: dt.datetime) -> None:
             _transition(
                 disconnection,
                 "cancel",
+                acting_user=SYSTEM,
                 note=_("Arrears paid"),
                 fields=("cancelled_at", "cancel_reason"),
             )

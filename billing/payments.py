@@ -25,6 +25,7 @@ from billing.models import (
     PaymentAllocation,
 )
 from billing.querysets import zero
+from common.actors import Actor, person
 from common.errors import DomainError, TransitionNotAllowed
 from common.moments import check_happened
 from common.money import ZERO, to_money
@@ -215,7 +216,7 @@ def record_payment(
     channel: str,
     reference: str,
     note: str = "",
-    acting_user=None,
+    acting_user: Actor,
 ) -> tuple[Payment, bool]:
     """Record a payment and allocate it; idempotent on (channel, reference).
 
@@ -241,7 +242,7 @@ def record_payment(
                     channel=channel,
                     reference=reference,
                     note=note,
-                    recorded_by=acting_user,
+                    recorded_by=person(acting_user),
                 )
         except IntegrityError:
             # The same reference for another customer, committed meanwhile.
@@ -261,7 +262,7 @@ def record_payment(
 
 
 @transaction.atomic
-def reverse_payment(payment: Payment, *, reason: str = "", acting_user=None) -> Payment:
+def reverse_payment(payment: Payment, *, reason: str = "", acting_user: Actor) -> Payment:
     policy.check(acting_user, "reverse_payment")
     """Reverse a payment: its allocations are undone and the customer's credit re-applied."""
     lock_customers([payment.customer_id])
@@ -271,7 +272,7 @@ def reverse_payment(payment: Payment, *, reason: str = "", acting_user=None) -> 
     bill_ids = list(payment.allocations.values_list("bill_id", flat=True))
     payment.allocations.all().delete()
     payment.reversed_at = timezone.now()
-    payment.reversed_by = acting_user
+    payment.reversed_by = person(acting_user)
     payment.reversal_reason = reason[:300]
     payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason", "updated_at"])
     refresh_settlement(bill_ids)

@@ -36,6 +36,7 @@ from billing.payments import (
     same_payment,
     trim_allocations,
 )
+from common.actors import Actor, person
 from common.errors import DomainError, TransitionNotAllowed
 from common.money import ZERO
 from customers.locks import lock_customers
@@ -131,7 +132,7 @@ def import_bills(
     *,
     partial: bool = False,
     dry_run: bool = False,
-    acting_user=None,
+    acting_user: Actor,
     customers=None,
     numbers: list[int] | None = None,
 ) -> ImportResult:
@@ -200,7 +201,7 @@ def _write_bills(creates, updates) -> None:
 
 
 @transaction.atomic
-def write_off_bill(bill: Bill, *, reason: str, acting_user=None) -> Bill:
+def write_off_bill(bill: Bill, *, reason: str, acting_user: Actor) -> Bill:
     """Write a bill off as uncollectable (核销): it leaves the arrears; allocations stay."""
     policy.check(acting_user, "write_off_bill")
     if not (reason or "").strip():
@@ -212,7 +213,7 @@ def write_off_bill(bill: Bill, *, reason: str, acting_user=None) -> Bill:
     if bill.settled_on is not None:
         raise TransitionNotAllowed("paid", _("A paid bill cannot be written off."))
     bill.written_off_at = timezone.now()
-    bill.written_off_by = acting_user
+    bill.written_off_by = person(acting_user)
     bill.write_off_reason = reason.strip()[:300]
     bill.save(update_fields=["written_off_at", "written_off_by", "write_off_reason", "updated_at"])
     after_balance_change(bill.customer_id)
@@ -224,7 +225,7 @@ def import_payments(
     *,
     partial: bool = False,
     dry_run: bool = False,
-    acting_user=None,
+    acting_user: Actor,
     customers=None,
     numbers: list[int] | None = None,
 ) -> ImportResult:

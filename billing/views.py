@@ -7,11 +7,15 @@ Views parse input, call one service and render; every customer is looked up thro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Prefetch, Sum
+from django.forms import Form
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -377,7 +381,7 @@ def _visible_disconnection(request, pk: int) -> Disconnection:
     )
 
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[str, type[Form], Callable[..., Disconnection], Any]] = {
     "approve": (
         "approve_disconnection",
         ApproveForm,

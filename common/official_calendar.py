@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import workcalendar
+from common.actors import Actor, person
 from common.calendar_data import statutory_holidays
 from common.models import CalendarDay, CalendarYear, DayKind
 from common.roles import Role, role_of
@@ -115,7 +116,7 @@ def replace_calendar_year(
     year: int,
     source: str,
     days: list[dict],
-    acting_user,
+    acting_user: Actor,
     complete: bool = True,
 ) -> CalendarYear:
     """Replace the year's days (holidays and make-up working days) and its source.
@@ -156,7 +157,7 @@ def replace_calendar_year(
             )
             row.source = source[:500]
             row.complete = complete
-            row.entered_by = acting_user
+            row.entered_by = person(acting_user)
             row.entered_at = timezone.now()
             row.save(update_fields=["source", "complete", "entered_by", "entered_at", "updated_at"])
             workcalendar.clear_cache()
@@ -169,10 +170,10 @@ def replace_calendar_year(
     return row
 
 
-def calendar_year_saved(row: CalendarYear, *, acting_user) -> None:
+def calendar_year_saved(row: CalendarYear, *, acting_user: Actor) -> None:
     """After the admin saved a year and its days: record who entered it, tell the others."""
     _require_admin(acting_user)
-    row.entered_by = acting_user
+    row.entered_by = person(acting_user)
     row.entered_at = timezone.now()
     row.save(update_fields=["entered_by", "entered_at", "updated_at"])
     workcalendar.clear_cache()

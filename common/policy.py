@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from common.actors import Actor, is_system
 from common.roles import Role, role_of, roles_required
 
 ALL_ROLES = frozenset(Role)
@@ -50,10 +51,12 @@ class Policy:
         """Whether `user`'s role may do `action` (the object's state aside)."""
         return role_of(user) in self.roles(action)
 
-    def check(self, user, action: str) -> None:
-        """PermissionDenied unless `user` may do `action`. No user is the system (a job or a
-        command), which may do anything but take a decision."""
-        if user is None and action not in self.decisions:
+    def check(self, user: Actor, action: str) -> None:
+        """PermissionDenied unless `user` may do `action`. The system (common.actors.SYSTEM: a
+        job or a command) may do anything but take a decision."""
+        if user is None:
+            raise TypeError("an acting user is required: a person, or common.actors.SYSTEM")
+        if is_system(user) and action not in self.decisions:
             self.roles(action)
             return
         if not self.allows(user, action):

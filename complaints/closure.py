@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.models import FollowUpKind
 from accounts_manager.services import notify_user, raise_followup
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.workcalendar import add_working_days
 from complaints import policy
@@ -40,7 +41,7 @@ from complaints.tickets import (
 def record_callback(
     complaint: Complaint,
     *,
-    acting_user=None,
+    acting_user: Actor,
     reached: bool = True,
     satisfaction: int | None = None,
     solved: bool | None = None,
@@ -76,7 +77,7 @@ def record_callback(
         record_event(
             complaint,
             EventKind.CALLBACK_FAILED,
-            actor=acting_user,
+            actor=person(acting_user),
             at=now,
             message=notes,
             data={"attempt": complaint.failed_callbacks},
@@ -123,7 +124,7 @@ def record_callback(
         record_event(
             complaint,
             EventKind.CALLBACK,
-            actor=acting_user,
+            actor=person(acting_user),
             at=now,
             from_status=previous,
             to_status=complaint.status,
@@ -133,11 +134,16 @@ def record_callback(
     else:
         complaint.save(update_fields=["satisfaction", "solved", "updated_at"])
         record_event(
-            complaint, EventKind.CALLBACK, actor=acting_user, at=now, message=notes, data=data
+            complaint,
+            EventKind.CALLBACK,
+            actor=person(acting_user),
+            at=now,
+            message=notes,
+            data=data,
         )
         _reopen(
             complaint,
-            actor=acting_user,
+            actor=person(acting_user),
             now=now,
             reason=_("The customer says the problem is not solved."),
         )
@@ -159,7 +165,7 @@ def _raise_low_satisfaction(complaint: Complaint, *, satisfaction: int, now: dt.
 
 
 @transaction.atomic
-def close_without_callback(complaint: Complaint, *, acting_user=None, reason: str) -> Complaint:
+def close_without_callback(complaint: Complaint, *, acting_user: Actor, reason: str) -> Complaint:
     """A supervisor closes a resolved ticket the customer could not be reached about.
 
     Needs a reason and, by default, COMPLAINT_CLOSE_WITHOUT_CALLBACK_AFTER_ATTEMPTS failed
@@ -188,7 +194,7 @@ def close_without_callback(complaint: Complaint, *, acting_user=None, reason: st
     now = timezone.now()
     previous = set_status(complaint, "close")
     complaint.closed_at = now
-    complaint.closed_by = acting_user
+    complaint.closed_by = person(acting_user)
     complaint.closed_without_callback = True
     complaint.close_reason = reason
     complaint.save(
@@ -204,7 +210,7 @@ def close_without_callback(complaint: Complaint, *, acting_user=None, reason: st
     record_event(
         complaint,
         EventKind.CLOSED_WITHOUT_CALLBACK,
-        actor=acting_user,
+        actor=person(acting_user),
         at=now,
         from_status=previous,
         to_status=complaint.status,
@@ -215,12 +221,12 @@ def close_without_callback(complaint: Complaint, *, acting_user=None, reason: st
 
 
 @transaction.atomic
-def reopen_complaint(complaint: Complaint, *, acting_user=None, reason: str = "") -> Complaint:
+def reopen_complaint(complaint: Complaint, *, acting_user: Actor, reason: str = "") -> Complaint:
     """Reopen a resolved or closed ticket: a new handling cycle with fresh deadlines."""
     policy.require(acting_user, "reopen")
     complaint = lock_ticket(complaint)
     check_action(complaint, "reopen")
-    _reopen(complaint, actor=acting_user, now=timezone.now(), reason=(reason or "").strip())
+    _reopen(complaint, actor=person(acting_user), now=timezone.now(), reason=(reason or "").strip())
     return complaint
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts_manager.models import User
 from common import outbox
+from common.actors import Actor
 from common.official_calendar import on_year_entered
 from complaints.services import move_open_complaints
 from complaints.tasks import recompute_provisional_deadlines
@@ -20,7 +21,7 @@ def recompute_deadlines_of_year(year: int) -> None:
 
 @on_portfolio_change
 def move_open_tickets(
-    *, from_manager: User | None, to_manager: User, customer: Customer | None, acting_user
+    *, from_manager: User | None, to_manager: User, customer: Customer | None, acting_user: Actor
 ) -> None:
     """The open tickets the previous manager held move with the customer (or portfolio)."""
     if from_manager is not None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts_manager.services import notify_user, supervisor_of
+from common.actors import Actor
 from common.errors import DomainError
 from common.moments import check_happened
 from common.roles import Role, role_of
@@ -121,7 +122,7 @@ def register_complaint(
     received_at: dt.datetime | None = None,
     external_ref: str = "",
     assignee=None,
-    acting_user=None,
+    acting_user: Actor,
 ) -> tuple[Complaint, bool]:
     """Register a complaint; return (ticket, created).
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.models import FollowUp
 from accounts_manager.services import notify_user
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import happened_problem
 from complaints import policy
@@ -90,7 +91,7 @@ def set_status(complaint: Complaint, action: str) -> str:
 
 
 @transaction.atomic
-def update_complaint(complaint: Complaint, *, acting_user=None, **fields) -> Complaint:
+def update_complaint(complaint: Complaint, *, acting_user: Actor, **fields) -> Complaint:
     """Correct the description, channel, category or severity of a ticket that is not closed.
 
     A new category or severity recomputes the deadlines of the current cycle from its start.
@@ -138,7 +139,7 @@ def update_complaint(complaint: Complaint, *, acting_user=None, **fields) -> Com
 
 @transaction.atomic
 def assign_complaint(
-    complaint: Complaint, *, assignee, acting_user=None, note: str = ""
+    complaint: Complaint, *, assignee, acting_user: Actor, note: str = ""
 ) -> Complaint:
     """Hand the ticket to another account manager or supervisor (dispatch, 派单)."""
     policy.require(acting_user, "assign")
@@ -179,7 +180,7 @@ def assign_complaint(
 
 @transaction.atomic
 def move_open_complaints(
-    *, from_user, to_user, acting_user=None, note: str = "", customer=None
+    *, from_user, to_user, acting_user: Actor, note: str = "", customer=None
 ) -> int:
     """Hand every open ticket assigned to `from_user` to `to_user` (portfolio handover), or
     only those of `customer` (one customer reassigned).
@@ -224,7 +225,7 @@ def move_open_complaints(
 
 
 @transaction.atomic
-def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
+def acknowledge_complaint(complaint: Complaint, *, acting_user: Actor, note: str = "") -> Complaint:
     """Record that the customer was contacted (受理): the contact deadline is met."""
     policy.require(acting_user, "acknowledge")
     complaint = lock_ticket(complaint)
@@ -250,7 +251,7 @@ def acknowledge_complaint(complaint: Complaint, *, acting_user=None, note: str =
 
 
 @transaction.atomic
-def start_complaint(complaint: Complaint, *, acting_user=None, note: str = "") -> Complaint:
+def start_complaint(complaint: Complaint, *, acting_user: Actor, note: str = "") -> Complaint:
     policy.require(acting_user, "start")
     complaint = lock_ticket(complaint)
     check_action(complaint, "start")
@@ -304,7 +305,7 @@ def _check_resolution(complaint: Complaint, values: dict[str, Any], now: dt.date
 def resolve_complaint(
     complaint: Complaint,
     *,
-    acting_user=None,
+    acting_user: Actor,
     root_cause: str,
     responsibility: str,
     justification: str,
@@ -333,7 +334,7 @@ def resolve_complaint(
         setattr(complaint, name, value.strip() if isinstance(value, str) else value)
     previous = set_status(complaint, "resolve")
     complaint.resolved_at = now
-    complaint.resolved_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    complaint.resolved_by = person(acting_user)
     complaint.failed_callbacks = 0
     complaint.save(
         update_fields=[
@@ -378,7 +379,7 @@ def resolution_snapshot(complaint: Complaint) -> dict[str, Any]:
 
 
 @transaction.atomic
-def add_comment(complaint: Complaint, *, acting_user=None, text: str) -> ComplaintEvent:
+def add_comment(complaint: Complaint, *, acting_user: Actor, text: str) -> ComplaintEvent:
     policy.require(acting_user, "comment")
     text = (text or "").strip()
     if not text:
@@ -387,7 +388,7 @@ def add_comment(complaint: Complaint, *, acting_user=None, text: str) -> Complai
 
 
 def add_attachment(
-    complaint: Complaint, *, acting_user=None, upload, note: str = ""
+    complaint: Complaint, *, acting_user: Actor, upload, note: str = ""
 ) -> ComplaintAttachment:
     """Attach a file after checking its size and type; the stored file is removed again if
     the database write fails, so nothing is half-written."""

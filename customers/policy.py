@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from common.actors import is_system
 from common.errors import DomainError
 from common.policy import Policy
 from common.roles import Role, role_of
@@ -46,7 +47,7 @@ check = POLICY.check
 def check_customer_in_scope(user, customer: Customer) -> None:
     """A write on a customer outside the user's scope is refused. (Pages and API look the
     customer up with `visible_to` and answer 404 first; this guards every other caller.)"""
-    if user is None or customer.pk is None:
+    if is_system(user) or customer.pk is None:
         return
     if not Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
         raise PermissionDenied(_("This customer is outside your portfolio or region."))
@@ -62,7 +63,7 @@ def regions_for(user):
     """The regions a user may file a customer under: a supervisor's or manager's own region,
     every region for the others (and for those without a region)."""
     regions = Region.objects.all()
-    role = role_of(user) if user is not None else None
+    role = role_of(user)
     if role in (Role.SUPERVISOR, Role.ACCOUNT_MANAGER) and user.region_id:
         regions = regions.filter(pk=user.region_id)
     return regions
@@ -70,7 +71,7 @@ def regions_for(user):
 
 def check_region(user, region_id: int | None) -> None:
     """400 on `region` unless `user` may file a customer under it."""
-    if user is None or region_id is None:
+    if is_system(user) or region_id is None:
         return
     if not regions_for(user).filter(pk=region_id).exists():
         raise DomainError(
@@ -83,7 +84,7 @@ def check_region(user, region_id: int | None) -> None:
 def check_region_change(user, customer: Customer, region_id: int | None) -> None:
     """Changing a customer's region is a supervisor's act (into their own region) or an
     administrator's; an account manager is refused with a message on `region`."""
-    if user is None or region_id == customer.region_id:
+    if is_system(user) or region_id == customer.region_id:
         return
     if not may(user, "change_region"):
         raise DomainError(

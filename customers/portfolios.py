@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_date
 from common.roles import Role, role_of, sees_everything
@@ -31,7 +32,12 @@ if TYPE_CHECKING:
 
 class PortfolioHook(Protocol):
     def __call__(
-        self, *, from_manager: User | None, to_manager: User, customer: Customer | None, acting_user
+        self,
+        *,
+        from_manager: User | None,
+        to_manager: User,
+        customer: Customer | None,
+        acting_user: Actor,
     ) -> None: ...
 
 
@@ -67,7 +73,7 @@ def assign_customer(
     manager: User,
     start: dt.date | None = None,
     reason: str = "",
-    acting_user: User | None = None,
+    acting_user: Actor,
     registering: bool = False,
 ) -> Assignment:
     """Give `customer` to `manager` from `start` (a supervisor's or administrator's act;
@@ -104,7 +110,11 @@ def assign_customer(
         current.end = start - dt.timedelta(days=1)
         current.save(update_fields=["end", "updated_at"])
     assignment = Assignment.objects.create(
-        customer=customer, manager=manager, start=start, reason=reason, created_by=acting_user
+        customer=customer,
+        manager=manager,
+        start=start,
+        reason=reason,
+        created_by=person(acting_user),
     )
     for hook in _PORTFOLIO_HOOKS:
         hook(
@@ -123,7 +133,7 @@ def handover_portfolio(
     to_manager: User,
     effective: dt.date | None = None,
     reason: str = "",
-    acting_user: User | None = None,
+    acting_user: Actor,
 ) -> int:
     """Move every open assignment, open follow-up and open complaint ticket of
     `from_manager` to `to_manager` in one step.
@@ -163,7 +173,7 @@ def handover_portfolio(
                 manager=to_manager,
                 start=effective,
                 reason=reason,
-                created_by=acting_user,
+                created_by=person(acting_user),
             )
             for a in current
         ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.roles import Role, role_of
 from customers import policy
@@ -26,7 +27,7 @@ class SupplyPointInput:
 
 def _set_history_user(instance, acting_user) -> None:
     """Name the user on the history record django-simple-history writes on save or delete."""
-    instance._history_user = acting_user
+    instance._history_user = person(acting_user)
 
 
 def _save_with_user(instance, acting_user, **save_kwargs) -> None:
@@ -55,7 +56,7 @@ def check_supply_points(points: Sequence[SupplyPointInput]) -> None:
 
 @transaction.atomic
 def set_supply_points(
-    customer: Customer, *, points: Sequence[SupplyPointInput], acting_user=None
+    customer: Customer, *, points: Sequence[SupplyPointInput], acting_user: Actor
 ) -> list[SupplyPoint]:
     """Replace the customer's supply points; exactly one of them is primary."""
     check_supply_points(points)
@@ -89,7 +90,7 @@ def set_supply_points(
 @transaction.atomic
 def create_customer(
     *,
-    acting_user=None,
+    acting_user: Actor,
     supply_points: Sequence[SupplyPointInput] = (),
     manager=None,
     **fields,
@@ -125,7 +126,7 @@ def create_customer(
 def update_customer(
     customer: Customer,
     *,
-    acting_user=None,
+    acting_user: Actor,
     supply_points: Sequence[SupplyPointInput] | None = None,
     **fields,
 ) -> Customer:
@@ -157,7 +158,7 @@ def update_customer(
 
 
 @transaction.atomic
-def create_contact(*, customer: Customer, acting_user=None, **fields) -> Contact:
+def create_contact(*, customer: Customer, acting_user: Actor, **fields) -> Contact:
     policy.check(acting_user, "create_contact")
     policy.check_customer_in_scope(acting_user, customer)
     contact = Contact(customer=customer, **fields)
@@ -167,7 +168,7 @@ def create_contact(*, customer: Customer, acting_user=None, **fields) -> Contact
 
 
 @transaction.atomic
-def update_contact(contact: Contact, *, acting_user=None, **fields) -> Contact:
+def update_contact(contact: Contact, *, acting_user: Actor, **fields) -> Contact:
     policy.check(acting_user, "update_contact")
     policy.check_customer_in_scope(acting_user, contact.customer)
     changed = []
@@ -186,7 +187,7 @@ def update_contact(contact: Contact, *, acting_user=None, **fields) -> Contact:
 
 
 @transaction.atomic
-def delete_contact(contact: Contact, *, acting_user=None) -> None:
+def delete_contact(contact: Contact, *, acting_user: Actor) -> None:
     policy.check(acting_user, "delete_contact")
     policy.check_customer_in_scope(acting_user, contact.customer)
     if acting_user is not None:

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts_manager.models import User
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import current_period, month_end, shift_months
 from common.money import ZERO, to_money
@@ -349,7 +350,7 @@ def managers_for_period(period: dt.date, *, region_id: int | None = None):
 
 
 def snapshot_performance(
-    period: dt.date, *, acting_user: User | None = None, today: dt.date | None = None
+    period: dt.date, *, acting_user: Actor, today: dt.date | None = None
 ) -> int:
     """Freeze the indicators of a finished month for every manager who has none yet.
 
@@ -378,7 +379,7 @@ def snapshot_performance(
             period=period,
             as_of=figures[pk].as_of,
             region_id=region_id,
-            computed_by=acting_user,
+            computed_by=person(acting_user),
             collection_rate=figures[pk].ratios["collection_rate"],
             overdue_ratio=figures[pk].ratios["overdue_ratio"],
             high_risk_share=figures[pk].ratios["high_risk_share"],

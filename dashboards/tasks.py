@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from common import moments
+from common.actors import SYSTEM
 from common.moments import period_label
 from dashboards import performance, summaries
 
@@ -38,4 +39,4 @@ def snapshot_previous_month() -> int:
     if today.day <= settings.DASHBOARD_SETTLE_DAYS:
         return 0
     previous = moments.shift_months(moments.current_period(today), -1)
-    return performance.snapshot_performance(previous, today=today)
+    return performance.snapshot_performance(previous, acting_user=SYSTEM, today=today)

@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import connection
 from django.utils import timezone
 
+from common.actors import SYSTEM
 from complaints.models import CallbackAttempt, Complaint, ComplaintEvent
 from customers.models import Assignment, Contact, Customer
 from grid.models import Feeder, Region, Substation
@@ -222,5 +223,5 @@ def risk_scans() -> None:
     """Two scans through the real service (the second is the nightly case)."""
 
     for _ in range(2):
-        scan = risk.queue_risk_scan(trigger=RiskScanTrigger.COMMAND)
+        scan = risk.queue_risk_scan(acting_user=SYSTEM, trigger=RiskScanTrigger.COMMAND)
         risk.run_risk_scan(scan.pk)

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from common.actors import Actor
 from grid.models import Feeder, Region, Substation
 from grid.policy import POLICY
 
 
 @transaction.atomic
-def create_region(*, code: str, name: str, acting_user=None) -> Region:
+def create_region(*, code: str, name: str, acting_user: Actor) -> Region:
     """Add a region (administrators and provisioning clients)."""
     POLICY.check(acting_user, "create_region")
     region = Region(code=code, name=name)
@@ -28,7 +29,7 @@ def create_substation(
     name: str,
     region: Region,
     voltage_kv: Decimal | None = None,
-    acting_user=None,
+    acting_user: Actor,
 ) -> Substation:
     """Add a substation (administrators and provisioning clients)."""
     POLICY.check(acting_user, "create_substation")
@@ -43,7 +44,7 @@ def create_substation(
 
 @transaction.atomic
 def create_feeder(
-    *, code: str, name: str, substation: Substation, region: Region, acting_user=None
+    *, code: str, name: str, substation: Substation, region: Region, acting_user: Actor
 ) -> Feeder:
     """Add a feeder (administrators and provisioning clients)."""
     POLICY.check(acting_user, "create_feeder")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.models import FollowUp, FollowUpKind
 from accounts_manager.services import close_followup, notify_user, supervisor_of
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_happened
 from customers.models import Customer
@@ -38,7 +39,7 @@ def _when(value) -> str:
 
 @transaction.atomic
 def record_confirmed_call(
-    outage: PlannedOutage, *, customer: Customer, acting_user, note: str = ""
+    outage: PlannedOutage, *, customer: Customer, acting_user: Actor, note: str = ""
 ) -> OutageImpact:
     """The manager called the customer and the customer confirmed the outage."""
     policy.check(acting_user, "confirm_call")
@@ -57,13 +58,13 @@ def record_confirmed_call(
         )
     if impact.call_confirmed_at is None:
         impact.call_confirmed_at = timezone.now()
-        impact.call_confirmed_by = acting_user
+        impact.call_confirmed_by = person(acting_user)
         impact.call_note = note.strip()[:500]
         impact.save(update_fields=["call_confirmed_at", "call_confirmed_by", "call_note"])
         events.record_event(
             outage,
             action="call_confirmed",
-            actor=acting_user,
+            actor=person(acting_user),
             from_status=outage.status,
             message=_("Call confirmed with %(customer)s") % {"customer": customer.name},
             data={"customer": customer.account_no, "note": impact.call_note},

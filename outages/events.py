@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import F
 
 from common import outbox
+from common.actors import Actor, person
 from outages import tasks
 from outages.models import (
     OutageEvent,
@@ -66,7 +67,7 @@ def transition(
     outage: PlannedOutage,
     action: str,
     *,
-    acting_user,
+    acting_user: Actor,
     message: str = "",
     data: dict | None = None,
     fields: Sequence[str] = (),
@@ -78,7 +79,7 @@ def transition(
     record_event(
         outage,
         action=action,
-        actor=acting_user,
+        actor=person(acting_user),
         message=message,
         from_status=before,
         to_status=outage.status,

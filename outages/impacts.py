@@ -17,6 +17,7 @@ from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus
 from accounts_manager.services import (
     raise_followup,
 )
+from common.actors import SYSTEM, Actor, person
 from customers.models import IMPORTANT_CLASSES, Customer, CustomerStatus, SupplyPoint
 from outages import events, notices, policy
 from outages.models import (
@@ -108,7 +109,7 @@ def impact_difference(outage: PlannedOutage) -> ImpactDiff:
     return diff
 
 
-def apply_impact_changes(outage: PlannedOutage, *, acting_user=None) -> ImpactDiff:
+def apply_impact_changes(outage: PlannedOutage, *, acting_user: Actor) -> ImpactDiff:
     """Bring the frozen impacts in line with the grid; tell newly affected customers.
 
     Run at approval, when the feeder list changes, and by a scheduled job until the start.
@@ -171,7 +172,7 @@ def apply_impact_changes(outage: PlannedOutage, *, acting_user=None) -> ImpactDi
         events.record_event(
             outage,
             action="impacts_changed",
-            actor=acting_user,
+            actor=person(acting_user),
             from_status=outage.status,
             message=_("Affected customers changed: %(a)d added, %(r)d removed, %(c)d changed")
             % {"a": len(diff.added), "r": len(diff.removed), "c": len(diff.changed)},
@@ -184,7 +185,7 @@ def apply_impact_changes(outage: PlannedOutage, *, acting_user=None) -> ImpactDi
         events.record_event(
             outage,
             action="impacts_frozen",
-            actor=acting_user,
+            actor=person(acting_user),
             from_status=outage.status,
             message=_("%(n)d affected customers frozen") % {"n": len(current)},
             data={"affected": len(current)},
@@ -278,6 +279,8 @@ def refresh_upcoming_impacts(*, now: dt.datetime | None = None) -> int:
     ).values_list("pk", flat=True):
         with transaction.atomic():
             outage = PlannedOutage.objects.select_for_update().get(pk=outage_id)
-            if outage.status in IMPACT_STATUSES and apply_impact_changes(outage):
+            if outage.status in IMPACT_STATUSES and apply_impact_changes(
+                outage, acting_user=SYSTEM
+            ):
                 changed += 1
     return changed

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts_manager.models import FollowUp, FollowUpStatus
+from common.actors import SYSTEM, Actor, person
 from common.errors import DomainError
 from common.moments import check_date
 from common.roles import Role, role_of, sees_everything
@@ -115,7 +116,7 @@ def _check_feeders(feeders: Sequence[Feeder], acting_user) -> None:
 @transaction.atomic
 def create_outage(
     *,
-    acting_user,
+    acting_user: Actor,
     kind: str,
     reason: str,
     feeders: Sequence[Feeder],
@@ -141,13 +142,13 @@ def create_outage(
         start=start,
         end=end,
         override_reason=override_reason.strip(),
-        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        created_by=person(acting_user),
     )
     outage.feeders.set(feeders)
     events.record_event(
         outage,
         action="create",
-        actor=acting_user,
+        actor=person(acting_user),
         from_status=outage.status,
         message=_("Entered"),
         data={
@@ -166,7 +167,7 @@ EDITABLE_FIELDS = ("kind", "reason", "area", "override_reason")
 def update_outage(
     outage: PlannedOutage,
     *,
-    acting_user,
+    acting_user: Actor,
     feeders: Sequence[Feeder] | None = None,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
@@ -225,7 +226,7 @@ def update_outage(
     events.record_event(
         outage,
         action="edit",
-        actor=acting_user,
+        actor=person(acting_user),
         from_status=outage.status,
         message=_("Edited"),
         data=changes,
@@ -239,7 +240,7 @@ def update_outage(
 
 
 @transaction.atomic
-def submit_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
+def submit_outage(outage: PlannedOutage, *, acting_user: Actor) -> PlannedOutage:
     policy.check(acting_user, "submit")
     outage = events.locked(outage)
     return events.transition(outage, "submit", acting_user=acting_user, message=_("Submitted"))
@@ -247,7 +248,7 @@ def submit_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
 
 @transaction.atomic
 def approve_outage(
-    outage: PlannedOutage, *, acting_user, override_reason: str | None = None
+    outage: PlannedOutage, *, acting_user: Actor, override_reason: str | None = None
 ) -> PlannedOutage:
     """Approve: check the lead time, freeze the affected customers, raise follow-ups.
 
@@ -268,7 +269,7 @@ def approve_outage(
         kind=outage.kind, start=outage.start, override_reason=reason, now=now
     )
     outage.override_reason = reason if overridden else outage.override_reason
-    outage.approved_by, outage.approved_at = acting_user, now
+    outage.approved_by, outage.approved_at = person(acting_user), now
     data: dict[str, float | str] = {
         "lead_time_hours": round((outage.start - now).total_seconds() / 3600, 1)
     }
@@ -290,7 +291,7 @@ def approve_outage(
     return outage
 
 
-def _start_notifying(outage: PlannedOutage, *, acting_user) -> int:
+def _start_notifying(outage: PlannedOutage, *, acting_user: Actor) -> int:
     added = notices.plan_notices(outage)
     pending = Notification.objects.filter(
         outage=outage, status=NotificationStatus.PENDING, kind=NotificationKind.NOTICE
@@ -310,7 +311,7 @@ def _start_notifying(outage: PlannedOutage, *, acting_user) -> int:
 
 
 @transaction.atomic
-def notify_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
+def notify_outage(outage: PlannedOutage, *, acting_user: Actor) -> PlannedOutage:
     """Start (or resume) the notice batch. Running it again plans only what is missing."""
     policy.check(acting_user, "notify")
     outage = events.locked(outage)
@@ -323,7 +324,7 @@ def notify_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
 def reschedule_outage(
     outage: PlannedOutage,
     *,
-    acting_user,
+    acting_user: Actor,
     start: dt.datetime,
     end: dt.datetime,
     override_reason: str = "",
@@ -376,7 +377,7 @@ def reschedule_outage(
 
 
 @transaction.atomic
-def cancel_outage(outage: PlannedOutage, *, acting_user, reason: str = "") -> PlannedOutage:
+def cancel_outage(outage: PlannedOutage, *, acting_user: Actor, reason: str = "") -> PlannedOutage:
     """Cancel; whoever was told gets a cancellation notice, and unsent notices are dropped."""
     policy.check(acting_user, "cancel")
     outage = events.locked(outage)
@@ -403,7 +404,7 @@ def cancel_outage(outage: PlannedOutage, *, acting_user, reason: str = "") -> Pl
 
 
 @transaction.atomic
-def start_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
+def start_outage(outage: PlannedOutage, *, acting_user: Actor) -> PlannedOutage:
     policy.check(acting_user, "start")
     outage = events.locked(outage)
     outage.started_at = timezone.now()
@@ -413,7 +414,7 @@ def start_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
 
 
 @transaction.atomic
-def complete_outage(outage: PlannedOutage, *, acting_user) -> PlannedOutage:
+def complete_outage(outage: PlannedOutage, *, acting_user: Actor) -> PlannedOutage:
     """Supply is back: everyone who was told gets a restoration notice."""
     policy.check(acting_user, "complete")
     outage = events.locked(outage)
@@ -457,7 +458,7 @@ def settle_notices(outage_id: int) -> None:
             events.transition(
                 outage,
                 "finish_notifying",
-                acting_user=None,
+                acting_user=SYSTEM,
                 message=_("All notices handled"),
                 data=counts,
             )

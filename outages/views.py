@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
+from common.http import AuthenticatedHttpRequest
 from common.roles import role_of
 from customers.models import Customer
 from outages import confirmations, notices, selectors, services
@@ -48,14 +49,14 @@ from outages.policy import actions_for, may
 PAGE_SIZE = 50
 
 
-def _visible_outage(request: HttpRequest, pk: int) -> PlannedOutage:
+def _visible_outage(request: AuthenticatedHttpRequest, pk: int) -> PlannedOutage:
     return get_object_or_404(
         PlannedOutage.objects.visible_to(request.user).prefetch_related("feeders__substation"),
         pk=pk,
     )
 
 
-def _require_role(request: HttpRequest) -> None:
+def _require_role(request: AuthenticatedHttpRequest) -> None:
     if role_of(request.user) is None:
         raise PermissionDenied
 
@@ -63,7 +64,7 @@ def _require_role(request: HttpRequest) -> None:
 # --- list and calendar ----------------------------------------------------------------------
 
 
-def outage_list(request: HttpRequest) -> HttpResponse:
+def outage_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_role(request)
     form = OutageFilterForm(request.GET or None)
     qs = PlannedOutage.objects.visible_to(request.user).prefetch_related("feeders")
@@ -109,7 +110,7 @@ def _month(value: str | None) -> dt.date:
     return today.replace(day=1)
 
 
-def outage_calendar(request: HttpRequest) -> HttpResponse:
+def outage_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_role(request)
     first = _month(request.GET.get("month"))
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
@@ -157,7 +158,7 @@ def outage_calendar(request: HttpRequest) -> HttpResponse:
 # --- create and edit ------------------------------------------------------------------------
 
 
-def outage_create(request: HttpRequest) -> HttpResponse:
+def outage_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may(request.user, "create"):
         raise PermissionDenied
     form = OutageForm(request.POST or None, user=request.user)
@@ -182,7 +183,7 @@ def outage_create(request: HttpRequest) -> HttpResponse:
     return render(request, "outages/outage_form.html", {"form": form, "outage": None})
 
 
-def outage_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def outage_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outage = _visible_outage(request, pk)
     if not may(request.user, "edit") or not outage.can("edit"):
         raise PermissionDenied
@@ -241,7 +242,7 @@ def _progress_context(outage: PlannedOutage) -> dict:
     return {"outage": outage, "batches": batches, "running": running}
 
 
-def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def outage_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outage = _visible_outage(request, pk)
     impacts = selectors.impacts_with_state(outage, request.user).order_by(
         "-important", "impact", "customer__account_no"
@@ -306,7 +307,7 @@ def _events(outage: PlannedOutage) -> list[dict]:
     ]
 
 
-def outage_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def outage_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live progress of the outage's notice batches (polled by htmx while running)."""
     outage = _visible_outage(request, pk)
     return render(request, "outages/partials/progress.html", _progress_context(outage))
@@ -335,7 +336,7 @@ ACTION_DONE = {
 
 
 @require_POST
-def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def outage_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in USER_ACTIONS:
         raise Http404
     outage = _visible_outage(request, pk)
@@ -364,7 +365,7 @@ def outage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @require_POST
-def apply_grid_changes(request: HttpRequest, pk: int) -> HttpResponse:
+def apply_grid_changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outage = _visible_outage(request, pk)
     if not may(request.user, "edit"):
         raise PermissionDenied
@@ -383,7 +384,7 @@ def apply_grid_changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def confirm_call(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm_call(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outage = _visible_outage(request, pk)
     if not may(request.user, "confirm_call"):
         raise PermissionDenied
@@ -411,7 +412,7 @@ def confirm_call(request: HttpRequest, pk: int) -> HttpResponse:
 # --- coverage -------------------------------------------------------------------------------
 
 
-def outage_coverage(request: HttpRequest, pk: int) -> HttpResponse:
+def outage_coverage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every affected customer with how far their notices got; CSV or Excel as evidence."""
     outage = _visible_outage(request, pk)
     form = CoverageFilterForm(request.GET or None)
@@ -449,7 +450,7 @@ def outage_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 # --- customer 360 tab -----------------------------------------------------------------------
 
 
-def customer_outages_tab(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_outages_tab(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The outages that hit one customer (a fragment of the customer page)."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     impacts = list(

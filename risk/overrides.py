@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.actors import Actor, person
 from common.errors import DomainError
 from customers.history import (
     job_reason,
@@ -88,7 +89,7 @@ def set_risk_override(
     level: str,
     reason: str,
     expires_at: dt.datetime | None = None,
-    acting_user=None,
+    acting_user: Actor,
 ) -> RiskOverride:
     """Show `level` for the customer instead of the computed one until `expires_at` (default
     RISK_OVERRIDE_DEFAULT_DAYS from now). An override in force is replaced; both stay in the
@@ -100,23 +101,25 @@ def set_risk_override(
     _check_override_input(level, reason, expires_at, now)
     lock_customers([customer.pk])
     RiskOverride.objects.filter(customer=customer, ended_at__isnull=True).update(
-        ended_at=now, end_reason=RiskOverrideEnd.REPLACED, ended_by=acting_user
+        ended_at=now, end_reason=RiskOverrideEnd.REPLACED, ended_by=person(acting_user)
     )
     override = RiskOverride.objects.create(
         customer=customer,
         level=level,
         reason=reason,
         expires_at=expires_at,
-        set_by=acting_user,
+        set_by=person(acting_user),
         created_at=now,
     )
-    update_with_history(Customer.objects.filter(pk=customer.pk), user=acting_user, risk_level=level)
+    update_with_history(
+        Customer.objects.filter(pk=customer.pk), user=person(acting_user), risk_level=level
+    )
     customer.risk_level = level
     return override
 
 
 @transaction.atomic
-def end_risk_override(customer: Customer, *, acting_user=None) -> RiskOverride:
+def end_risk_override(customer: Customer, *, acting_user: Actor) -> RiskOverride:
     """End the customer's override now; the customer shows its computed level again."""
     policy.check_customer(acting_user, customer, "override")
     now = timezone.now()
@@ -126,10 +129,12 @@ def end_risk_override(customer: Customer, *, acting_user=None) -> RiskOverride:
         raise DomainError("no_override", _("The customer's level is not overridden."))
     override.ended_at = now
     override.end_reason = RiskOverrideEnd.CLEARED
-    override.ended_by = acting_user
+    override.ended_by = person(acting_user)
     override.save(update_fields=["ended_at", "end_reason", "ended_by"])
     level, _score = _latest_levels([customer.pk]).get(customer.pk, (None, None))
-    update_with_history(Customer.objects.filter(pk=customer.pk), user=acting_user, risk_level=level)
+    update_with_history(
+        Customer.objects.filter(pk=customer.pk), user=person(acting_user), risk_level=level
+    )
     customer.risk_level = level
     return override
 

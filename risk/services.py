@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts_manager.models import FollowUp, FollowUpStatus
 from common import outbox
+from common.actors import Actor, person
 from common.errors import Busy
 from customers.history import (
     history_insert_sql,
@@ -141,7 +142,7 @@ def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:
     return again
 
 
-def queue_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
+def queue_risk_scan(*, acting_user: Actor, trigger: str = RiskScanTrigger.API) -> RiskScan:
     """Queue a scan without dispatching it (the caller runs it). Refused with ScanBusy while
     another scan is queued or running; a dead one is given up first (RISK_SCAN_STALE_AFTER)."""
     now = timezone.now()
@@ -150,13 +151,13 @@ def queue_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> 
         try:
             with transaction.atomic():
                 return RiskScan.objects.create(
-                    trigger=trigger, requested_by=acting_user, created_at=now
+                    trigger=trigger, requested_by=person(acting_user), created_at=now
                 )
         except IntegrityError:
             raise ScanBusy(RiskScan.objects.active().first()) from None
 
 
-def request_risk_scan(*, acting_user=None, trigger: str = RiskScanTrigger.API) -> RiskScan:
+def request_risk_scan(*, acting_user: Actor, trigger: str = RiskScanTrigger.API) -> RiskScan:
     """Queue a scan and its task (in the outbox, published once committed and again later if
     the broker is down); refused like queue_risk_scan."""
     policy.check(acting_user, "start_scan")

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from common.actors import SYSTEM
 from risk import overrides as risk_overrides
 from risk import services as risk
 from risk.models import RiskScanTrigger
@@ -22,7 +23,7 @@ def run_risk_scan(scan_id: int) -> str | None:
 def scheduled_risk_scan() -> str | None:
     """Nightly: queue a scan and run it here. Skipped while another scan is under way."""
     try:
-        scan = risk.queue_risk_scan(trigger=RiskScanTrigger.SCHEDULE)
+        scan = risk.queue_risk_scan(acting_user=SYSTEM, trigger=RiskScanTrigger.SCHEDULE)
     except risk.ScanBusy as busy:
         logger.info("scheduled risk scan skipped: scan %s is under way", busy.scan and busy.scan.pk)
         return None

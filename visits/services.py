@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus, User
 from accounts_manager.services import close_followups_for_source, raise_followup
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_happened
 from common.roles import Role, role_of
@@ -200,9 +201,10 @@ def generate_visit_plans(*, today: dt.date | None = None, chunk_size: int = 5000
 VISITOR_ROLES = frozenset({Role.ACCOUNT_MANAGER, Role.SUPERVISOR})
 
 
-def _default_visitor(customer: Customer, acting_user: User | None) -> User:
-    if acting_user is not None and role_of(acting_user) in VISITOR_ROLES:
-        return acting_user
+def _default_visitor(customer: Customer, acting_user: Actor) -> User:
+    user = person(acting_user)
+    if user is not None and role_of(user) in VISITOR_ROLES:
+        return user
     assignment = current_assignment(customer)
     if assignment is None:
         raise DomainError(
@@ -213,7 +215,7 @@ def _default_visitor(customer: Customer, acting_user: User | None) -> User:
     return assignment.manager
 
 
-def _check_visitor(manager: User, acting_user: User | None) -> None:
+def _check_visitor(manager: User, acting_user: Actor) -> None:
     if not manager.is_active or role_of(manager) not in VISITOR_ROLES:
         raise DomainError(
             "not_a_visitor",
@@ -278,7 +280,7 @@ def record_visit(
     notes: str = "",
     contact_person: str = "",
     survey: Mapping | None = None,
-    acting_user: User | None = None,
+    acting_user: Actor,
 ) -> Visit:
     """Record a visit made to `customer` by `manager`, with an optional satisfaction survey.
 
@@ -322,7 +324,7 @@ def record_visit(
         outcome=outcome,
         notes=notes,
         contact_person=contact_person,
-        recorded_by=acting_user,
+        recorded_by=person(acting_user),
     )
     visit.full_clean(exclude=["customer", "manager", "recorded_by"])
     visit.save()

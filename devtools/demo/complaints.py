@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts_manager.models import User
 from accounts_manager.services import supervisor_of
+from common.actors import SYSTEM
 from common.roles import Role
 from complaints import closure, services, sla
 from complaints.models import (
@@ -186,7 +187,7 @@ def _register(rng, customer, category, received_at, caller) -> Complaint:
         description=rng.choice(DESCRIPTIONS[category]),
         received_at=received_at,
         external_ref=f"95598{received_at:%Y%m%d}{rng.randint(100000, 999999)}" if hotline else "",
-        acting_user=caller if hotline else None,
+        acting_user=caller if hotline else SYSTEM,
     )
     return complaint
 
@@ -228,19 +229,19 @@ def _play(complaint: Complaint, plan: str, received: dt.datetime, rng: random.Ra
     if plan in ("resolved_unreached", "closed_without_callback"):
         for _ in range(3):
             closure.record_callback(
-                complaint, acting_user=supervisor, reached=False, notes="电话无人接听"
+                complaint, acting_user=supervisor or SYSTEM, reached=False, notes="电话无人接听"
             )
         if plan == "closed_without_callback" and supervisor is not None:
             closure.close_without_callback(
                 complaint,
-                acting_user=supervisor,
+                acting_user=supervisor or SYSTEM,
                 reason="三次回访均未联系上客户，现场已确认整改完成",
             )
         return _backdate(complaint, received, rng)
     if plan == "reopened":
         closure.record_callback(
             complaint,
-            acting_user=supervisor,
+            acting_user=supervisor or SYSTEM,
             satisfaction=2,
             solved=False,
             notes="客户表示问题仍未解决",
@@ -249,7 +250,7 @@ def _play(complaint: Complaint, plan: str, received: dt.datetime, rng: random.Ra
     satisfaction = rng.choice([1, 2]) if plan == "closed_low" else rng.choice([4, 5, 5, 3])
     closure.record_callback(
         complaint,
-        acting_user=supervisor,
+        acting_user=supervisor or SYSTEM,
         satisfaction=satisfaction,
         solved=True,
         notes="客户确认问题已解决",

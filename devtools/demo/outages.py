@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts_manager.models import User
+from common.actors import SYSTEM
 from common.roles import Role
 from customers.models import Assignment
 from grid.models import Feeder
@@ -63,7 +64,7 @@ def _record_calls(rng: random.Random, outage: PlannedOutage, share: float) -> No
         confirmations.record_confirmed_call(
             outage,
             customer=impact.customer,
-            acting_user=assignment.manager if assignment else None,
+            acting_user=assignment.manager if assignment else SYSTEM,
             note=rng.choice(
                 [
                     "已电话告知，客户已安排自备电源",
@@ -125,7 +126,7 @@ def seed(rng: random.Random, stdout=None) -> int:
     def outage(kind: str, feeder_list, days: int, hour: int, hours: int) -> PlannedOutage:
         start = _at(days, hour)
         return services.create_outage(
-            acting_user=entered_by,
+            acting_user=entered_by or SYSTEM,
             kind=kind,
             reason=rng.choice(REASONS[kind]),
             area=rng.choice(AREAS),
@@ -135,12 +136,12 @@ def seed(rng: random.Random, stdout=None) -> int:
         )
 
     def approve(o: PlannedOutage, reason: str = "") -> PlannedOutage:
-        services.submit_outage(o, acting_user=entered_by)
-        return services.approve_outage(o, acting_user=supervisor, override_reason=reason)
+        services.submit_outage(o, acting_user=entered_by or SYSTEM)
+        return services.approve_outage(o, acting_user=supervisor or SYSTEM, override_reason=reason)
 
     # Notified, a week and a half ahead: customers have confirmed in part, calls in part.
     notified = approve(outage("planned", feeders[0:2], 10, 8, 8))
-    services.notify_outage(notified, acting_user=supervisor)
+    services.notify_outage(notified, acting_user=supervisor or SYSTEM)
     _send(notified)
     _confirm_some(rng, notified, 0.4)
     _record_calls(rng, notified, 0.5)
@@ -148,29 +149,31 @@ def seed(rng: random.Random, stdout=None) -> int:
     approve(outage("temporary", feeders[2:3], 2, 9, 4))
     # Waiting for approval, and a draft.
     submitted = outage("planned", feeders[3:4], 14, 8, 10)
-    services.submit_outage(submitted, acting_user=entered_by)
+    services.submit_outage(submitted, acting_user=entered_by or SYSTEM)
     outage("construction", feeders[4:5], 24, 7, 12)
     # An emergency repair under way since this morning.
     emergency = approve(outage("emergency", feeders[5:6], 0, timezone.localtime().hour, 5))
     _send(emergency)
-    services.start_outage(emergency, acting_user=entered_by)
+    services.start_outage(emergency, acting_user=entered_by or SYSTEM)
     # Finished last week: told, cut, restored.
     done = approve(outage("planned", feeders[6:7], 8, 8, 6))
-    services.notify_outage(done, acting_user=supervisor)
+    services.notify_outage(done, acting_user=supervisor or SYSTEM)
     _send(done)
     _confirm_some(rng, done, 0.6)
     _record_calls(rng, done, 1.0)
-    services.start_outage(done, acting_user=entered_by)
-    services.complete_outage(done, acting_user=entered_by)
+    services.start_outage(done, acting_user=entered_by or SYSTEM)
+    services.complete_outage(done, acting_user=entered_by or SYSTEM)
     _send(done)
     done.refresh_from_db()
     _shift_into_past(done, 15)
     # Cancelled after its notices went out.
     if len(feeders) > 7:
         cancelled = approve(outage("planned", feeders[7:8], 12, 13, 3))
-        services.notify_outage(cancelled, acting_user=supervisor)
+        services.notify_outage(cancelled, acting_user=supervisor or SYSTEM)
         _send(cancelled)
-        services.cancel_outage(cancelled, acting_user=supervisor, reason="施工单位调整计划")
+        services.cancel_outage(
+            cancelled, acting_user=supervisor or SYSTEM, reason="施工单位调整计划"
+        )
         _send(cancelled)
     count = PlannedOutage.objects.count()
     if stdout is not None:

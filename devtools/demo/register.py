@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts_manager.models import FollowUp, User
 from accounts_manager.services import create_user
+from common.actors import SYSTEM
 from common.roles import Role, role_of
 from customers.models import Assignment, Contact, Customer, SupplyPoint
 from devtools.demo.customers import (
@@ -37,6 +38,7 @@ def _seed_users(specs: list[UserSpec], regions: dict) -> dict:
         if spec.username in users:
             continue
         users[spec.username] = create_user(
+            acting_user=SYSTEM,
             username=spec.username,
             password=DEMO_PASSWORD,
             role=spec.role,

@@ -5,6 +5,7 @@ Idempotent: nothing is done once any scan exists. Runs outside a transaction (AT
 because the scan commits slice by slice, like the nightly job.
 """
 
+from common.actors import SYSTEM
 from risk import services as risk
 from risk.models import RiskScan, RiskScanTrigger
 
@@ -14,7 +15,7 @@ ATOMIC = False
 def seed(rng, stdout) -> None:
     if RiskScan.objects.exists():
         return
-    scan = risk.queue_risk_scan(trigger=RiskScanTrigger.COMMAND)
+    scan = risk.queue_risk_scan(acting_user=SYSTEM, trigger=RiskScanTrigger.COMMAND)
     done = risk.run_risk_scan(scan.pk)
     if done is not None:
         stdout.write(f"  risk scan: {done.customers_scanned} customers, {done.status}")

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts_manager.models import User
 from accounts_manager.services import create_user
+from common.actors import SYSTEM
 from customers.models import Contact, Customer, SupplyPoint
 from grid.models import Feeder, Region, Substation
 from outages import notices, services
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         feeders = self._build(contacts)
         start = timezone.now() + dt.timedelta(days=10)
         outage = services.create_outage(
-            acting_user=None,
+            acting_user=SYSTEM,
             kind="planned",
             reason="性能测试",
             feeders=feeders,
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             end=start + dt.timedelta(hours=4),
             area="BENCH",
         )
-        services.submit_outage(outage, acting_user=None)
+        services.submit_outage(outage, acting_user=SYSTEM)
         # Approval is a supervisor's decision alone, even for a bench outage.
         services.approve_outage(outage, acting_user=self._supervisor())
         if connection.vendor == "postgresql":
@@ -100,7 +101,7 @@ class Command(BaseCommand):
                 connection.execute_wrapper(count),
             ):
                 began = time.perf_counter()
-                services.notify_outage(outage, acting_user=None)  # batch runs on commit
+                services.notify_outage(outage, acting_user=SYSTEM)  # batch runs on commit
                 elapsed = time.perf_counter() - began
         finally:
             notices.claim_chunk, notices.send_chunk = original_claim, original_send

@@ -43,6 +43,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
+from common.actors import SYSTEM
 from customers.models import Customer
 from risk import services as risk
 from risk.models import RiskAssessment, RiskScan, RiskScanTrigger
@@ -216,7 +217,7 @@ class Command(BaseCommand):
     def _scan(self) -> ScanRun:
         with StatementCounter() as statements, RssSampler() as rss:
             started = time.perf_counter()
-            queued = risk.queue_risk_scan(trigger=RiskScanTrigger.COMMAND)
+            queued = risk.queue_risk_scan(acting_user=SYSTEM, trigger=RiskScanTrigger.COMMAND)
             done = risk.run_risk_scan(queued.pk)
             seconds = time.perf_counter() - started
         if done is None or done.status != "done":
