@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts_manager import services
 from accounts_manager.models import FollowUp, FollowUpStatus, User
+from common.actors import SYSTEM
 from common.errors import DomainError
 from customers import portfolios as portfolio_moves
 from customers.models import Assignment
@@ -99,7 +100,9 @@ def test_an_administrator_cannot_give_up_their_own_role(api, admin_user):
 
 
 def test_another_administrator_may_deactivate_an_administrator(api, admin_user):
-    other = services.create_user(username="admin2", password="Strong-Pass-2025", role="admin")
+    other = services.create_user(
+        username="admin2", password="Strong-Pass-2025", role="admin", acting_user=SYSTEM
+    )
     response = api(admin_user).patch(f"/api/v1/users/{other.pk}/", {"is_active": False})
     assert response.status_code == 200, response.json()
     assert not User.objects.get(pk=other.pk).is_active

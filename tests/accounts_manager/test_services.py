@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts_manager import services
 from accounts_manager.models import FollowUp, ManagerProfile, Notice, User
+from common.actors import SYSTEM
 from common.errors import DomainError
 from common.roles import Role, role_of
 from customers import portfolios as portfolio_moves
@@ -49,14 +50,18 @@ def test_creating_an_account_manager_also_creates_the_manager_profile(admin_user
 
 
 def test_creating_an_administrator_makes_a_staff_superuser(admin_user):
-    user = services.create_user(username="root2", password="Sehr-geheim-42", role="admin")
+    user = services.create_user(
+        username="root2", password="Sehr-geheim-42", role="admin", acting_user=SYSTEM
+    )
     assert user.is_superuser and user.is_staff
     assert not user.groups.exists()
 
 
 def test_unknown_role_is_refused_and_nothing_is_created():
     with pytest.raises(DomainError) as excinfo:
-        services.create_user(username="x", password="Sehr-geheim-42", role="wizard")
+        services.create_user(
+            username="x", password="Sehr-geheim-42", role="wizard", acting_user=SYSTEM
+        )
     assert excinfo.value.field == "role"
     assert not User.objects.filter(username="x").exists()
 
@@ -122,7 +127,7 @@ def test_reassignment_moves_the_customers_open_follow_ups(mgr_a, mgr_b):
     AssignmentFactory(customer=customer, manager=mgr_a)
     open_one = FollowUpFactory(customer=customer, manager=mgr_a)
     done_one = FollowUpFactory(customer=customer, manager=mgr_a, status="done")
-    portfolio_moves.assign_customer(customer, manager=mgr_b)
+    portfolio_moves.assign_customer(customer, manager=mgr_b, acting_user=SYSTEM)
     open_one.refresh_from_db()
     done_one.refresh_from_db()
     assert open_one.manager == mgr_b
@@ -132,7 +137,7 @@ def test_reassignment_moves_the_customers_open_follow_ups(mgr_a, mgr_b):
 def test_assignment_defaults_to_today(mgr_a):
     customer = CustomerFactory()
     with time_at(TODAY):
-        assignment = portfolio_moves.assign_customer(customer, manager=mgr_a)
+        assignment = portfolio_moves.assign_customer(customer, manager=mgr_a, acting_user=SYSTEM)
     assert assignment.start == TODAY
 
 
@@ -144,7 +149,7 @@ def test_reassignment_cannot_start_before_the_open_one(mgr_a, mgr_b, start, code
     customer = CustomerFactory()
     AssignmentFactory(customer=customer, manager=mgr_a, start=dt.date(2025, 1, 1))
     with pytest.raises(DomainError) as excinfo:
-        portfolio_moves.assign_customer(customer, manager=mgr_b, start=start)
+        portfolio_moves.assign_customer(customer, manager=mgr_b, start=start, acting_user=SYSTEM)
     assert excinfo.value.code == code
     assert open_manager(customer) == mgr_a
 
@@ -153,7 +158,7 @@ def test_assigning_to_the_current_manager_again_is_refused(mgr_a):
     customer = CustomerFactory()
     AssignmentFactory(customer=customer, manager=mgr_a)
     with pytest.raises(DomainError) as excinfo:
-        portfolio_moves.assign_customer(customer, manager=mgr_a)
+        portfolio_moves.assign_customer(customer, manager=mgr_a, acting_user=SYSTEM)
     assert excinfo.value.code == "already_assigned"
 
 
@@ -163,7 +168,7 @@ def test_only_an_active_account_manager_can_take_a_customer(sup_east, who):
     if who == "inactive_manager":
         target = UserFactory(username="gone", role="account_manager", is_active=False)
     with pytest.raises(DomainError) as excinfo:
-        portfolio_moves.assign_customer(CustomerFactory(), manager=target)
+        portfolio_moves.assign_customer(CustomerFactory(), manager=target, acting_user=SYSTEM)
     assert excinfo.value.code == "not_a_manager"
 
 
@@ -207,7 +212,9 @@ def test_handover_is_all_or_nothing(mgr_a, mgr_b):
     AssignmentFactory(customer=recent, manager=mgr_a, start=dt.date(2025, 7, 1))
     followup = FollowUpFactory(customer=older, manager=mgr_a)
     with pytest.raises(DomainError) as excinfo:
-        portfolio_moves.handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1))
+        portfolio_moves.handover_portfolio(
+            mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1), acting_user=SYSTEM
+        )
     assert excinfo.value.field == "effective"
     assert open_manager(older) == mgr_a
     assert open_manager(recent) == mgr_a
@@ -217,13 +224,15 @@ def test_handover_is_all_or_nothing(mgr_a, mgr_b):
 
 def test_handover_to_oneself_is_refused(mgr_a):
     with pytest.raises(DomainError) as excinfo:
-        portfolio_moves.handover_portfolio(mgr_a, to_manager=mgr_a)
+        portfolio_moves.handover_portfolio(mgr_a, to_manager=mgr_a, acting_user=SYSTEM)
     assert excinfo.value.field == "to"
 
 
 def test_handover_then_deactivation_succeeds(mgr_a, mgr_b, admin_user):
     AssignmentFactory(manager=mgr_a, start=dt.date(2025, 1, 1))
-    portfolio_moves.handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1))
+    portfolio_moves.handover_portfolio(
+        mgr_a, to_manager=mgr_b, effective=dt.date(2025, 7, 1), acting_user=SYSTEM
+    )
     services.update_user(mgr_a, acting_user=admin_user, is_active=False)
     assert not User.objects.get(pk=mgr_a.pk).is_active
 
@@ -329,7 +338,9 @@ def test_concurrent_reassignments_leave_one_open_assignment(mgr_a, mgr_b, mgr_c)
     def reassign(manager):
         try:
             barrier.wait(timeout=10)
-            portfolio_moves.assign_customer(customer, manager=manager, start=dt.date(2025, 7, 1))
+            portfolio_moves.assign_customer(
+                customer, manager=manager, start=dt.date(2025, 7, 1), acting_user=SYSTEM
+            )
             outcomes[manager.username] = "assigned"
         except DomainError as exc:
             outcomes[manager.username] = exc.code

@@ -7,6 +7,7 @@ import pytest
 
 from billing import payments, services
 from billing.models import Bill, PaymentAllocation
+from common.actors import SYSTEM
 from common.errors import DomainError, TransitionNotAllowed
 from tests.billing.factories import BillFactory, month
 
@@ -73,7 +74,8 @@ def test_overpayment_becomes_credit_that_the_next_bill_consumes(customer, three_
                 "energy_kwh": "1000",
                 "energy_charge": "150.00",
             }
-        ]
+        ],
+        acting_user=SYSTEM,
     )
 
     assert result.created == 1
@@ -84,7 +86,7 @@ def test_overpayment_becomes_credit_that_the_next_bill_consumes(customer, three_
 def test_reversal_undoes_the_allocations(customer, three_bills, pay):
     payment = pay(customer, "250.00")
 
-    payments.reverse_payment(payment, reason="银行退票")
+    payments.reverse_payment(payment, reason="银行退票", acting_user=SYSTEM)
 
     assert not PaymentAllocation.objects.filter(payment=payment).exists()
     assert {v[2] for v in amounts(customer).values()} == {"open"}
@@ -97,7 +99,7 @@ def test_reversal_lets_remaining_credit_pay_the_reopened_bill(customer, pay):
     pay(customer, "80.00")  # all credit: nothing left to pay
     assert payments.customer_credit(customer.pk) == Decimal("80.00")
 
-    payments.reverse_payment(first)
+    payments.reverse_payment(first, acting_user=SYSTEM)
 
     assert amounts(customer)["2025-01"] == (Decimal("80.00"), Decimal("20.00"), "partially_paid")
     assert payments.customer_credit(customer.pk) == Decimal("0.00")
@@ -105,9 +107,9 @@ def test_reversal_lets_remaining_credit_pay_the_reopened_bill(customer, pay):
 
 def test_a_payment_cannot_be_reversed_twice(customer, three_bills, pay):
     payment = pay(customer, "10.00")
-    payments.reverse_payment(payment)
+    payments.reverse_payment(payment, acting_user=SYSTEM)
     with pytest.raises(TransitionNotAllowed):
-        payments.reverse_payment(payment)
+        payments.reverse_payment(payment, acting_user=SYSTEM)
 
 
 def test_same_channel_and_reference_is_recorded_once(customer, three_bills, pay):
@@ -118,6 +120,7 @@ def test_same_channel_and_reference_is_recorded_once(customer, three_bills, pay)
         paid_at=first.paid_at,
         channel="bank",
         reference="BK-1",
+        acting_user=SYSTEM,
     )
     assert (again.pk, created) == (first.pk, False)
     assert PaymentAllocation.objects.filter(payment=first).count() == 1
@@ -144,7 +147,8 @@ def test_lowering_a_paid_bill_returns_the_excess_as_credit(customer, pay):
                 "energy_kwh": "10000",
                 "energy_charge": "90.00",
             }
-        ]
+        ],
+        acting_user=SYSTEM,
     )
 
     assert amounts(customer)["2025-01"] == (Decimal("90.00"), Decimal("0.00"), "paid")
@@ -165,7 +169,8 @@ def test_raising_a_paid_bill_reopens_it(customer, pay):
                 "energy_kwh": "10000",
                 "energy_charge": "120.00",
             }
-        ]
+        ],
+        acting_user=SYSTEM,
     )
 
     bill = Bill.objects.with_amounts().get(customer=customer)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Bill, CollectionAction, Disconnection, Payment, PaymentPromise
+from common.actors import SYSTEM
 from tests.billing.conftest import at
 from tests.billing.factories import ActionFactory, BillFactory, NoticeFactory, month
 
@@ -547,7 +548,7 @@ def foreign_rows(customer_for, mgr_b, ready):
     customer, _notice = ready()
     from customers.portfolios import assign_customer
 
-    assign_customer(customer, manager=mgr_b, start=dt.date(2025, 6, 3))
+    assign_customer(customer, manager=mgr_b, start=dt.date(2025, 6, 3), acting_user=SYSTEM)
     payment = Payment.objects.create(
         customer=customer,
         amount=Decimal("1"),

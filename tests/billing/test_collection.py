@@ -10,6 +10,7 @@ from accounts_manager.models import FollowUp
 from billing import collection, tasks
 from billing.models import PaymentPromise
 from billing.selectors import arrears_queryset
+from common.actors import SYSTEM
 from common.errors import DomainError
 from customers.timeline import customer_timeline
 from tests.billing.conftest import at
@@ -155,6 +156,7 @@ def test_a_notice_cannot_be_delivered_before_it_was_issued(debtor):
             kind="payment_reminder",
             at=at("2025-06-02", 10),
             delivered_at=at("2025-06-01", 10),
+            acting_user=SYSTEM,
         )
     assert exc.value.field == "delivered_at"
 
@@ -175,10 +177,11 @@ def test_the_delivery_of_a_notice_used_as_evidence_cannot_change(debtor, mgr_a):
         at=at("2025-05-20"),
         delivered_at=at("2025-05-20", 15),
         delivery_method="in_person",
+        acting_user=SYSTEM,
     )
     request_disconnection(debtor, scheduled_for=D("2025-06-05"), acting_user=mgr_a)
     with pytest.raises(DomainError):
-        collection.record_notice_delivery(notice, delivered_at=at("2025-05-21"))
+        collection.record_notice_delivery(notice, delivered_at=at("2025-05-21"), acting_user=SYSTEM)
 
 
 def test_the_customer_timeline_shows_billing_events(debtor, pay, mgr_a):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from accounts_manager.models import FollowUp, Notice
 from billing import disconnections
 from billing.models import Disconnection, DisconnectionEvent
+from common.actors import SYSTEM
 from common.errors import DomainError, TransitionNotAllowed
 from tests.billing.conftest import at
 from tests.billing.factories import ActionFactory, BillFactory, BlockedDateFactory, NoticeFactory
@@ -331,7 +332,7 @@ def test_the_daily_sweep_cancels_when_the_arrears_are_gone(case):
 
     bill = customer.bills.get()
     # A balance change outside the payment path (the bill is written off in the admin).
-    write_off_bill(bill, reason="破产核销")
+    write_off_bill(bill, reason="破产核销", acting_user=SYSTEM)
     disconnection.refresh_from_db()
     assert disconnection.status == "cancelled"
     assert disconnections.cancel_settled_disconnections() == 0

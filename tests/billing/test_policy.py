@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing import disconnections
 from billing.models import Disconnection, Payment
+from common.actors import SYSTEM
 from risk import overrides as risk_overrides
 from tests.billing.test_disconnections import case  # noqa: F401 (fixture)
 from tests.billing.test_disconnections import request as request_disconnection
@@ -29,7 +30,7 @@ APPROVE = [
 def requested(case):  # noqa: F811 (the fixture imported above)
     """A requested disconnection of mgr_a's customer (see test_disconnections.case)."""
     customer, _notice = case
-    return request_disconnection(customer)
+    return request_disconnection(customer, acting_user=SYSTEM)
 
 
 @pytest.mark.parametrize(("who", "allowed"), APPROVE)

@@ -4,6 +4,7 @@ event handler or outside resource)."""
 
 import pytest
 
+from common.actors import SYSTEM
 from complaints import services as complaint_services
 from outages import notices
 from risk import services as risk
@@ -31,13 +32,13 @@ def world(customer_for, mgr_a, sup_east, feeder_east):
     customer = customer_for(mgr_a, name="杭州华通电子有限公司", importance="level1")
     ContactFactory(customer=customer, name="王建国", mobile="+8613800138000")
     BillFactory(customer=customer, total="5000.00")  # long overdue
-    risk.run_risk_scan(risk.queue_risk_scan(trigger=RiskScanTrigger.COMMAND).pk)
+    risk.run_risk_scan(risk.queue_risk_scan(trigger=RiskScanTrigger.COMMAND, acting_user=SYSTEM).pk)
     complaint, _created = complaint_services.register_complaint(
         customer=customer,
         channel="hotline_95598",
         category="power_quality",
         description="电压波动导致生产线停机\n第二行",
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     outage = approved_outage(sup_east, [feeder_east])
     notices.plan_notices(outage)

@@ -12,6 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from billing.models import Bill, Payment
+from common.actors import SYSTEM
 from common.api.fields import DateTimeField
 from common.moments import window
 from complaints import services as complaint_services
@@ -114,7 +115,7 @@ def register(mgr_a):
             channel="hotline_95598",
             category="power_quality",
             description="电压波动",
-            acting_user=None,
+            acting_user=SYSTEM,
             **fields,
         )
         return complaint

@@ -10,6 +10,7 @@ import time_machine
 from django.http import JsonResponse
 
 from billing.models import CollectionAction
+from common.actors import SYSTEM
 from complaints import services as complaint_services
 from tests.outages.factories import make_outage
 from tests.schema_validation import served_schema_validator
@@ -38,7 +39,7 @@ def test_a_new_complaint_and_its_events_answer_null_not_blank(api, mgr_a, custom
         channel="hotline_95598",
         category="power_quality",
         description="电压波动",
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     client = api(mgr_a)
     body = client.get(f"/api/v1/complaints/{complaint.pk}/").json()

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.db import connection, connections
 
+from common.actors import SYSTEM
 from complaints import services, sla
 from complaints.models import Complaint, ComplaintEvent
 from tests.complaints.conftest import local
@@ -48,6 +49,7 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers(customer_for,
             category="service",
             description=f"第{i}位来访",
             received_at=local(2026, 3, 6, 10, 0),
+            acting_user=SYSTEM,
         )
         return complaint.ticket_no
 
@@ -67,6 +69,7 @@ def test_concurrent_pushes_of_one_hotline_ticket_create_it_once(customer_for, mg
             category="outage",
             description="频繁停电",
             external_ref="95598-20260306-0001",
+            acting_user=SYSTEM,
         )
         return complaint.pk, created
 
@@ -84,6 +87,7 @@ def test_concurrent_job_runs_escalate_once(customer_for, mgr_a, sup_east):
             channel="counter",
             category="metering",
             description="电表走字异常",
+            acting_user=SYSTEM,
         )
 
     def run(i):

@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
+from common.actors import SYSTEM
 from common.errors import DomainError, TransitionNotAllowed
 from complaints import closure, services
 from complaints.models import CallbackAttempt, Complaint, ComplaintEvent, Status
@@ -72,6 +73,7 @@ def test_same_external_ref_returns_the_existing_ticket(register, customer_for, m
         category="power_quality",
         description="重复推送",
         external_ref="95598-2026-000123",
+        acting_user=SYSTEM,
     )
     assert not created
     assert again.pk == first.pk

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from common.actors import SYSTEM
 from complaints.services import register_complaint
 from customers.timeline import ref_url
 
@@ -12,7 +13,11 @@ pytestmark = pytest.mark.django_db
 def test_a_complaint_entry_links_to_the_ticket_page(api, mgr_a, customer_for):
     customer = customer_for(mgr_a)
     ticket, _ = register_complaint(
-        customer=customer, channel="counter", category="billing", description="电费异常"
+        customer=customer,
+        channel="counter",
+        category="billing",
+        description="电费异常",
+        acting_user=SYSTEM,
     )
 
     rows = api(mgr_a).get(f"/api/v1/customers/{customer.pk}/timeline/?kind=complaint").json()

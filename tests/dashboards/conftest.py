@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from common.actors import SYSTEM
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _refs = itertools.count(1)
 
@@ -50,6 +52,7 @@ def pay():
             paid_at=at(day) if day else timezone.now(),
             channel=channel,
             reference=reference or f"D{next(_refs):06d}",
+            acting_user=SYSTEM,
         )
         return payment
 

@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
+from common.actors import SYSTEM
 from customers.models import Customer
 from outages.models import Notification
 from tests.browser_fixtures import LAPTOP, log_in
@@ -81,11 +82,16 @@ def region_in_business(bill, pay, customer_for, mgr_a, mgr_b, sup_east, feeder_e
         category="billing",
         description="电费异常",
         received_at=timezone.now() - dt.timedelta(hours=20),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     visits.generate_visit_plans()
     visits.record_visit(
-        hospital, manager=mgr_b, visited_at=timezone.now(), kind="routine", outcome="completed"
+        hospital,
+        manager=mgr_b,
+        visited_at=timezone.now(),
+        kind="routine",
+        outcome="completed",
+        acting_user=SYSTEM,
     )
 
 

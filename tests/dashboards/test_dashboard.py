@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.renderers import JSONRenderer
 
+from common.actors import SYSTEM
 from complaints import closure as complaint_services_closure
 from complaints import services as complaint_services
 from dashboards import performance, summaries
@@ -46,7 +47,7 @@ def register(customer, when):
         category="billing",
         description="电费有误",
         received_at=when,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     return complaint
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from common.actors import SYSTEM
 from complaints import services as complaint_services
 from complaints import sla
 from dashboards import performance, summaries
@@ -104,7 +105,7 @@ def _register(customer, when):
         category="power_quality",
         description="电压波动",
         received_at=when,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     return complaint
 
@@ -153,7 +154,12 @@ def test_visits_done_against_plan_count_visits_made_by_the_due_date(
     VisitPlanFactory(customer=customer_for(mgr_b), window_start=MAY, due_date=dt.date(2025, 5, 31))
     for customer, day in ((on_time, "2025-05-20"), (late, "2025-06-03")):
         visits.record_visit(
-            customer, manager=mgr_a, visited_at=at(day), kind="routine", outcome="completed"
+            customer,
+            manager=mgr_a,
+            visited_at=at(day),
+            kind="routine",
+            outcome="completed",
+            acting_user=SYSTEM,
         )
     may = indicators(mgr_a, MAY)
     assert (may.visits_planned, may.visits_done) == (3, 1)
@@ -185,6 +191,7 @@ def test_average_satisfaction_is_the_mean_of_the_managers_surveys_of_the_month(
             kind="satisfaction_survey",
             outcome="completed",
             survey=dict.fromkeys(scores, score),
+            acting_user=SYSTEM,
         )
     june = indicators(mgr_a, JUNE)
     assert (june.surveys, june.satisfaction) == (2, Decimal("4.00"))

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from common.actors import SYSTEM
 from common.errors import DomainError
 from customers.portfolios import handover_portfolio
 from dashboards import performance
@@ -29,7 +30,7 @@ def may_portfolio(clock, bill, pay, customer_for, mgr_a):
 
 
 def test_a_snapshot_freezes_the_months_indicators(may_portfolio, mgr_a):
-    created = performance.snapshot_performance(MAY)
+    created = performance.snapshot_performance(MAY, acting_user=SYSTEM)
     assert created >= 1
     snapshot = ManagerMonthSnapshot.objects.get(manager=mgr_a, period=MAY)
     assert snapshot.as_of == dt.date(2025, 5, 31)
@@ -42,9 +43,9 @@ def test_a_snapshot_freezes_the_months_indicators(may_portfolio, mgr_a):
 
 
 def test_history_does_not_change_after_a_handover(clock, may_portfolio, pay, mgr_a, mgr_b):
-    performance.snapshot_performance(MAY)
+    performance.snapshot_performance(MAY, acting_user=SYSTEM)
     before = performance.manager_indicators([mgr_a.pk, mgr_b.pk], MAY)
-    handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 6, 5))
+    handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 6, 5), acting_user=SYSTEM)
     clock("2025-06-10 10:00")
     pay(may_portfolio[1], 3000, day="2025-06-10")  # the arrears are paid after the handover
     after = performance.manager_indicators([mgr_a.pk, mgr_b.pk], MAY)
@@ -63,7 +64,7 @@ def test_history_does_not_change_after_a_handover(clock, may_portfolio, pay, mgr
 def test_without_a_snapshot_a_past_month_uses_the_portfolio_of_its_last_day(
     clock, may_portfolio, mgr_a, mgr_b
 ):
-    handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 6, 5))
+    handover_portfolio(mgr_a, to_manager=mgr_b, effective=dt.date(2025, 6, 5), acting_user=SYSTEM)
     may = performance.manager_indicators([mgr_a.pk, mgr_b.pk], MAY)
     assert may[mgr_a.pk].source == "computed"
     assert may[mgr_a.pk].portfolio_customers == 2
@@ -72,10 +73,10 @@ def test_without_a_snapshot_a_past_month_uses_the_portfolio_of_its_last_day(
 
 
 def test_taking_snapshots_again_keeps_the_ones_taken(clock, may_portfolio, pay, mgr_a):
-    performance.snapshot_performance(MAY)
+    performance.snapshot_performance(MAY, acting_user=SYSTEM)
     first = ManagerMonthSnapshot.objects.get(manager=mgr_a, period=MAY)
     clock("2025-06-20 10:00")
-    assert performance.snapshot_performance(MAY) == 0
+    assert performance.snapshot_performance(MAY, acting_user=SYSTEM) == 0
     again = ManagerMonthSnapshot.objects.get(manager=mgr_a, period=MAY)
     assert (again.pk, again.computed_at) == (first.pk, first.computed_at)
 
@@ -83,7 +84,7 @@ def test_taking_snapshots_again_keeps_the_ones_taken(clock, may_portfolio, pay, 
 def test_the_current_month_cannot_be_snapshotted(clock, mgr_a):
     clock("2025-06-15 10:00")
     with pytest.raises(DomainError):
-        performance.snapshot_performance(JUNE)
+        performance.snapshot_performance(JUNE, acting_user=SYSTEM)
 
 
 def test_the_scheduled_snapshot_waits_until_the_month_has_settled(clock, settings, mgr_a):
@@ -97,7 +98,7 @@ def test_the_scheduled_snapshot_waits_until_the_month_has_settled(clock, setting
 
 
 def test_the_trend_shows_snapshots_the_live_month_and_gaps(may_portfolio, mgr_a):
-    performance.snapshot_performance(MAY)
+    performance.snapshot_performance(MAY, acting_user=SYSTEM)
     trend = performance.performance_trend(mgr_a, end=JUNE)
     assert [p for p, _i in trend][-2:] == [MAY, JUNE]
     assert len(trend) == 12

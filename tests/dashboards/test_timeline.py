@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts_manager.services import raise_followup
+from common.actors import SYSTEM
 from complaints import services as complaint_services
 from customers.timeline import timeline_kinds
 from outages.models import Notification
@@ -43,6 +44,7 @@ def add_visit(customer, manager, day, hour=9):
         kind="routine",
         outcome="completed",
         notes="巡视配电房",
+        acting_user=SYSTEM,
     )
 
 
@@ -102,7 +104,7 @@ def story(clock, bill, pay, customer_for, mgr_a, sup_east, feeder_east):
         category="power_quality",
         description="电压低",
         received_at=at("2025-05-26", 9),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     clock("2025-05-27 09:00")
     complaint = complaint_services.acknowledge_complaint(complaint, acting_user=mgr_a)

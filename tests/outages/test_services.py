@@ -7,6 +7,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
+from common.actors import SYSTEM
 from common.errors import DomainError, TransitionNotAllowed
 from customers.services import SupplyPointInput, set_supply_points
 from outages import confirmations, impacts, services
@@ -218,8 +219,16 @@ def test_grid_change_before_start_shows_difference_and_notifies_newly_affected(
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_outage(outage, acting_user=sup_east)
     # The grid changes: one customer moves onto the feeder, another moves off it.
-    set_supply_points(moving, points=[SupplyPointInput(feeder_id=grid["e1"].pk, is_primary=True)])
-    set_supply_points(leaving, points=[SupplyPointInput(feeder_id=grid["e3"].pk, is_primary=True)])
+    set_supply_points(
+        moving,
+        points=[SupplyPointInput(feeder_id=grid["e1"].pk, is_primary=True)],
+        acting_user=SYSTEM,
+    )
+    set_supply_points(
+        leaving,
+        points=[SupplyPointInput(feeder_id=grid["e3"].pk, is_primary=True)],
+        acting_user=SYSTEM,
+    )
     diff = impacts.impact_difference(outage)
     assert (diff.added, diff.removed, diff.changed) == ([moving.pk], [leaving.pk], [])
     with django_capture_on_commit_callbacks(execute=True):

@@ -3,6 +3,7 @@
 import pytest
 import time_machine
 
+from common.actors import SYSTEM
 from risk import services as risk
 from risk.models import RiskScanTrigger
 from tests.risk.factories import at
@@ -30,7 +31,9 @@ def scan():
     """scan() queues and runs a scan here, as the worker does, and returns it."""
 
     def run(**kwargs):
-        queued = risk.queue_risk_scan(trigger=kwargs.pop("trigger", RiskScanTrigger.COMMAND))
+        queued = risk.queue_risk_scan(
+            trigger=kwargs.pop("trigger", RiskScanTrigger.COMMAND), acting_user=SYSTEM
+        )
         done = risk.run_risk_scan(queued.pk)
         assert done is not None
         assert done.status == "done", done.error

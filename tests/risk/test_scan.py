@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
+from common.actors import SYSTEM
 from config.celery import BEAT_SCHEDULE
 from risk import notices as risk_notices
 from risk import overrides as risk_overrides
@@ -448,25 +449,25 @@ def test_the_number_of_statements_is_the_same_for_10_and_200_customers(
 
 
 def test_a_second_scan_is_refused_while_one_is_queued_or_running(db):
-    first = risk.queue_risk_scan()
+    first = risk.queue_risk_scan(acting_user=SYSTEM)
     with pytest.raises(risk.ScanBusy) as refused:
-        risk.queue_risk_scan()
+        risk.queue_risk_scan(acting_user=SYSTEM)
     assert refused.value.scan == first
 
     RiskScan.objects.filter(pk=first.pk).update(status="running", heartbeat_at=timezone.now())
     with pytest.raises(risk.ScanBusy):
-        risk.queue_risk_scan()
+        risk.queue_risk_scan(acting_user=SYSTEM)
     assert RiskScan.objects.count() == 1
 
 
 def test_a_dead_scan_is_given_up_so_a_new_one_can_start(db, clock):
     clock("2025-06-02")
-    dead = risk.queue_risk_scan()
+    dead = risk.queue_risk_scan(acting_user=SYSTEM)
     RiskScan.objects.filter(pk=dead.pk).update(
         status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=16)
     )
 
-    fresh = risk.queue_risk_scan()
+    fresh = risk.queue_risk_scan(acting_user=SYSTEM)
 
     dead.refresh_from_db()
     assert dead.status == "failed"
@@ -476,7 +477,7 @@ def test_a_dead_scan_is_given_up_so_a_new_one_can_start(db, clock):
 def test_a_scan_delivered_twice_runs_once(customer_for, mgr_a, clock):
     clock("2025-06-02")
     customer_for(mgr_a)
-    queued = risk.queue_risk_scan()
+    queued = risk.queue_risk_scan(acting_user=SYSTEM)
 
     assert risk.run_risk_scan(queued.pk).status == "done"
     assert risk.run_risk_scan(queued.pk) is None
@@ -494,7 +495,7 @@ def test_a_scan_given_up_while_running_drops_its_results(customer_for, mgr_a, cl
         publish(scan_id, now, tally)
 
     monkeypatch.setattr(risk, "_publish", taken_for_dead)
-    queued = risk.queue_risk_scan()
+    queued = risk.queue_risk_scan(acting_user=SYSTEM)
 
     assert risk.run_risk_scan(queued.pk).status == "failed"
     assert not RiskAssessment.objects.exists()
@@ -514,7 +515,7 @@ def test_a_failing_scan_is_marked_failed_and_leaves_customers_as_they_were(
         return "SELECT no_such_column FROM billing_riskscan"
 
     monkeypatch.setattr(risk, "assessment_insert_sql", broken_sql)
-    queued = risk.queue_risk_scan()
+    queued = risk.queue_risk_scan(acting_user=SYSTEM)
     failed = risk.run_risk_scan(queued.pk)
 
     assert failed.status == "failed"
@@ -522,7 +523,7 @@ def test_a_failing_scan_is_marked_failed_and_leaves_customers_as_they_were(
     assert not RiskAssessment.objects.filter(scan=failed).exists()
     customer.refresh_from_db()
     assert customer.risk_level == "low"
-    assert risk.queue_risk_scan().status == "queued"
+    assert risk.queue_risk_scan(acting_user=SYSTEM).status == "queued"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -533,7 +534,7 @@ def test_two_simultaneous_requests_start_one_scan():
     def request():
         barrier.wait()
         try:
-            outcomes.append(risk.queue_risk_scan().pk)
+            outcomes.append(risk.queue_risk_scan(acting_user=SYSTEM).pk)
         except risk.ScanBusy:
             outcomes.append("busy")
         finally:
@@ -556,7 +557,7 @@ def test_the_nightly_job_scans_and_skips_while_a_scan_is_under_way(customer_for,
     assert scheduled_risk_scan() == "done"
     assert RiskScan.objects.get().trigger == "schedule"
 
-    risk.queue_risk_scan()
+    risk.queue_risk_scan(acting_user=SYSTEM)
     assert scheduled_risk_scan() is None
 
 
@@ -588,7 +589,7 @@ def test_in_autocommit_the_slices_are_scored_on_parallel_connections(
 
     monkeypatch.setattr(risk, "_run_slice", recorded)
 
-    done = risk.run_risk_scan(risk.queue_risk_scan().pk)
+    done = risk.run_risk_scan(risk.queue_risk_scan(acting_user=SYSTEM).pk)
 
     assert done.status == "done"
     assert len(backends) > 1
@@ -633,7 +634,7 @@ def test_a_scan_given_up_between_slices_stops_and_keeps_no_rows(
 
     monkeypatch.setattr(risk, "_run_slice", given_up_after_the_first)
 
-    lost = risk.run_risk_scan(risk.queue_risk_scan().pk)
+    lost = risk.run_risk_scan(risk.queue_risk_scan(acting_user=SYSTEM).pk)
 
     assert (lost.status, lost.error) == ("failed", "given up")
     assert not RiskAssessment.objects.exists()
@@ -656,7 +657,7 @@ def test_a_failing_slice_on_a_parallel_connection_fails_the_scan(
 
     monkeypatch.setattr(risk, "_run_slice", failing)
 
-    failed = risk.run_risk_scan(risk.queue_risk_scan().pk)
+    failed = risk.run_risk_scan(risk.queue_risk_scan(acting_user=SYSTEM).pk)
 
     assert failed.status == "failed"
     assert failed.error == "disk full"

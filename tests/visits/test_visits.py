@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts_manager.models import FollowUp, FollowUpStatus
+from common.actors import SYSTEM
 from common.errors import DomainError
 from tests.dashboards.conftest import at
 from tests.dashboards.factories import VisitPlanFactory
@@ -169,7 +170,12 @@ def test_a_visit_where_nobody_was_met_fulfils_no_plan(clock, customer_for, mgr_a
     customer = customer_for(mgr_a, importance="special")
     visits.generate_visit_plans()
     visits.record_visit(
-        customer, manager=mgr_a, visited_at=at("2025-06-15", 9), kind="routine", outcome="not_met"
+        customer,
+        manager=mgr_a,
+        visited_at=at("2025-06-15", 9),
+        kind="routine",
+        outcome="not_met",
+        acting_user=SYSTEM,
     )
     assert VisitPlan.objects.get(customer=customer).status == "planned"
 
@@ -184,6 +190,7 @@ def test_a_survey_is_kept_with_its_visit(clock, customer_for, mgr_a):
         kind="satisfaction_survey",
         outcome="completed",
         survey=survey(4, billing=5, respondent="张经理"),
+        acting_user=SYSTEM,
     )
     saved = SatisfactionSurvey.objects.get(visit=visit)
     assert saved.customer_id == customer.pk
@@ -201,6 +208,7 @@ def test_a_low_score_opens_a_satisfaction_followup(clock, customer_for, mgr_a):
         kind="routine",
         outcome="completed",
         survey=survey(4, billing=2),
+        acting_user=SYSTEM,
     )
     followup = FollowUp.objects.get(kind="satisfaction", customer=customer)
     assert followup.manager_id == mgr_a.pk
@@ -240,6 +248,7 @@ def test_a_survey_score_out_of_range_is_refused(clock, customer_for, mgr_a):
             kind="routine",
             outcome="completed",
             survey=survey(6),
+            acting_user=SYSTEM,
         )
     assert not Visit.objects.exists()
 
@@ -325,7 +334,12 @@ def test_auditors_read_visits_but_do_not_record_them(clock, customer_for, mgr_a,
     clock("2025-06-15 10:00")
     customer = customer_for(mgr_a)
     visits.record_visit(
-        customer, manager=mgr_a, visited_at=at("2025-06-15", 9), kind="routine", outcome="completed"
+        customer,
+        manager=mgr_a,
+        visited_at=at("2025-06-15", 9),
+        kind="routine",
+        outcome="completed",
+        acting_user=SYSTEM,
     )
     assert api(auditor).get("/api/v1/visits/").json()["count"] == 1
     response = api(auditor).post(
@@ -348,6 +362,7 @@ def test_the_visit_list_is_scoped_and_runs_a_fixed_number_of_queries(
             kind="routine",
             outcome="completed",
             survey=survey(4),
+            acting_user=SYSTEM,
         )
     client = api(mgr_a)
     with django_assert_max_num_queries(6):
@@ -451,6 +466,7 @@ def test_the_customer_page_has_a_visits_tab(clock, customer_for, mgr_a, client):
         visited_at=at("2025-06-15", 9),
         kind="pre_outage_briefing",
         outcome="completed",
+        acting_user=SYSTEM,
     )
     client.force_login(mgr_a)
     detail = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()

@@ -45,7 +45,7 @@ class Command(BaseCommand):
 
         existing = User.objects.filter(username="bench_supervisor").first()
         return existing or create_user(
-            username="bench_supervisor", password=None, role="supervisor"
+            username="bench_supervisor", password=None, role="supervisor", acting_user=SYSTEM
         )
 
     def handle(self, *args, contacts: int, keep: bool, **options):
