@@ -35,13 +35,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts_manager.models import User
+from common import outbox
 from common.actors import Actor, person
 from common.errors import DomainError
-from common.moments import current_period, month_end, shift_months
+from common.moments import current_period, month_end, period_label, shift_months
 from common.money import ZERO, to_money
 from common.roles import Role
 from complaints.models import Complaint
 from customers.models import Assignment
+from dashboards import tasks
 from dashboards.models import (
     IndicatorWeight,
     ManagerMonthSnapshot,
@@ -390,3 +392,10 @@ def snapshot_performance(
         for pk, region_id in todo
     ]
     return len(ManagerMonthSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True))
+
+
+def request_summary_refresh(period: dt.date, *, acting_user: Actor) -> None:
+    """Recompute a month's money figures now (the job also runs every ten minutes): queued in
+    the outbox, so a broker that is down delays the refresh instead of losing it."""
+    POLICY.check(acting_user, "refresh")
+    outbox.enqueue(tasks.refresh_dashboard_summary, period_label(period))

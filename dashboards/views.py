@@ -21,7 +21,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import AGING_BUCKETS, AGING_LABELS
-from common import moments, outbox, tabular
+from common import moments, tabular
 from common.errors import DomainError
 from common.moments import period_label
 from common.policy import allowed_to
@@ -32,7 +32,6 @@ from dashboards import performance
 from dashboards import selectors as dashboard
 from dashboards.forms import DashboardFilterForm, PeriodForm, SnapshotForm
 from dashboards.policy import POLICY
-from dashboards.tasks import refresh_dashboard_summary
 from outages.models import OutageKind, OutageStatus
 
 
@@ -455,7 +454,7 @@ def refresh(request):
     _form, f = _filter(request)
     period = f.period if f else moments.current_period()
     # Through the outbox: with the broker down the page still answers, and the job runs later.
-    outbox.enqueue(refresh_dashboard_summary, period_label(period))
+    performance.request_summary_refresh(period, acting_user=request.user)
     messages.info(request, _("The figures are being refreshed; reload the page in a moment."))
     return redirect(reverse("dashboards:index") + "?" + request.GET.urlencode())
 

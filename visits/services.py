@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus, User
 from accounts_manager.services import close_followups_for_source, raise_followup
+from common import outbox
 from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_happened
@@ -33,6 +34,7 @@ from customers.locks import lock_customers
 from customers.models import Assignment, Customer, CustomerStatus
 from customers.policy import check_customer_in_scope
 from customers.portfolios import current_assignment
+from visits import tasks
 from visits.models import (
     FULFILLING_OUTCOMES,
     SURVEY_DIMENSIONS,
@@ -387,3 +389,10 @@ def plan_counts(plans: QuerySet[VisitPlan], today: dt.date) -> dict[str, int]:
             filter=Q(status=VisitPlanStatus.PLANNED, due_date__gte=today, due_date__lte=week),
         ),
     )
+
+
+def request_plan_run(*, acting_user: Actor) -> None:
+    """Bring the visit plan up to date now (the job also runs every night): queued in the
+    outbox, so a broker that is down delays the run instead of losing it."""
+    POLICY.check(acting_user, "generate_plans")
+    outbox.enqueue(tasks.generate_visit_plans)

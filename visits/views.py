@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts_manager.forms import attach_domain_error
 from accounts_manager.models import User
-from common import outbox
 from common.errors import DomainError
 from common.policy import allowed_to
 from customers.models import Customer, Importance
@@ -24,7 +23,6 @@ from visits import services as visits
 from visits.forms import VisitForm, VisitPlanFilterForm
 from visits.models import VisitPlanStatus
 from visits.policy import POLICY
-from visits.tasks import generate_visit_plans
 
 PAGE_SIZE = 25
 
@@ -188,7 +186,7 @@ def plan_list(request):
 @require_POST
 def plan_generate(request):
     """Run the plan job now (it also runs every night)."""
-    outbox.enqueue(generate_visit_plans)
+    visits.request_plan_run(acting_user=request.user)
     messages.info(request, _("The visit plan is being brought up to date."))
     return redirect("visits:plans")
 

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from billing import payments
+from common.actors import SYSTEM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _refs = itertools.count(1)
@@ -45,6 +46,7 @@ def pay():
         from django.utils import timezone
 
         paid_at = at(day) if day else timezone.now()
+        kwargs.setdefault("acting_user", SYSTEM)
         payment, _created = payments.record_payment(
             customer,
             amount=Decimal(str(amount)),

@@ -29,6 +29,7 @@ def debtor(customer_for, mgr_a, clock):
 
 
 def promise(customer, amount="1000.00", due="2025-06-10", **kwargs):
+    kwargs.setdefault("acting_user", SYSTEM)
     return collection.record_promise(customer, amount=Decimal(amount), due_date=D(due), **kwargs)
 
 

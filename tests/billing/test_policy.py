@@ -58,7 +58,7 @@ def test_approving_a_disconnection_through_the_page(client, request, requested, 
 
 @pytest.mark.parametrize(("who", "allowed"), [*APPROVE, (None, False)])
 def test_approving_a_disconnection_through_the_service(request, requested, who, allowed):
-    user = request.getfixturevalue(who) if who else None  # None: a job or a command
+    user = request.getfixturevalue(who) if who else SYSTEM  # a job or a command
     if allowed:
         assert disconnections.approve_disconnection(requested, acting_user=user).status == (
             "approved"

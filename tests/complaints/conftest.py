@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from common.actors import SYSTEM
 from complaints import closure, services
 from complaints.models import Status
 
@@ -26,7 +27,7 @@ def register(mgr_a):
         fields.setdefault("channel", "hotline_95598")
         fields.setdefault("category", "power_quality")
         fields.setdefault("description", "电压波动导致生产线停机")
-        fields.setdefault("acting_user", None)
+        fields.setdefault("acting_user", SYSTEM)
         complaint, created = services.register_complaint(customer=customer, **fields)
         assert created
         return complaint

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 from django.urls import reverse
 
+from common.actors import SYSTEM
 from common.errors import DomainError
 from complaints import closure, services
 from complaints.models import Complaint, Status
@@ -60,7 +61,7 @@ def test_closing_without_a_callback_through_the_page(client, request, resolved, 
 
 @pytest.mark.parametrize(("who", "allowed"), [*CLOSE, (None, False)])
 def test_closing_without_a_callback_through_the_service(request, resolved, who, allowed):
-    user = request.getfixturevalue(who) if who else None
+    user = request.getfixturevalue(who) if who else SYSTEM
     if allowed:
         closed = closure.close_without_callback(resolved, acting_user=user, reason="联系不上")
         assert closed.status == "closed"

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from common.actors import SYSTEM
 from outages import services
 from outages.models import PlannedOutage
 from tests.outages.factories import make_outage
@@ -58,7 +59,7 @@ def test_approving_an_outage_through_the_page(client, request, submitted, who, a
 
 @pytest.mark.parametrize(("who", "allowed"), [*APPROVE, (None, False)])
 def test_approving_an_outage_through_the_service(request, submitted, who, allowed):
-    user = request.getfixturevalue(who) if who else None  # None: a job or a command
+    user = request.getfixturevalue(who) if who else SYSTEM  # a job or a command
     if allowed:
         assert services.approve_outage(submitted, acting_user=user).status == "approved"
     else:

@@ -230,6 +230,7 @@ def test_a_visit_that_makes_no_sense_is_refused(clock, customer_for, mgr_a, fiel
         "visited_at": at("2025-06-15", 9),
         "kind": "routine",
         "outcome": "completed",
+        "acting_user": SYSTEM,
         **fields,
     }
     with pytest.raises(DomainError) as info:
