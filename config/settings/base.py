@@ -25,18 +25,21 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # The project's apps come first so their translations win over the same words in other
     # apps' catalogues (e.g. "Name" is "任务名" in django-celery-beat's).
-    # In layer order, from the bottom (docs/architecture.md; the import-linter contract in
-    # pyproject.toml). devtools (demo data, benchmarks) is added by the local and test settings.
+    # The layers are the import-linter contract in pyproject.toml (docs/architecture.md). This
+    # order is the precedence of the apps' translation catalogues (an app listed earlier wins a
+    # msgid that two catalogues translate differently), kept as it was before visits,
+    # dashboards and risk left accounts_manager and billing. devtools (demo data, benchmarks)
+    # is added by the local and test settings.
     "common",
     "grid",
     "customers",
     "accounts_manager",
     "visits",
-    "outages",
-    "complaints",
+    "dashboards",
     "billing",
     "risk",
-    "dashboards",
+    "outages",
+    "complaints",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
