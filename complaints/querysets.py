@@ -21,12 +21,12 @@ def complaint_scope(user) -> Q:
     Everyone sees the tickets of the customers they see (customers.querysets.customer_scope);
     a manager or supervisor also sees the tickets assigned to them.
     """
-    role = role_of(user)
-    if role is None:
-        return Q(pk__in=[])
     if sees_everything(user):
         # Not OR-ed with anything: an empty Q OR-ed with a condition is just that condition.
         return Q()
+    role = role_of(user)
+    if role is None:
+        return Q(pk__in=[])
     if role == Role.ACCOUNT_MANAGER:
         # A subquery, not a join through assignments, so that OR-ing the assignee never
         # duplicates rows.

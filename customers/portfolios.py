@@ -197,11 +197,11 @@ def visible_managers(user):
     """Account managers `user` may see: all for oversight roles, a region for a supervisor,
     oneself for a manager."""
     qs = managers_queryset()
+    if sees_everything(user):
+        return qs
     role = role_of(user)
     if role is None:
         return qs.none()
-    if sees_everything(user):
-        return qs
     if role == Role.SUPERVISOR:
         return qs.filter(Q(region_id=user.region_id) | Q(supervisor_id=user.pk))
     if role == Role.ACCOUNT_MANAGER:

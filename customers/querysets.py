@@ -16,14 +16,15 @@ def customer_scope(user, prefix: str = "") -> Q:
     - administrators, integration clients, auditors, supervisors without a region: everything
     - supervisors: the customers of their region
     - account managers: the customers whose open assignment is theirs
+    - the system (common.actors.SYSTEM: a job or a command): everything
     - anyone else: nothing
     """
     p = f"{prefix}__" if prefix else ""
+    if sees_everything(user):
+        return Q()
     role = role_of(user)
     if role is None:
         return Q(**{f"{p}pk__in": []})
-    if sees_everything(user):
-        return Q()
     if role == Role.SUPERVISOR:
         return Q(**{f"{p}region_id": user.region_id})
     if role == Role.ACCOUNT_MANAGER:

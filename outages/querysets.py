@@ -24,11 +24,11 @@ class PlannedOutageQuerySet(models.QuerySet):
           outages not yet approved on a feeder that supplies one of their customers, so they
           can plan before the impacts are frozen.
         """
+        if sees_everything(user):
+            return self
         role = role_of(user)
         if role is None:
             return self.none()
-        if sees_everything(user):
-            return self
 
         hits = outages_models.OutageImpact.objects.filter(
             customer_scope(user, "customer"), outage_id=OuterRef("pk"), removed_at__isnull=True

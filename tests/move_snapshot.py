@@ -69,7 +69,66 @@ def enrich() -> None:
         entries += 1
     group, _ = Group.objects.get_or_create(name="move-check: every permission")
     group.permissions.set(Permission.objects.all())
+    _fill_moved_tables()
     print(f"enrich: {entries} admin log entries, a group with every permission")
+
+
+def _fill_moved_tables() -> None:
+    """Rows in the tables of the models that move app, which the demo data leaves empty, written
+    through the services of the code before the move (this runs with that code): the visit
+    plan, a visit with its survey, the monthly summaries and performance snapshots, a risk
+    override, and a supply point's history."""
+    import datetime as dt
+    import importlib
+
+    from django.utils import timezone
+
+    # The modules as they were before the move (this runs with that code).
+    def old(name: str) -> Any:
+        return importlib.import_module(name)
+
+    performance = old("accounts_manager.performance")
+    visits = old("accounts_manager.visits")
+    Assignment = old("accounts_manager.models").Assignment
+    risk = old("billing.risk")
+    customer_services = old("customers.services")
+    SupplyPoint = old("customers.models").SupplyPoint
+    Feeder = old("outages.models").Feeder
+
+    visits.generate_visit_plans()
+    assignment = Assignment.objects.filter(end__isnull=True).order_by("pk").first()
+    assert assignment is not None, "the demo data assigns customers"
+    visits.record_visit(
+        assignment.customer,
+        manager=assignment.manager,
+        visited_at=timezone.now() - dt.timedelta(hours=2),
+        kind="satisfaction_survey",
+        outcome="completed",
+        survey={
+            "supply_reliability": 4,
+            "power_quality": 5,
+            "service_attitude": 5,
+            "billing": 4,
+            "business_handling": 3,
+            "respondent": "move check",
+        },
+    )
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    performance.refresh_portfolio_summary(last_month)
+    performance.snapshot_performance(last_month)
+    risk.set_risk_override(
+        assignment.customer, level="high", reason="move check", acting_user=assignment.manager
+    )
+    point = SupplyPoint.objects.filter(customer=assignment.customer, is_primary=True).first()
+    other = Feeder.objects.exclude(pk=point.feeder_id).order_by("pk").first() if point else None
+    assert point is not None and other is not None
+    customer_services.set_supply_points(
+        assignment.customer,
+        points=[
+            customer_services.SupplyPointInput(feeder_id=point.feeder_id, is_primary=True),
+            customer_services.SupplyPointInput(feeder_id=other.pk, is_primary=False),
+        ],
+    )
 
 
 def snapshot() -> dict[str, Any]:

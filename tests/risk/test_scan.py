@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
 from common.actors import SYSTEM
+from common.errors import DomainError
 from config.celery import BEAT_SCHEDULE
 from risk import notices as risk_notices
 from risk import overrides as risk_overrides
@@ -273,7 +274,7 @@ def test_a_bad_override_is_refused(customer_for, mgr_a, clock, level, days, fiel
     clock("2025-06-02")
     customer = customer_for(mgr_a)
 
-    with pytest.raises(risk.DomainError) as refused:
+    with pytest.raises(DomainError) as refused:
         risk_overrides.set_risk_override(
             customer,
             level=level,
