@@ -15,17 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common import workcalendar
 from common.actors import Actor, person
 from common.calendar_data import statutory_holidays
 from common.models import CalendarDay, CalendarYear, DayKind
-from common.roles import Role, role_of
+from common.policy import Policy
+from common.roles import Role
 
 MIN_YEAR = 1949
 MAX_YEAR = 2200
@@ -103,9 +105,13 @@ def check_days(year: int, days: list[dict]) -> list[DayProblem]:
     return problems
 
 
-def _require_admin(acting_user) -> None:
-    if role_of(acting_user) != Role.ADMIN:
-        raise PermissionDenied(_("Only administrators maintain the official calendar."))
+# Who may do what with the official calendar: administrators enter it (a decision: no job or
+# command enters a year on its own).
+POLICY = Policy(
+    {"enter_year": {Role.ADMIN}},
+    decisions={"enter_year"},
+    messages={"enter_year": gettext_lazy("Only administrators maintain the official calendar.")},
+)
 
 
 # --- writes ----------------------------------------------------------------------------------
@@ -125,7 +131,7 @@ def replace_calendar_year(
     with field messages (ValidationError) when a day is outside the year, listed twice, a
     make-up working day not on a weekend, or a statutory holiday made a working day.
     """
-    _require_admin(acting_user)
+    POLICY.check(acting_user, "enter_year")
     check_year(year)
     source = (source or "").strip()
     if complete and not source:
@@ -172,7 +178,7 @@ def replace_calendar_year(
 
 def calendar_year_saved(row: CalendarYear, *, acting_user: Actor) -> None:
     """After the admin saved a year and its days: record who entered it, tell the others."""
-    _require_admin(acting_user)
+    POLICY.check(acting_user, "enter_year")
     row.entered_by = person(acting_user)
     row.entered_at = timezone.now()
     row.save(update_fields=["entered_by", "entered_at", "updated_at"])

@@ -20,7 +20,6 @@ class Role(models.TextChoices):
 GROUP_ROLES = (Role.ACCOUNT_MANAGER, Role.SUPERVISOR, Role.INTEGRATION, Role.AUDITOR)
 # Roles that see every customer.
 GLOBAL_READ_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION, Role.AUDITOR})
-WRITE_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR, Role.ACCOUNT_MANAGER})
 
 
 _ROLE_CACHE = "_crm_role"
@@ -51,16 +50,8 @@ def remember_role(user, role: Role | None) -> None:
     setattr(user, _ROLE_CACHE, role)
 
 
-def has_role(user, *roles: Role) -> bool:
-    return role_of(user) in roles
-
-
 def is_manager(user) -> bool:
     return role_of(user) == Role.ACCOUNT_MANAGER
-
-
-def is_supervisor(user) -> bool:
-    return role_of(user) == Role.SUPERVISOR
 
 
 def is_admin(user) -> bool:
@@ -78,10 +69,6 @@ def sees_everything(user) -> bool:
     return role == Role.SUPERVISOR and user.region_id is None
 
 
-def can_write(user) -> bool:
-    return role_of(user) in WRITE_ROLES
-
-
 def stored_role(user) -> Role | None:
     """The role the user holds, active or not, read through `user.groups.all()`.
 
@@ -92,14 +79,6 @@ def stored_role(user) -> Role | None:
         return Role.ADMIN
     names = {group.name for group in user.groups.all()}
     return next((role for role in GROUP_ROLES if role.value in names), None)
-
-
-def check_role(user, allowed, message=None) -> None:
-    """Refuse (PermissionDenied: 403 in the API, a refusal on the page) unless `user`'s role is
-    one of `allowed`. Services call it with their app's policy table, so pages, API, admin and
-    commands refuse the same things."""
-    if role_of(user) not in allowed:
-        raise PermissionDenied(message or _("Your role may not do this."))
 
 
 def roles_required(roles):

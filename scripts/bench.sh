@@ -46,7 +46,7 @@ $PY manage.py seed_bench --customers "${BENCH_CUSTOMERS:-200000}" --months "${BE
 echo "== Arrears-risk scan =="
 $PY manage.py bench_risk --sizes 10000,50000,200000 --naive-sample 2000 --markdown
 echo "== Dashboard =="
-if [ "$($PY manage.py shell -v 0 -c 'from accounts_manager.models import Visit; print(Visit.objects.exists())' 2>/dev/null)" = "False" ]; then
+if [ "$($PY manage.py shell -v 0 -c 'from visits.models import Visit; print(Visit.objects.exists())' 2>/dev/null)" = "False" ]; then
   $PY manage.py bench_dashboard --prepare
 else
   $PY manage.py bench_dashboard

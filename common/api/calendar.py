@@ -13,9 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common import workcalendar
-from common.api.permissions import ADMIN_ONLY
 from common.models import DayKind
-from common.official_calendar import MAX_YEAR, MIN_YEAR, check_year, replace_calendar_year
+from common.official_calendar import (
+    MAX_YEAR,
+    MIN_YEAR,
+    POLICY,
+    check_year,
+    replace_calendar_year,
+)
 
 
 class CalendarDaySerializer(serializers.Serializer):
@@ -58,7 +63,7 @@ def calendar_answer(year: int) -> dict:
 class CalendarView(APIView):
     """The official calendar of one year: public holidays and make-up working days (调休)."""
 
-    write_roles = ADMIN_ONLY
+    write_roles = POLICY.roles("enter_year")
 
     @extend_schema(
         parameters=[

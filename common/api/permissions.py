@@ -32,7 +32,3 @@ class RolePermission(permissions.BasePermission):
         if request.method in READ_ONLY_METHODS:
             return role in getattr(view, "read_roles", ALL_ROLES)
         return role in getattr(view, "write_roles", self.default_write_roles)
-
-
-ADMIN_ONLY = frozenset({Role.ADMIN})
-SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
