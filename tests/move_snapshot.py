@@ -162,6 +162,15 @@ def check(pre: dict[str, Any]) -> list[str]:
 
     problems: list[str] = []
 
+    # The scheduled jobs still name tasks the workers know.
+    from celery import current_app
+    from django_celery_beat.models import PeriodicTask
+
+    current_app.loader.import_default_modules()
+    for entry in PeriodicTask.objects.order_by("pk"):
+        if entry.task not in current_app.tasks:
+            problems.append(f"periodic task {entry.name!r}: no task {entry.task!r}")
+
     for pk, before in pre["content_types"].items():
         label = f"content type {pk} (was {before['app_label']}.{before['model']})"
         content_type = ContentType.objects.filter(pk=pk).first()
