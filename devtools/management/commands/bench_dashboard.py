@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from accounts_manager.models import User
 from common import moments
+from common.actors import SYSTEM
 from common.moments import period_label
 from common.roles import Role
 from customers.models import Customer
@@ -95,9 +96,9 @@ class Command(BaseCommand):
 
     # --- preparing ---------------------------------------------------------------------------
 
-    def _timed(self, label: str, fn, *args):
+    def _timed(self, label: str, fn, *args, **kwargs):
         started = time.monotonic()
-        result = fn(*args)
+        result = fn(*args, **kwargs)
         self.stdout.write(f"  {label}: {time.monotonic() - started:.2f} s")
         return result
 
@@ -129,6 +130,7 @@ class Command(BaseCommand):
             f"snapshot job {period_label(previous)}",
             performance.snapshot_performance,
             previous,
+            acting_user=SYSTEM,
         )
         self.stdout.write(f"    {created} snapshots")
         with connection.cursor() as cursor:
