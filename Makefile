@@ -1,6 +1,7 @@
 # The two commands: `make run` serves the whole product with demo data on
 # http://127.0.0.1:8000; `make test` runs ruff, mypy and the whole test suite against a real
-# PostgreSQL and Redis. Both install what they need on a fresh Debian machine with Python 3.11.
+# PostgreSQL and Redis (and checks the apps' import contract). Both install what they need on a
+# fresh Debian machine with Python 3.11.
 SHELL := /bin/bash
 VENV := .venv
 UV := $(VENV)/bin/uv
@@ -39,6 +40,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -49,7 +49,8 @@ def on_portfolio_change(hook: PortfolioHook) -> PortfolioHook:
     customer (`customer`) or the whole portfolio of `from_manager` (`customer=None`) moves to
     `to_manager`, inside the move's transaction. `from_manager` is None for a first
     assignment."""
-    _PORTFOLIO_HOOKS.append(hook)
+    if hook not in _PORTFOLIO_HOOKS:
+        _PORTFOLIO_HOOKS.append(hook)
     return hook
 
 
