@@ -188,6 +188,7 @@ def move_open_complaints(
     Each moved ticket gets an `assigned` event and its deadline follow-ups move along; the new
     assignee gets one notice. Returns the number of tickets moved.
     """
+    policy.require(acting_user, "assign")
     check_assignee(to_user)
     open_tickets = Complaint.objects.filter(assignee=from_user).exclude(status=Status.CLOSED)
     if customer is not None:

@@ -59,6 +59,7 @@ def set_supply_points(
     customer: Customer, *, points: Sequence[SupplyPointInput], acting_user: Actor
 ) -> list[SupplyPoint]:
     """Replace the customer's supply points; exactly one of them is primary."""
+    policy.check(acting_user, "update_customer")
     check_supply_points(points)
     wanted = {p.feeder_id: p.is_primary for p in points}
     existing = {

@@ -145,6 +145,7 @@ def recover_queued_scans(*, now: dt.datetime | None = None) -> list[int]:
 def queue_risk_scan(*, acting_user: Actor, trigger: str = RiskScanTrigger.API) -> RiskScan:
     """Queue a scan without dispatching it (the caller runs it). Refused with ScanBusy while
     another scan is queued or running; a dead one is given up first (RISK_SCAN_STALE_AFTER)."""
+    policy.check(acting_user, "start_scan")
     now = timezone.now()
     with transaction.atomic():
         _give_up_stale_scans(now)
