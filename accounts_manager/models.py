@@ -165,7 +165,11 @@ class FollowUp(TimeStampedModel):
                 name="followup_one_open_per_source",
             ),
         ]
-        indexes = [models.Index(fields=["manager", "status", "due_at"])]
+        indexes = [
+            # Delta sync (`?updated_since=`, `?cursor=`): rows in the order of their last change.
+            models.Index(fields=["updated_at", "id"], name="followup_sync_idx"),
+            models.Index(fields=["manager", "status", "due_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.summary}"

@@ -139,6 +139,8 @@ class Bill(TimeStampedModel):
             models.CheckConstraint(condition=Q(total__gte=0), name="bill_total_not_negative"),
         ]
         indexes = [
+            # Delta sync (`?updated_since=`, `?cursor=`): rows in the order of their last change.
+            models.Index(fields=["updated_at", "id"], name="bill_sync_idx"),
             models.Index(fields=["period"], name="bill_period_idx"),
             # The open bills: what arrears, aging and allocation read. Small at any scale.
             models.Index(
@@ -211,7 +213,11 @@ class Payment(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
-        indexes = [models.Index(fields=["customer", "paid_at"], name="payment_customer_idx")]
+        indexes = [
+            # Delta sync (`?updated_since=`, `?cursor=`): rows in the order of their last change.
+            models.Index(fields=["updated_at", "id"], name="payment_sync_idx"),
+            models.Index(fields=["customer", "paid_at"], name="payment_customer_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.reference} ¥{self.amount}"

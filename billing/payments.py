@@ -99,7 +99,10 @@ def _allocate(payment: Payment, unallocated: Decimal) -> list[PaymentAllocation]
             settled.append(bill)
     PaymentAllocation.objects.bulk_create(created)
     if settled:
-        Bill.objects.bulk_update(settled, ["settled_on"])
+        now = timezone.now()
+        for bill in settled:
+            bill.updated_at = now
+        Bill.objects.bulk_update(settled, ["settled_on", "updated_at"])
     return created
 
 
@@ -188,7 +191,10 @@ def refresh_settlement(bill_ids: Sequence[int]) -> None:
             bill.settled_on = None
             changed.append(bill)
     if changed:
-        Bill.objects.bulk_update(changed, ["settled_on"])
+        now = timezone.now()
+        for bill in changed:
+            bill.updated_at = now
+        Bill.objects.bulk_update(changed, ["settled_on", "updated_at"])
 
 
 def after_balance_change(customer_id: int, *, at: dt.datetime | None = None) -> None:

@@ -318,6 +318,8 @@ class Complaint(TimeStampedModel):
             ),
         ]
         indexes = [
+            # Delta sync (`?updated_since=`, `?cursor=`): rows in the order of their last change.
+            models.Index(fields=["updated_at", "id"], name="complaint_sync_idx"),
             models.Index(fields=["customer", "category", "received_at"]),
             models.Index(fields=["status", "resolve_due"]),
         ]

@@ -92,6 +92,8 @@ def update_with_history(
     ids = list(queryset.values_list("pk", flat=True))
     if not ids:
         return 0
+    if any(field.name == "updated_at" for field in model._meta.concrete_fields):
+        values.setdefault("updated_at", now or timezone.now())
     count = model.objects.filter(pk__in=ids).update(**values)
     rows = list(model.objects.filter(pk__in=ids))
     model.history.bulk_history_create(

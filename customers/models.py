@@ -142,7 +142,11 @@ class Customer(TimeStampedModel):
         ordering = ["account_no"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["region", "status"])]
+        indexes = [
+            # Delta sync (`?updated_since=`, `?cursor=`): rows in the order of their last change.
+            models.Index(fields=["updated_at", "id"], name="customer_sync_idx"),
+            models.Index(fields=["region", "status"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(has_backup_generator=True) | Q(backup_capacity_kw__isnull=True),

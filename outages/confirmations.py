@@ -99,7 +99,9 @@ def confirm_receipt(token: str) -> tuple[Notification | None, bool]:
     notification.confirmed_at = now
     notification.delivered_at = notification.delivered_at or now
     notification.sent_at = notification.sent_at or now
-    notification.save(update_fields=["status", "confirmed_at", "delivered_at", "sent_at"])
+    notification.save(
+        update_fields=["status", "confirmed_at", "delivered_at", "sent_at", "updated_at"]
+    )
     OutageImpact.objects.filter(
         outage_id=notification.outage_id,
         customer_id=notification.customer_id,
@@ -152,11 +154,11 @@ def record_delivery_reports(reports: Sequence[DeliveryReport]) -> dict[str, obje
             if report.delivered:
                 row.status = NotificationStatus.DELIVERED
                 row.delivered_at = check_happened(report.at, field="at") or timezone.now()
-                row.save(update_fields=["status", "delivered_at"])
+                row.save(update_fields=["status", "delivered_at", "updated_at"])
             else:
                 row.status = NotificationStatus.FAILED
                 row.last_error = (report.error or "undelivered")[:500]
-                row.save(update_fields=["status", "last_error"])
+                row.save(update_fields=["status", "last_error", "updated_at"])
                 outages.add(row.outage_id)
             updated += 1
     for outage_id in sorted(outages):

@@ -342,6 +342,7 @@ class Notification(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
@@ -363,6 +364,8 @@ class Notification(models.Model):
             ),
         ]
         indexes = [
+            # Delta sync (`?updated_since=`, `?cursor=`): rows in the order of their last change.
+            models.Index(fields=["updated_at", "id"], name="notification_sync_idx"),
             # The claim query: pending rows that are due, oldest first; read in index order,
             # so taking a chunk does not sort the whole backlog.
             models.Index(

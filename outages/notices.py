@@ -174,7 +174,11 @@ def drop_pending(
     if customer_ids is not None:
         qs = qs.filter(customer_id__in=list(customer_ids))
     return qs.update(
-        status=NotificationStatus.FAILED, last_error=reason[:500], claimed_by="", claimed_at=None
+        status=NotificationStatus.FAILED,
+        last_error=reason[:500],
+        claimed_by="",
+        claimed_at=None,
+        updated_at=timezone.now(),
     )
 
 
@@ -328,6 +332,7 @@ def _record(rows: list[Notification], worker: str) -> None:
             "provider_ref": provider_ref,
             "claimed_by": "",
             "claimed_at": None,
+            "updated_at": now,
         }
         if status in (NotificationStatus.SENT, NotificationStatus.DELIVERED):
             values["sent_at"] = now

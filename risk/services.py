@@ -454,7 +454,7 @@ def _copy_levels_to_customers(scan_id: int, now: dt.datetime) -> None:
     whoever next edits the customer)."""
     customer = Customer._meta.db_table
     update = f"""
-UPDATE {customer} SET risk_level = n.shown, risk_score = n.score
+UPDATE {customer} SET risk_level = n.shown, risk_score = n.score, updated_at = %(now)s
 FROM (
     SELECT a.customer_id, COALESCE(o.level, a.level) AS shown, a.score
     FROM {RiskAssessment._meta.db_table} a

@@ -17,6 +17,8 @@ class AssignmentFilter(django_filters.FilterSet):
 
 
 class FollowUpFilter(django_filters.FilterSet):
+    # Delta sync (API.md): rows created or changed at or after this moment.
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices)
     kind = django_filters.ChoiceFilter(choices=FollowUpKind.choices)
     manager = IdFilter(field_name="manager_id")

@@ -175,6 +175,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "note",
             "closed_at",
             "created_at",
+            "updated_at",
         ]
         read_only_fields = [
             "id",
@@ -185,6 +186,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "link",
             "closed_at",
             "created_at",
+            "updated_at",
         ]
 
 

@@ -26,6 +26,7 @@ from accounts_manager.api.serializers import (
     UserSerializer,
 )
 from accounts_manager.models import FollowUp, Notice, User
+from common.api.pagination import SyncPagination
 from customers import portfolios
 from customers.models import Assignment
 from customers.policy import POLICY as CUSTOMERS
@@ -145,6 +146,8 @@ class FollowUpViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    # Page numbers, or keyset pages for delta sync (`?cursor=`, API.md).
+    pagination_class = SyncPagination
     serializer_class = FollowUpSerializer
     filterset_class = FollowUpFilter
     search_fields = ["summary", "customer__name", "customer__account_no"]

@@ -40,6 +40,8 @@ class PeriodFilter(django_filters.CharFilter):
 
 
 class BillFilter(django_filters.FilterSet):
+    # Delta sync (API.md): rows created or changed at or after this moment.
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     customer = IdFilter(field_name="customer_id")
     account_no = django_filters.CharFilter(field_name="customer__account_no")
     period = PeriodFilter(field_name="period", lookup_expr="exact")
@@ -64,6 +66,8 @@ class BillFilter(django_filters.FilterSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
+    # Delta sync (API.md): rows created or changed at or after this moment.
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     customer = IdFilter(field_name="customer_id")
     account_no = django_filters.CharFilter(field_name="customer__account_no")
     channel = django_filters.ChoiceFilter(choices=PaymentChannel.choices)

@@ -92,6 +92,7 @@ class BillSerializer(serializers.ModelSerializer):
             "late_fee",
             "settled_on",
             "written_off_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -185,8 +186,9 @@ class PaymentSerializer(serializers.ModelSerializer):
             "reversed_at",
             "reversal_reason",
             "created_at",
+            "updated_at",
         ]
-        read_only_fields = ["reversed_at", "reversal_reason", "created_at"]
+        read_only_fields = ["reversed_at", "reversal_reason", "created_at", "updated_at"]
         # The same channel and reference is an idempotent repeat, decided by the service.
         validators: list = []
 

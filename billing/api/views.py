@@ -49,6 +49,7 @@ from billing.models import (
 )
 from billing.selectors import arrears_queryset, arrears_rows, bill_late_fees
 from common.api.mixins import created_or_existing
+from common.api.pagination import SyncPagination
 from common.middleware import body_limit
 from customers.models import Customer
 
@@ -66,6 +67,8 @@ class BillViewSet(
 ):
     """Bills pushed by the billing system; POST upserts one bill by account number and period."""
 
+    # Page numbers, or keyset pages for delta sync (`?cursor=`, API.md).
+    pagination_class = SyncPagination
     serializer_class = BillSerializer
     filterset_class = BillFilter
     search_fields = ["customer__account_no", "customer__name"]
@@ -196,6 +199,8 @@ class PaymentViewSet(
 ):
     """Payments; the same channel and reference again answers the existing payment (200)."""
 
+    # Page numbers, or keyset pages for delta sync (`?cursor=`, API.md).
+    pagination_class = SyncPagination
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
     search_fields = ["reference", "customer__account_no", "customer__name"]

@@ -1,6 +1,15 @@
+import base64
+import binascii
+import datetime as dt
+import json
+
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -26,3 +35,96 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 {self.page_query_param: [_("A page number is a whole number from 1.")]}
             )
         return super().paginate_queryset(queryset, request, view)
+
+
+class SyncPagination(PageNumberPagination):
+    """Page numbers as everywhere, or keyset pages for delta sync (API.md "Delta sync").
+
+    `?cursor=` (empty for the first page) switches to keyset paging: the rows in the order of
+    their last change (`updated_at`, then `id`, the sync index of the table), `count` null, and
+    `next` carrying the cursor of the last row while a full page came back. A row changed during
+    a sync gets a newer `updated_at`, so it comes again before the sync ends. The cursor is opaque
+    to clients (base64 of the last row's `updated_at` and `id`).
+    """
+
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if self.cursor_query_param not in request.query_params:
+            self.keyset = False
+            return super().paginate_queryset(queryset, request, view)
+        self.keyset = True
+        self.request = request
+        size = self.get_page_size(request) or self.page_size
+        position = self._decode(request.query_params[self.cursor_query_param])
+        rows = queryset.order_by("updated_at", "pk")
+        if position is not None:
+            moment, pk = position
+            rows = rows.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
+        page = list(rows[: size + 1])
+        self.has_more = len(page) > size
+        self.page_rows = page[:size]
+        return self.page_rows
+
+    def get_paginated_response(self, data):
+        if not getattr(self, "keyset", False):
+            return super().get_paginated_response(data)
+        next_url = None
+        if self.has_more and self.page_rows:
+            last = self.page_rows[-1]
+            next_url = replace_query_param(
+                self.request.build_absolute_uri(),
+                self.cursor_query_param,
+                self._encode(last.updated_at, last.pk),
+            )
+            next_url = remove_query_param(next_url, self.page_query_param)
+        return Response({"count": None, "next": next_url, "previous": None, "results": data})
+
+    @staticmethod
+    def _encode(moment: dt.datetime, pk: int) -> str:
+        raw = json.dumps([moment.isoformat(), pk]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _decode(self, value: str) -> tuple[dt.datetime, int] | None:
+        if value == "":
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            iso, pk = json.loads(raw)
+            moment = dt.datetime.fromisoformat(iso)
+            if moment.tzinfo is None or not isinstance(pk, int) or isinstance(pk, bool):
+                raise ValueError
+            if not 0 <= pk < 2**63:
+                raise ValueError
+            # In the site's zone, as every moment filter (PostgreSQL refuses odd offsets).
+            return timezone.localtime(moment), pk
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+            raise ValidationError(
+                {self.cursor_query_param: [_("This cursor is not one the API gave out.")]}
+            ) from None
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count"] = {
+            "type": "integer",
+            "nullable": True,
+            "example": 123,
+            "description": "Null for keyset pages (`?cursor=`).",
+        }
+        return answer
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Keyset paging for delta sync: empty for the first page, then the cursor "
+                    "that `next` carries. Rows come in the order of their last change "
+                    "(`updated_at`, `id`); `count` is null."
+                ),
+                "schema": {"type": "string"},
+            },
+        ]

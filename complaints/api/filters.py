@@ -8,6 +8,8 @@ from complaints.querysets import overdue_q
 
 
 class ComplaintFilter(django_filters.FilterSet):
+    # Delta sync (API.md): rows created or changed at or after this moment.
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     category = django_filters.MultipleChoiceFilter(choices=Category.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)

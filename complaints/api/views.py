@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api.mixins import created_or_existing
+from common.api.pagination import SyncPagination
 from common.api.parsers import JSONParser
 from complaints import closure, services
 from complaints.api.filters import ComplaintFilter
@@ -36,6 +37,8 @@ ACTION_RESPONSES = {200: ComplaintSerializer}
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Complaint tickets, scoped to what the caller sees; actions change their status."""
 
+    # Page numbers, or keyset pages for delta sync (`?cursor=`, API.md).
+    pagination_class = SyncPagination
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
     search_fields = [

@@ -1,6 +1,6 @@
 import django_filters
 
-from common.api.filters import IdFilter
+from common.api.filters import DateTimeFilter, IdFilter
 from customers.models import (
     Channel,
     Contact,
@@ -15,6 +15,8 @@ from customers.models import (
 
 
 class CustomerFilter(django_filters.FilterSet):
+    # Delta sync (API.md): rows created or changed at or after this moment.
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     segment = django_filters.ChoiceFilter(choices=Segment.choices)
     importance = django_filters.ChoiceFilter(choices=Importance.choices)
     tariff = django_filters.ChoiceFilter(choices=Tariff.choices)

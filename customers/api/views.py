@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from common.api.pagination import SyncPagination
 from customers import annotations, policy, services
 from customers.api.filters import ContactFilter, CustomerFilter
 from customers.api.serializers import (
@@ -26,6 +27,8 @@ class CustomerViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    # Page numbers, or keyset pages for delta sync (`?cursor=`, API.md).
+    pagination_class = SyncPagination
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     search_fields = ["name", "account_no", "credit_code"]

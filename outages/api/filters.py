@@ -51,6 +51,8 @@ class ImpactFilter(django_filters.FilterSet):
 
 
 class NotificationFilter(django_filters.FilterSet):
+    # Delta sync (API.md): rows created or changed at or after this moment.
+    updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     channel = django_filters.ChoiceFilter(choices=Notification._meta.get_field("channel").choices)
     kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=NotificationStatus.choices)

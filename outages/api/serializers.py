@@ -176,6 +176,7 @@ class OutageNotificationSerializer(serializers.ModelSerializer):
             "attempts",
             "last_error",
             "created_at",
+            "updated_at",
             "next_attempt_at",
             "sent_at",
             "delivered_at",

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from common.api.pagination import SyncPagination
 from outages import confirmations, selectors, services
 from outages.api.filters import ImpactFilter, NotificationFilter, OutageFilter
 from outages.api.serializers import (
@@ -171,6 +172,8 @@ class NotificationViewSet(
 ):
     """Outage notices of the customers the caller sees."""
 
+    # Page numbers, or keyset pages for delta sync (`?cursor=`, API.md).
+    pagination_class = SyncPagination
     serializer_class = OutageNotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["created_at", "sent_at", "status", "id"]
