@@ -5,7 +5,8 @@
 #   2. bench_risk runs the arrears-risk scan at 10k, 50k and 200k customers against the floor
 #      (one hand-written SQL statement) and the naive per-customer loop;
 #   3. bench_dashboard times the supervisors' dashboard and its API at that size;
-#   4. bench_outage_notify times a notice batch of 10,000 contacts (its own database).
+#   4. bench_sync times an integration client's delta sync of payments (keyset pages);
+#   5. bench_outage_notify times a notice batch of 10,000 contacts (its own database).
 #
 # BENCH_CUSTOMERS and BENCH_MONTHS change the size; BENCH_DATABASE_URL the database.
 set -euo pipefail
@@ -51,6 +52,8 @@ if [ "$($PY manage.py shell -v 0 -c 'from visits.models import Visit; print(Visi
 else
   $PY manage.py bench_dashboard
 fi
+echo "== Delta sync (payments through the API, keyset pages) =="
+$PY manage.py bench_sync --path payments --rows 200000
 echo "== Outage notices =="
 DATABASE_URL=$OUTAGE_DATABASE_URL $PY manage.py migrate --noinput -v 0
 DATABASE_URL=$OUTAGE_DATABASE_URL $PY manage.py bench_outage_notify --contacts 10000
