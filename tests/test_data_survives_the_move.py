@@ -85,6 +85,18 @@ def _repository_root() -> Path:
 def premove_tree(tmp_path: Path) -> Path:
     """The pre-move commit's files (git archive, so no .mo files: none needed to migrate)."""
     root = _repository_root()
+    present = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "-e", f"{PRE_MOVE_COMMIT}^{{commit}}"],
+        capture_output=True,
+    )
+    shallow = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--is-shallow-repository"],
+        capture_output=True,
+        text=True,
+    )
+    if present.returncode != 0 and shallow.stdout.strip() == "true":
+        # A shallow clone cannot hold the commit before the move; a full one must.
+        pytest.skip(f"shallow clone without {PRE_MOVE_COMMIT}: run `git fetch --unshallow`")
     tree = tmp_path / "premove"
     tree.mkdir()
     # git archive <commit> | tar -x -C <tree>
