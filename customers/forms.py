@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
@@ -394,15 +394,7 @@ class CustomerFilter(django_filters.FilterSet):
             del self.filters["unassigned"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        code = normalize_credit_code(value)
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(account_no__icontains=value)
-            | Q(credit_code__icontains=code)
-        )
+        return queryset.search(value)
 
     def filter_risk(self, queryset, name, value):
         if value == NOT_SCANNED:
