@@ -31,7 +31,6 @@ from complaints.tickets import (
     ticket_label,
     ticket_link,
     ticket_source,
-    user_or_none,
 )
 
 # --- callback, closure, reopening ------------------------------------------------------------
@@ -68,7 +67,7 @@ def record_callback(
             complaint=complaint,
             cycle=complaint.cycle,
             at=now,
-            by=user_or_none(acting_user),
+            by=person(acting_user),
             reached=False,
             notes=notes,
         )
@@ -94,7 +93,7 @@ def record_callback(
         complaint=complaint,
         cycle=complaint.cycle,
         at=now,
-        by=user_or_none(acting_user),
+        by=person(acting_user),
         reached=True,
         satisfaction=satisfaction,
         solved=solved,
@@ -106,7 +105,7 @@ def record_callback(
     if solved:
         previous = set_status(complaint, "close")
         complaint.closed_at = now
-        complaint.closed_by = user_or_none(acting_user)
+        complaint.closed_by = person(acting_user)
         complaint.closed_without_callback = False
         complaint.close_reason = ""
         complaint.save(

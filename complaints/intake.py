@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts_manager.services import notify_user, supervisor_of
-from common.actors import Actor
+from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_happened
 from common.roles import Role, role_of
@@ -33,7 +33,6 @@ from complaints.tickets import (
     record_event,
     ticket_label,
     ticket_link,
-    user_or_none,
 )
 from customers.portfolios import current_assignment
 
@@ -167,7 +166,7 @@ def register_complaint(
                 description=description,
                 assignee=assignee,
                 received_at=received_at,
-                registered_by=user_or_none(acting_user),
+                registered_by=person(acting_user),
                 cycle_started_at=received_at,
                 is_repeat=repeat_of is not None,
                 repeat_of=repeat_of,

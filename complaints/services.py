@@ -51,7 +51,6 @@ from complaints.tickets import (
     ticket_label,
     ticket_link,
     ticket_source,
-    user_or_none,
 )
 
 logger = logging.getLogger(__name__)
@@ -200,7 +199,7 @@ def move_open_complaints(
     Complaint.objects.filter(pk__in=[t.pk for t in tickets]).update(
         assignee=to_user, updated_at=now
     )
-    actor = user_or_none(acting_user)
+    actor = person(acting_user)
     ComplaintEvent.objects.bulk_create(
         ComplaintEvent(
             complaint=t,
@@ -412,7 +411,7 @@ def add_attachment(
                 original_name=name,
                 content_type=content_type,
                 size=upload.size,
-                uploaded_by=user_or_none(acting_user),
+                uploaded_by=person(acting_user),
                 uploaded_at=event.at,
             )
             attachment.file.save(name, upload, save=False)

@@ -10,14 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts_manager.services import close_followups_for_source
+from common.actors import person
 from common.errors import DomainError
 from common.roles import Role, role_of
 from complaints.models import Complaint, ComplaintEvent
-
-
-def user_or_none(user):
-    """The user to store as actor: None for the system or an anonymous caller."""
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def record_event(
@@ -34,7 +30,7 @@ def record_event(
     return ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=person(actor),
         at=at or timezone.now(),
         from_status=from_status,
         to_status=to_status,

@@ -17,6 +17,8 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.actors import person
+
 JOB_PREFIX = "job:"
 # key -> label with an optional %(ref)s, registered by the part that owns the job.
 JOB_LABELS: dict[str, object] = {}
@@ -99,7 +101,7 @@ def update_with_history(
     model.history.bulk_history_create(
         rows,
         update=True,
-        default_user=user if user is not None and user.is_authenticated else None,
+        default_user=person(user),
         default_change_reason=job,
         default_date=now or timezone.now(),
     )

@@ -51,7 +51,7 @@ def record_event(
     return OutageEvent.objects.create(
         outage=outage,
         action=action,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=person(actor),
         message=message,
         from_status=from_status,
         to_status=to_status or from_status,
