@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from common.roles import Role, role_of
+from common.policy import has_pages
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,7 @@ def _url_or_none(url_name: str) -> str | None:
 def menu_for(request: HttpRequest) -> list[dict]:
     """The menu entries `request.user` may open, in order, the current one marked active."""
     user = getattr(request, "user", None)
-    role = role_of(user)
-    if role is None or role == Role.INTEGRATION:
+    if not has_pages(user):
         # Integration clients use the API only; they get no menu.
         return []
     items = []

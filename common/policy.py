@@ -77,6 +77,11 @@ class Policy:
 PEOPLE = ALL_ROLES - {Role.INTEGRATION}
 
 
+def has_pages(user) -> bool:
+    """Whether `user` is a person with a role (who gets pages, a menu and the bell)."""
+    return role_of(user) in PEOPLE
+
+
 def allowed_to(policy: Policy, action: str):
     """A page only the people whose role `policy` allows `action` may open: others get a 403,
     anonymous users the login page."""
