@@ -39,6 +39,17 @@ if TYPE_CHECKING:
 # --- allocation ------------------------------------------------------------------------------
 
 
+def _save_settlements(bills: Sequence[Bill]) -> None:
+    """Write the bills' `settled_on` in one statement; `updated_at` too, which bulk_update
+    does not set by itself (delta sync reads it)."""
+    if not bills:
+        return
+    now = timezone.now()
+    for bill in bills:
+        bill.updated_at = now
+    Bill.objects.bulk_update(bills, ["settled_on", "updated_at"])
+
+
 class _OpenBillAmounts(TypedDict):
     """What `_open_bills` annotates on each bill."""
 
@@ -98,11 +109,7 @@ def _allocate(payment: Payment, unallocated: Decimal) -> list[PaymentAllocation]
             bill.settled_on = max(pay_day, last)
             settled.append(bill)
     PaymentAllocation.objects.bulk_create(created)
-    if settled:
-        now = timezone.now()
-        for bill in settled:
-            bill.updated_at = now
-        Bill.objects.bulk_update(settled, ["settled_on", "updated_at"])
+    _save_settlements(settled)
     return created
 
 
@@ -190,11 +197,7 @@ def refresh_settlement(bill_ids: Sequence[int]) -> None:
         elif bill.settled_on is not None:
             bill.settled_on = None
             changed.append(bill)
-    if changed:
-        now = timezone.now()
-        for bill in changed:
-            bill.updated_at = now
-        Bill.objects.bulk_update(changed, ["settled_on", "updated_at"])
+    _save_settlements(changed)
 
 
 def after_balance_change(customer_id: int, *, at: dt.datetime | None = None) -> None:
