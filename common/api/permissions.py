@@ -2,9 +2,9 @@
 
 from rest_framework import permissions
 
+from common.policy import ALL_ROLES
 from common.roles import Role, role_of
 
-ALL_ROLES = frozenset(Role)
 READ_ONLY_METHODS = permissions.SAFE_METHODS
 
 
