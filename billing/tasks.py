@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from billing import collection, disconnections
+from billing import collection, counts, disconnections
 
 
 @shared_task
@@ -21,3 +21,15 @@ def cancel_settled_disconnections() -> int:
 def check_reconnections() -> int:
     """Tell supervisors of reconnections past their deadline."""
     return disconnections.check_reconnections()
+
+
+@shared_task
+def fold_row_counts() -> int:
+    """Every few minutes: the deltas of the bill and payment counts folded into one row each."""
+    return counts.fold()
+
+
+@shared_task
+def check_row_counts() -> dict[str, dict]:
+    """Nightly: the kept bill and payment counts compared with the rows, drift repaired."""
+    return {table: {str(k): v for k, v in d.items()} for table, d in counts.check().items()}

@@ -47,6 +47,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "billing.tasks.cancel_settled_disconnections",
         "schedule": crontab(minute="40"),
     },
+    "billing-fold-row-counts": {
+        "task": "billing.tasks.fold_row_counts",
+        "schedule": crontab(minute="*/10"),
+    },
+    "billing-check-row-counts": {
+        "task": "billing.tasks.check_row_counts",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "billing-check-reconnections": {
         "task": "billing.tasks.check_reconnections",
         "schedule": crontab(minute="*/15"),

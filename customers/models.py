@@ -146,6 +146,12 @@ class Customer(TimeStampedModel):
             # Delta sync (`?updated_since=`, `?cursor=`): rows in the order of their last change.
             models.Index(fields=["updated_at", "id"], name="customer_sync_idx"),
             models.Index(fields=["region", "status"]),
+            # The API's orderings (`?ordering=`, with the id breaking ties): first and deep pages
+            # read the index instead of sorting the table.
+            models.Index(fields=["account_no", "id"], name="customer_account_no_order"),
+            models.Index(fields=["risk_score", "id"], name="customer_risk_score_order"),
+            models.Index(fields=["contract_capacity_kva", "id"], name="customer_capacity_order"),
+            models.Index(fields=["voltage_kv", "id"], name="customer_voltage_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -354,7 +360,13 @@ class Assignment(TimeStampedModel):
                 name="assignment_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["manager", "end"])]
+        indexes = [
+            models.Index(fields=["manager", "end"]),
+            # The API's orderings (`?ordering=`, with the id breaking ties): first and deep pages
+            # read the index instead of sorting the table.
+            models.Index(fields=["start", "id"], name="assignment_start_order"),
+            models.Index(fields=["end", "id"], name="assignment_end_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} → {self.manager_id} ({self.start}–{self.end or ''})"

@@ -116,6 +116,9 @@ class VisitPlan(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["due_date", "status"], name="visitplan_due_idx"),
+            # The API's orderings (`?ordering=`, with the id breaking ties), first and deep pages.
+            models.Index(fields=["due_date", "id"], name="visitplan_due_date_order"),
+            models.Index(fields=["window_start", "id"], name="visitplan_window_order"),
             models.Index(fields=["customer", "status"], name="visitplan_customer_idx"),
         ]
 

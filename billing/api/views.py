@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from billing import collection, disconnections, payments, policy, services
+from billing import collection, counts, disconnections, payments, policy, services
 from billing.api.filters import (
     ArrearsFilter,
     ArrearsOrdering,
@@ -78,6 +78,9 @@ class BillViewSet(
 
     def get_queryset(self):
         return Bill.objects.visible_to(self.request.user).with_amounts().select_related("customer")
+
+    def known_count(self, request) -> int | None:
+        return counts.list_count(Bill._meta.db_table, request)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "as_of": timezone.localdate()}
@@ -217,6 +220,9 @@ class PaymentViewSet(
                 Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("bill"))
             )
         )
+
+    def known_count(self, request) -> int | None:
+        return counts.list_count(Payment._meta.db_table, request)
 
     @extend_schema(responses={201: PaymentSerializer, 200: PaymentSerializer})
     def create(self, request, *args, **kwargs):

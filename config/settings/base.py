@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "common.api.ordering.StableOrderingFilter",
     ],
     # JSON in and out (API.md); a view that takes an upload sets its own parser_classes.
     "DEFAULT_PARSER_CLASSES": ["common.api.parsers.JSONParser"],

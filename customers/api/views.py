@@ -4,10 +4,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from common.api.ordering import StableOrderingFilter
 from common.api.pagination import SyncPagination
 from customers import annotations, policy, services
 from customers.api.filters import ContactFilter, CustomerFilter
@@ -36,7 +36,7 @@ class CustomerViewSet(
     filterset_class = CustomerFilter
     # `?search=` is the register's one search (CustomerQuerySet.search: name, account no.,
     # credit code); search_fields stays for the schema's description of the parameter.
-    filter_backends = [DjangoFilterBackend, CustomerSearchFilter, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, CustomerSearchFilter, StableOrderingFilter]
     search_fields = ["name", "account_no", "credit_code"]
     ordering_fields = [
         "account_no",

@@ -69,7 +69,11 @@ class VisitPlanFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue")
 
     def filter_manager(self, queryset, name, value):
-        return queryset.filter(manager_id_open=value)
+        # Through the open assignment (its manager index), not the annotation, which would be
+        # computed for every plan before filtering.
+        return queryset.filter(
+            customer__assignments__manager_id=value, customer__assignments__end__isnull=True
+        )
 
     def filter_overdue(self, queryset, name, value):
         today = timezone.localdate()
