@@ -78,7 +78,9 @@ def real_counts(table: str) -> dict[int | None, int]:
     model = COUNTED[table]
     return {
         row["customer__region_id"]: row["n"]
-        for row in model._default_manager.order_by().values("customer__region_id").annotate(n=Count("pk"))
+        for row in model._default_manager.order_by()
+        .values("customer__region_id")
+        .annotate(n=Count("pk"))
     }
 
 

@@ -36,6 +36,7 @@ from billing.api.serializers import (
     PaymentSerializer,
     PromiseSerializer,
     ReasonSerializer,
+    attach_allocation_rows,
 )
 from billing.imports import IMPORT_ROW_MAX_BYTES, MAX_ROWS, parse_period
 from billing.models import (
@@ -54,6 +55,24 @@ from common.middleware import body_limit
 from customers.models import Customer
 
 BILL_PUSHERS = policy.POLICY.roles("push_bills")
+# What PaymentSerializer reads, and nothing else: a sync reads millions of payments.
+PAYMENT_COLUMNS = (
+    "id",
+    "customer_id",
+    "customer__account_no",
+    "amount",
+    "paid_at",
+    "channel",
+    "reference",
+    "note",
+    "reversed_at",
+    "reversal_reason",
+    "created_at",
+    "updated_at",
+)
+ALLOCATION_ROWS = PaymentAllocation.objects.select_related("bill").only(
+    "id", "payment_id", "bill_id", "amount", "bill__period"
+)
 PAYMENT_WRITERS = policy.POLICY.roles("record_payment")
 PAYMENT_REVERSERS = policy.POLICY.roles("reverse_payment")
 COLLECTORS = policy.COLLECTORS
@@ -213,13 +232,20 @@ class PaymentViewSet(
     action_roles = {"reverse": PAYMENT_REVERSERS}
 
     def get_queryset(self):
-        return (
+        payments = (
             Payment.objects.visible_to(self.request.user)
             .select_related("customer")
-            .prefetch_related(
-                Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("bill"))
-            )
+            .only(*PAYMENT_COLUMNS)
         )
+        if self.action == "list":
+            return payments  # the page's allocations: paginate_queryset
+        return payments.prefetch_related(Prefetch("allocations", queryset=ALLOCATION_ROWS))
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            attach_allocation_rows(page)
+        return page
 
     def known_count(self, request) -> int | None:
         return counts.list_count(Payment._meta.db_table, request)

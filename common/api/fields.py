@@ -5,7 +5,8 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from common.moments import PERIOD_PATTERN, parse_period, period_label
 from common.money import MONEY_NOT_A_STRING, MONEY_PATTERN, money_problem
@@ -64,12 +65,24 @@ class DateTimeField(serializers.DateTimeField):
     (+08:05:43), which RFC 3339 cannot write: such a time is answered in UTC."""
 
     def to_representation(self, value):
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            local = self.enforce_timezone(value)
+        zone = getattr(self, "timezone", None) or self.default_timezone()
+        if (
+            isinstance(value, dt.datetime)
+            and value.tzinfo is not None
+            and zone is not None
+            and getattr(self, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        ):
+            # DRF's own steps for an aware moment and ISO 8601 (enforce_timezone, isoformat,
+            # "Z" for UTC), written out: a delta sync writes millions of them.
+            try:
+                local = value.astimezone(zone)
+            except OverflowError:
+                return super().to_representation(value)
             offset = local.utcoffset()
             if offset is not None and offset.seconds % 60:
-                value = value.astimezone(dt.UTC)
-                return value.isoformat().replace("+00:00", "Z")
+                return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+            text = local.isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
         return super().to_representation(value)
 
 

@@ -655,3 +655,30 @@ def test_every_list_runs_a_fixed_number_of_queries(
         response = client.get(f"/api/v1/{path}/")
     assert response.status_code == 200
     assert response.json()["count"] >= 5
+
+
+def test_the_written_out_payment_answer_is_what_the_declared_fields_give(
+    api, customer_for, integration, pay, django_assert_num_queries
+):
+    from billing import payments as payment_services
+    from billing.api.serializers import PaymentSerializer
+
+    customer = customer_for(None)
+    BillFactory(customer=customer, period=month("2025-01"), total=Decimal("100.00"))
+    BillFactory(customer=customer, period=month("2025-02"), total=Decimal("100.00"))
+    pay(customer, "150.00", day="2025-03-01")  # two allocations
+    pay(customer, "0.50", day="2025-03-02")  # credit: none
+    reversed_one = pay(customer, "20.00", day="2025-03-03")
+    payment_services.reverse_payment(reversed_one, reason="退票", acting_user=SYSTEM)
+    answers = api(integration).get("/api/v1/payments/").json()["results"]
+    assert len(answers) == 3
+    serializer = PaymentSerializer()
+    for payment in Payment.objects.select_related("customer").prefetch_related("allocations__bill"):
+        assert serializer.to_representation(payment) == serializer.declared_representation(payment)
+    by_id = {row["id"]: row for row in answers}
+    assert by_id[reversed_one.pk]["reversed"] is True
+    assert len(max(answers, key=lambda row: len(row["allocations"]))["allocations"]) == 2
+    # The count, the payments with their customers, the allocations with their bills.
+    client = api(integration)
+    with django_assert_num_queries(3):
+        client.get("/api/v1/payments/")

@@ -370,3 +370,25 @@ def test_assignments_far_in_the_past_or_future_are_refused(
     response = api(sup_east).post(path, body, format="json")
     assert response.status_code == 400
     assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2025, 6, 3, 2, 0, tzinfo=dt.UTC),
+        dt.datetime(2025, 6, 3, 2, 0, 0, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 31, 15, 30, tzinfo=dt.UTC),
+        dt.datetime(2025, 1, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(1950, 7, 1, 12, 0, tzinfo=dt.UTC),
+    ],
+)
+def test_the_written_out_moment_is_drfs_own(moment):
+    """DateTimeField writes ISO 8601 itself for speed: the same text as DRF's field."""
+    from django.utils import timezone as django_timezone
+    from rest_framework.fields import DateTimeField as DrfDateTimeField
+
+    assert DateTimeField().to_representation(moment) == DrfDateTimeField().to_representation(moment)
+    with django_timezone.override(dt.UTC):
+        assert DateTimeField().to_representation(moment) == DrfDateTimeField().to_representation(
+            moment
+        )
