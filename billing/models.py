@@ -14,7 +14,7 @@ from typing import TypedDict
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -108,6 +108,11 @@ class Bill(TimeStampedModel):
         help_text=_("Government funds and surcharges (政府性基金及附加) and similar items."),
     )
     total = models.DecimalField(_("total"), **MONEY, validators=NON_NEGATIVE)
+    # The sum of the bill's allocations, kept by the database (triggers of migration 0008) in
+    # the same statement as the allocations; the code never writes it (an UPDATE from the code
+    # leaves it as it was). `with_amounts()` reads it, so that the status and the amount
+    # outstanding are arithmetic on the row, and the lists filter and sort on them.
+    paid_total = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"), editable=False)
     # The day the bill became fully paid (the date of the payment that completed it); kept by
     # the allocation services together with the allocations, under the customer's row lock.
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
@@ -148,6 +153,12 @@ class Bill(TimeStampedModel):
             models.Index(fields=["due_date", "id"], name="bill_due_date_order"),
             models.Index(fields=["total", "id"], name="bill_total_order"),
             models.Index(fields=["issue_date", "id"], name="bill_issue_date_order"),
+            # The bills that still owe something (open or partially paid): few at any scale.
+            models.Index(
+                fields=["id"],
+                condition=Q(written_off_at__isnull=True, paid_total__lt=F("total")),
+                name="bill_owing_idx",
+            ),
             # The open bills: what arrears, aging and allocation read. Small at any scale.
             models.Index(
                 fields=["customer", "due_date"], condition=OPEN_BILL, name="bill_open_idx"

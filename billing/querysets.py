@@ -1,9 +1,9 @@
 """Reusable queries over bills, payments and collection, each scoped with `visible_to(user)`.
 
 Amounts are SQL expressions so that lists and aggregates run a fixed number of queries:
-a bill's paid amount is the sum of its allocations (a correlated subquery on the allocation's
-bill index), its outstanding amount the total less that, and a customer's outstanding amount
-the sum over its open bills (the partial index `bill_open_idx`).
+a bill's paid amount is `paid_total`, the sum of its allocations that the database keeps on the
+row (billing migration 0008), its outstanding amount the total less that, and a customer's
+outstanding amount the sum over its open bills (the partial index `bill_open_idx`).
 """
 
 from __future__ import annotations
@@ -32,27 +32,11 @@ def zero() -> Value:
     return Value(Decimal("0.00"), output_field=money_field())
 
 
-def allocated_to_bill(bill_ref: str = "pk") -> Round:
-    """The amount allocated to the bill `bill_ref` (an OuterRef name) — its paid amount."""
-
-    total = (
-        billing_models.PaymentAllocation.objects.filter(bill_id=OuterRef(bill_ref))
-        .order_by()
-        .values("bill_id")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    # Rounded: SQLite (the embedded database) sums decimals as floats.
-    return Round(
-        Coalesce(Subquery(total, output_field=money_field()), zero()), 2, output_field=money_field()
-    )
-
-
 def bill_outstanding_expression():
     """total − allocations of the bill in the current row (0 for a written-off bill)."""
     return Case(
         When(written_off_at__isnull=False, then=zero()),
-        default=F("total") - allocated_to_bill(),
+        default=F("total") - F("paid_total"),
         output_field=money_field(),
     )
 
@@ -80,8 +64,9 @@ class BillQuerySet(CustomerScopedQuerySet):
         return self.open().filter(due_date__lt=as_of or timezone.localdate())
 
     def with_amounts(self):
-        """Annotate `paid_amount`, `outstanding_amount` and `bill_status` (BillStatus value)."""
-        return self.annotate(paid_amount=allocated_to_bill()).annotate(
+        """Annotate `paid_amount`, `outstanding_amount` and `bill_status` (BillStatus value),
+        from the bill's row (`paid_total`, which the database keeps as its allocations' sum)."""
+        return self.annotate(paid_amount=F("paid_total")).annotate(
             outstanding_amount=Case(
                 When(written_off_at__isnull=False, then=zero()),
                 default=F("total") - F("paid_amount"),
