@@ -238,6 +238,11 @@ class Payment(TimeStampedModel):
             # read the index instead of sorting the table.
             models.Index(fields=["paid_at", "id"], name="payment_paid_at_order"),
             models.Index(fields=["amount", "id"], name="payment_amount_order"),
+            # The API's filters `?reference=` (without the channel) and `?reversed=true`.
+            models.Index(fields=["reference"], name="payment_reference_idx"),
+            models.Index(
+                fields=["id"], condition=Q(reversed_at__isnull=False), name="payment_reversed_idx"
+            ),
         ]
 
     def __str__(self) -> str:
