@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.bill_rows import BillRowChecker
 from billing.models import PaymentChannel, TariffCategory
 from common import tablefiles
 from common.moments import date_problem, happened_problem
@@ -246,10 +247,13 @@ def validate_rows(
 ) -> tuple[list[tuple[int, dict]], list[dict]]:
     """Validate each row with `form_class`: ([(row number, cleaned data)], [errors]).
 
-    Rows are numbered from 1 unless `numbers` gives each row's number (file rows).
+    Rows are numbered from 1 unless `numbers` gives each row's number (file rows). A bill row
+    that is plainly valid skips the form (billing.bill_rows); the form checks the others and
+    words their problems.
     """
     valid: list[tuple[int, dict]] = []
     errors: list[dict] = []
+    checker = BillRowChecker() if form_class is BillRowForm else None
     for index, raw in enumerate(rows):
         row_no = numbers[index] if numbers else index + 1
         if not isinstance(raw, dict):
@@ -267,6 +271,10 @@ def validate_rows(
                 errors.append(row_error(row_no, name, _("Give a single value, not a list.")))
             continue
         data = {k: _plain(v) for k, v in raw.items()}
+        cleaned = checker.clean(data) if checker is not None else None
+        if cleaned is not None:
+            valid.append((row_no, cleaned))
+            continue
         form = form_class(data=data)
         if form.is_valid():
             valid.append((row_no, form.cleaned_data))
