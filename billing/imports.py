@@ -27,10 +27,12 @@ from common.money import MONEY_NOT_A_STRING, money_problem
 from common.tablefiles import FileProblem
 
 MAX_ROWS = 20000
+# An uploaded file: a month of bills of every key account (200,000 and more) fits, as CSV.
+MAX_FILE_ROWS = 250_000
+MAX_FILE_BYTES = 48 * 1024 * 1024
 # A bill as JSON is about 400 bytes, pretty-printed about 600: a request of MAX_ROWS bills may
 # be this large per row (the endpoint's body limit).
 IMPORT_ROW_MAX_BYTES = 800
-MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # Column names accepted in files: the API field names and the usual Chinese headers.
 BILL_COLUMNS = {
@@ -326,8 +328,8 @@ def read_table(upload, columns: dict[str, tuple[str, ...]]) -> list[dict | None]
         None if tablefiles.is_blank(cells) else tablefiles.cells_by_field(cells, mapping)
         for cells in body
     ]
-    if len([r for r in rows if r is not None]) > MAX_ROWS:
-        raise FileProblem(_("The file has more than %(n)d rows; split it.") % {"n": MAX_ROWS})
+    if len([r for r in rows if r is not None]) > MAX_FILE_ROWS:
+        raise FileProblem(_("The file has more than %(n)d rows; split it.") % {"n": MAX_FILE_ROWS})
     return rows
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from billing import collection, disconnections
+from billing import collection, disconnections, import_batches
 
 
 @shared_task
@@ -21,3 +21,17 @@ def cancel_settled_disconnections() -> int:
 def check_reconnections() -> int:
     """Tell supervisors of reconnections past their deadline."""
     return disconnections.check_reconnections()
+
+
+@shared_task
+def check_import_batch(batch_id: int) -> str | None:
+    """Check an uploaded file (queued by `import_batches.start_import`)."""
+    batch = import_batches.check_import_batch(batch_id)
+    return batch.status if batch else None
+
+
+@shared_task
+def commit_import_batch(batch_id: int) -> str | None:
+    """Write a previewed file (queued by `import_batches.commit_import`); once only."""
+    batch = import_batches.commit_import_batch(batch_id)
+    return batch.status if batch else None
