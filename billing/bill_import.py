@@ -138,6 +138,8 @@ def plan_bill_rows(
 def write_bills(plan: BillPlan) -> None:
     """Write the plan (inside the caller's transaction) and settle its consequences."""
     lock_customers(plan.customer_ids())
+    lowered = [bill_id for _, bill_id, _, data, old in plan.updates if data["total"] < old]
+    may_have_credit = _may_have_credit(plan, lowered)
     rows = [(customer_id, data) for _, customer_id, data in plan.creates] + [
         (customer_id, data) for _, _, customer_id, data, _ in plan.updates
     ]
@@ -145,13 +147,12 @@ def write_bills(plan: BillPlan) -> None:
         _upsert_copy(rows)
     else:
         _upsert_orm(rows)
-    lowered = [bill_id for _, bill_id, _, data, old in plan.updates if data["total"] < old]
     for bill in Bill.objects.filter(pk__in=lowered).order_by("pk"):
         trim_allocations(bill)
     updated_bills = [bill_id for _, bill_id, _, _, _ in plan.updates]
     refresh_settlement(updated_bills)
     with_credit = set(
-        Payment.objects.filter(customer_id__in=plan.customer_ids())
+        Payment.objects.filter(customer_id__in=may_have_credit)
         .active()
         .with_allocated()
         .filter(unallocated_amount__gt=0)
@@ -160,6 +161,26 @@ def write_bills(plan: BillPlan) -> None:
     for customer_id in sorted(with_credit):
         apply_customer_credit(customer_id)
     _after_balance_changes({c for _, _, c, _, _ in plan.updates} | with_credit)
+
+
+def _may_have_credit(plan: BillPlan, lowered: list[int]) -> set[int]:
+    """The customers of the plan who may hold credit once it is written.
+
+    Credit is applied to an open bill the moment either appears (a payment is allocated when
+    recorded; a new bill, a reversal, a lowered total apply the customer's credit), so a
+    customer with an open bill before the import holds none: the costly per-payment check
+    (one lookup per payment) is only for customers whose bills were all settled, and for
+    those whose total this import lowers (a trimmed allocation becomes credit)."""
+    customers = plan.customer_ids()
+    with_open_bill = set(
+        Bill.objects.filter(customer_id__in=customers)
+        .open()
+        .order_by()
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    lowered_customers = {c for _, bill_id, c, _, _ in plan.updates if bill_id in set(lowered)}
+    return (customers - with_open_bill) | lowered_customers
 
 
 def _settled_on(data: dict[str, Any]) -> dt.date | None:
