@@ -79,9 +79,10 @@ class Command(BaseCommand):
                 self._remove(period)
         finally:
             self._remove(period)
-            for batch_id in ImportBatch.objects.filter(uploaded_by=user).values_list("pk", flat=True):
+            batches = ImportBatch.objects.filter(uploaded_by=user)
+            for batch_id in batches.values_list("pk", flat=True):
                 OutboxTask.objects.filter(task__in=TASKS, args=[batch_id]).delete()
-            ImportBatch.objects.filter(uploaded_by=user).delete()
+            batches.delete()
             if created_user:
                 user.delete()
 
@@ -118,9 +119,7 @@ class Command(BaseCommand):
         existing = User.objects.filter(username=USERNAME).first()
         if existing:
             return existing, False
-        return create_user(
-            username=USERNAME, password=None, role="admin", acting_user=SYSTEM
-        ), True
+        return create_user(username=USERNAME, password=None, role="admin", acting_user=SYSTEM), True
 
     def _api(self, rows: list[dict], user: User, chunk: int) -> float:
         client = APIClient()
@@ -148,13 +147,15 @@ class Command(BaseCommand):
             batch = self._wait(batch)
             checked = time.monotonic() - started
             if batch.status != "previewed" or batch.errors:
-                raise CommandError(f"check failed: {batch.status} {batch.failure} {batch.errors[:3]}")
+                problems = f"{batch.status} {batch.failure} {batch.errors[:3]}"
+                raise CommandError(f"check failed: {problems}")
             batch = import_batches.commit_import(batch, partial=False, acting_user=user)
             batch = self._wait(batch)
         elapsed = time.monotonic() - started
         if batch.status != "committed":
             raise CommandError(f"import failed: {batch.status} {batch.failure}")
-        self.stdout.write(f"  upload: checked in {checked:.1f} s, written in {elapsed - checked:.1f} s")
+        written = elapsed - checked
+        self.stdout.write(f"  upload: read and checked {checked:.1f} s, written {written:.1f} s")
         return elapsed
 
     def _wait(self, batch: ImportBatch) -> ImportBatch:
