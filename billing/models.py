@@ -594,7 +594,7 @@ class ImportBatch(TimeStampedModel):
     )
     source = models.BinaryField(_("file"), null=True, blank=True, editable=False)
     rows = models.JSONField(_("rows"), default=list)
-    outcomes = models.JSONField(_("outcomes"), default=dict, blank=True)
+    outcomes = models.JSONField(_("outcomes"), default=list, blank=True)
     errors = models.JSONField(_("errors"), default=list)
     partial = models.BooleanField(_("good rows only"), default=False)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='importbatch',
             name='outcomes',
-            field=models.JSONField(blank=True, default=dict, verbose_name='outcomes'),
+            field=models.JSONField(blank=True, default=list, verbose_name='outcomes'),
         ),
         migrations.AddField(
             model_name='importbatch',
