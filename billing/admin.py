@@ -145,7 +145,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "unchanged_count",
     ]
     list_filter = ["kind", "status"]
-    readonly_fields = ["rows", "errors"]
+    readonly_fields = ["rows", "outcomes", "errors", "rows_total", "rows_done", "failure"]
 
     def has_add_permission(self, request):
         return False

@@ -4,85 +4,48 @@ all of it or only the good rows, and download the templates."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from billing import services
+from billing import import_batches
 from billing.exports import import_template
-from billing.forms import (
-    ImportForm,
-)
-from billing.imports import (
-    BILL_COLUMNS,
-    PAYMENT_COLUMNS,
-    FileProblem,
-    numbered,
-    read_table,
-)
-from billing.models import (
-    ImportBatch,
-    ImportKind,
-    ImportStatus,
-)
+from billing.forms import ImportForm
+from billing.imports import MAX_FILE_BYTES, FileProblem
+from billing.models import ImportBatch, ImportKind, ImportStatus
 from billing.policy import POLICY
-from billing.views import CONFLICT, posted
+from billing.views import posted
+from common.errors import TransitionNotAllowed
+from common.middleware import body_limit
 from common.policy import allowed_to
-from customers.models import Customer
 
 # --- imports ---------------------------------------------------------------------------------
 
 
-def _import_scope(request):
-    return Customer.objects.visible_to(request.user)
-
-
-def _run_import(batch: ImportBatch, request, *, dry_run: bool, partial: bool):
-    fn = services.import_bills if batch.kind == ImportKind.BILLS else services.import_payments
-    rows = [row for row, _n in batch.rows]
-    numbers = [n for _row, n in batch.rows]
-    return fn(
-        rows,
-        partial=partial,
-        dry_run=dry_run,
-        acting_user=request.user,
-        customers=_import_scope(request),
-        numbers=numbers,
-    )
-
-
 @allowed_to(POLICY, "import_file")
 @require_http_methods(["GET", "POST"])
+@body_limit(MAX_FILE_BYTES + 1024 * 1024)
 def import_upload(request, kind: str):
     if kind not in ImportKind.values:
         raise Http404
     form = ImportForm(posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            table = read_table(upload, BILL_COLUMNS if kind == "bills" else PAYMENT_COLUMNS)
+            batch = import_batches.start_import(
+                kind, form.cleaned_data["file"], acting_user=request.user
+            )
         except FileProblem as exc:
             form.add_error("file", str(exc))
         else:
-            rows, numbers = numbered(table)
-            if not rows:
-                form.add_error("file", _("The file has no rows below its header."))
-            else:
-                batch = ImportBatch.objects.create(
-                    kind=kind,
-                    file_name=upload.name[:200],
-                    uploaded_by=request.user,
-                    rows=[[_jsonable(r), n] for r, n in zip(rows, numbers, strict=True)],
-                )
-                url = reverse("billing:import_preview", args=[batch.pk])
-                if form.cleaned_data["partial"]:
-                    url += "?partial=1"
-                return redirect(url)
-    recent = ImportBatch.objects.filter(kind=kind, uploaded_by=request.user)[:10]
+            url = reverse("billing:import_preview", args=[batch.pk])
+            if form.cleaned_data["partial"]:
+                url += "?partial=1"
+            return redirect(url)
+    recent = ImportBatch.objects.filter(kind=kind, uploaded_by=request.user).defer(
+        "source", "rows", "outcomes", "errors"
+    )[:10]
     return render(
         request,
         "billing/import_upload.html",
@@ -91,41 +54,49 @@ def import_upload(request, kind: str):
             "kind": kind,
             "kind_label": ImportKind(kind).label,
             "recent": recent,
-            "columns": list(BILL_COLUMNS if kind == "bills" else PAYMENT_COLUMNS),
+            "columns": list(import_batches.columns_of(kind)),
         },
     )
 
 
-def _jsonable(row: dict) -> dict:
-    """Spreadsheet cells as JSON values (dates and times as ISO text, numbers as text)."""
-    import datetime as dt
-    from decimal import Decimal
-
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, dt.datetime | dt.date | dt.time):
-            out[key] = value.isoformat()
-        elif isinstance(value, Decimal):
-            out[key] = str(value)
-        else:
-            out[key] = value
-    return out
+def _own_batch(request, pk: int) -> ImportBatch:
+    return get_object_or_404(ImportBatch.objects.defer("source"), pk=pk, uploaded_by=request.user)
 
 
 @allowed_to(POLICY, "import_file")
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk: int):
-    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
+    """A batch: its progress while a task checks or writes it, then what it would change (or
+    changed), with every problem."""
+    batch = _own_batch(request, pk)
     partial = bool(request.GET.get("partial") or request.POST.get("partial"))
     if request.method == "POST" and batch.status == ImportStatus.PREVIEWED:
         if request.POST.get("discard"):
-            batch.status = ImportStatus.DISCARDED
-            batch.save(update_fields=["status", "updated_at"])
+            import_batches.discard_import(batch, acting_user=request.user)
             messages.info(request, _("Import discarded; nothing was written."))
             return redirect("billing:import_upload", kind=batch.kind)
         return _commit_import(request, batch, partial)
-    result = _run_import(batch, request, dry_run=True, partial=partial)
-    return render(request, "billing/import_preview.html", _preview_context(batch, result, partial))
+    return render(
+        request,
+        "billing/import_preview.html",
+        _preview_context(batch, import_batches.result_of(batch), partial),
+    )
+
+
+@allowed_to(POLICY, "import_file")
+@require_GET
+def import_progress(request, pk: int):
+    """The progress of a batch (an htmx fragment polled while a task checks or writes it).
+    When a polled batch is done, the page reloads to show its result."""
+    batch = _own_batch(request, pk)
+    response = render(
+        request,
+        "billing/partials/import_progress.html",
+        {"batch": batch, "result": import_batches.result_of(batch)},
+    )
+    if request.headers.get("HX-Request") and not batch.is_active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _preview_context(batch, result, partial):
@@ -142,14 +113,16 @@ def _preview_context(batch, result, partial):
         }
         for row, number in batch.rows
     ]
-    columns = list(BILL_COLUMNS if batch.kind == "bills" else PAYMENT_COLUMNS)
+    shown = {number for _row, number in batch.rows}
     return {
         "batch": batch,
         "result": result,
-        "preview": preview[:1000],
-        "more": max(0, len(preview) - 1000),
+        "preview": preview,
+        "more": max(0, batch.rows_total - len(preview)),
+        # Problems of rows beyond the preview's table.
+        "other_errors": [e for e in result.errors if e["row"] not in shown][:1000],
         "partial": partial,
-        "columns": columns,
+        "columns": list(import_batches.columns_of(batch.kind)),
         "can_commit": batch.status == ImportStatus.PREVIEWED
         and (not result.errors or partial)
         and (result.created or result.updated),
@@ -157,12 +130,8 @@ def _preview_context(batch, result, partial):
 
 
 def _commit_import(request, batch, partial):
-    try:
-        result = _run_import(batch, request, dry_run=False, partial=partial)
-    except IntegrityError:
-        messages.error(request, CONFLICT)
-        return redirect("billing:import_preview", pk=batch.pk)
-    if not result.committed:
+    result = import_batches.result_of(batch)
+    if result.errors and not partial:
         messages.error(
             request,
             _("Nothing was imported: %(n)d rows have problems.")
@@ -171,36 +140,34 @@ def _commit_import(request, batch, partial):
         return render(
             request, "billing/import_preview.html", _preview_context(batch, result, partial)
         )
-    batch.status = ImportStatus.COMMITTED
-    batch.errors = result.errors
-    batch.created_count, batch.updated_count = result.created, result.updated
-    batch.unchanged_count = result.unchanged
-    batch.committed_at = timezone.now()
-    batch.save(
-        update_fields=[
-            "status",
-            "errors",
-            "created_count",
-            "updated_count",
-            "unchanged_count",
-            "committed_at",
-            "updated_at",
-        ]
-    )
-    messages.success(
-        request,
-        _(
-            "Imported: %(created)d new, %(updated)d updated, %(unchanged)d "
-            "unchanged, %(skipped)d rows skipped."
+    try:
+        batch = import_batches.commit_import(batch, partial=partial, acting_user=request.user)
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:import_preview", pk=batch.pk)
+    if batch.is_active:
+        return redirect("billing:import_preview", pk=batch.pk)
+    if batch.status != ImportStatus.COMMITTED:
+        messages.error(request, batch.failure)
+        return render(
+            request,
+            "billing/import_preview.html",
+            _preview_context(batch, import_batches.result_of(batch), partial),
         )
-        % {
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "skipped": len({e["row"] for e in result.errors}),
-        },
-    )
+    messages.success(request, _imported_message(batch))
     return redirect("billing:import_upload", kind=batch.kind)
+
+
+def _imported_message(batch) -> str:
+    return _(
+        "Imported: %(created)d new, %(updated)d updated, %(unchanged)d "
+        "unchanged, %(skipped)d rows skipped."
+    ) % {
+        "created": batch.created_count,
+        "updated": batch.updated_count,
+        "unchanged": batch.unchanged_count,
+        "skipped": len({e["row"] for e in batch.errors}),
+    }
 
 
 @allowed_to(POLICY, "import_file")

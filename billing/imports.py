@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.bill_rows import BillRowChecker
 from billing.models import PaymentChannel, TariffCategory
 from common import tablefiles
 from common.moments import date_problem, happened_problem
@@ -26,10 +27,12 @@ from common.money import MONEY_NOT_A_STRING, money_problem
 from common.tablefiles import FileProblem
 
 MAX_ROWS = 20000
+# An uploaded file: a month of bills of every key account (200,000 and more) fits, as CSV.
+MAX_FILE_ROWS = 250_000
+MAX_FILE_BYTES = 48 * 1024 * 1024
 # A bill as JSON is about 400 bytes, pretty-printed about 600: a request of MAX_ROWS bills may
 # be this large per row (the endpoint's body limit).
 IMPORT_ROW_MAX_BYTES = 800
-MAX_FILE_BYTES = 10 * 1024 * 1024
 
 # Column names accepted in files: the API field names and the usual Chinese headers.
 BILL_COLUMNS = {
@@ -246,10 +249,13 @@ def validate_rows(
 ) -> tuple[list[tuple[int, dict]], list[dict]]:
     """Validate each row with `form_class`: ([(row number, cleaned data)], [errors]).
 
-    Rows are numbered from 1 unless `numbers` gives each row's number (file rows).
+    Rows are numbered from 1 unless `numbers` gives each row's number (file rows). A bill row
+    that is plainly valid skips the form (billing.bill_rows); the form checks the others and
+    words their problems.
     """
     valid: list[tuple[int, dict]] = []
     errors: list[dict] = []
+    checker = BillRowChecker() if form_class is BillRowForm else None
     for index, raw in enumerate(rows):
         row_no = numbers[index] if numbers else index + 1
         if not isinstance(raw, dict):
@@ -267,6 +273,10 @@ def validate_rows(
                 errors.append(row_error(row_no, name, _("Give a single value, not a list.")))
             continue
         data = {k: _plain(v) for k, v in raw.items()}
+        cleaned = checker.clean(data) if checker is not None else None
+        if cleaned is not None:
+            valid.append((row_no, cleaned))
+            continue
         form = form_class(data=data)
         if form.is_valid():
             valid.append((row_no, form.cleaned_data))
@@ -318,8 +328,8 @@ def read_table(upload, columns: dict[str, tuple[str, ...]]) -> list[dict | None]
         None if tablefiles.is_blank(cells) else tablefiles.cells_by_field(cells, mapping)
         for cells in body
     ]
-    if len([r for r in rows if r is not None]) > MAX_ROWS:
-        raise FileProblem(_("The file has more than %(n)d rows; split it.") % {"n": MAX_ROWS})
+    if len([r for r in rows if r is not None]) > MAX_FILE_ROWS:
+        raise FileProblem(_("The file has more than %(n)d rows; split it.") % {"n": MAX_FILE_ROWS})
     return rows
 
 

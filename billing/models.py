@@ -590,13 +590,25 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", pgettext_lazy("import status", "Checking")
     PREVIEWED = "previewed", pgettext_lazy("import status", "Previewed")
+    IMPORTING = "importing", pgettext_lazy("import status", "Importing")
     COMMITTED = "committed", pgettext_lazy("import status", "Committed")
     DISCARDED = "discarded", pgettext_lazy("import status", "Discarded")
+    FAILED = "failed", pgettext_lazy("import status", "Failed")
+
+
+# A batch being checked or written by a task: its page shows the progress.
+ACTIVE_IMPORT_STATUSES = (ImportStatus.CHECKING, ImportStatus.IMPORTING)
 
 
 class ImportBatch(TimeStampedModel):
-    """An uploaded CSV/Excel file of bills or payments: parsed, previewed, then committed."""
+    """An uploaded CSV/Excel file of bills or payments: checked, previewed, then committed.
+
+    `source` keeps the file as uploaded (a task reads it); `rows` only the first rows, with
+    their `outcomes`, for the preview table; `errors` every problem. While a task checks or
+    writes the file, `rows_done` of `rows_total` is its progress.
+    """
 
     kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
     file_name = models.CharField(_("file name"), max_length=200)
@@ -610,8 +622,14 @@ class ImportBatch(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
     )
+    source = models.BinaryField(_("file"), null=True, blank=True, editable=False)
     rows = models.JSONField(_("rows"), default=list)
+    outcomes = models.JSONField(_("outcomes"), default=list, blank=True)
     errors = models.JSONField(_("errors"), default=list)
+    partial = models.BooleanField(_("good rows only"), default=False)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    failure = models.TextField(_("failure"), blank=True)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
@@ -624,6 +642,18 @@ class ImportBatch(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_IMPORT_STATUSES
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.is_active:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
 
 
 class RowCount(models.Model):

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from billing import collection, counts, disconnections
+from billing import collection, counts, disconnections, import_batches
 
 
 @shared_task
@@ -33,3 +33,17 @@ def fold_row_counts() -> int:
 def check_row_counts() -> dict[str, dict]:
     """Nightly: the kept bill and payment counts compared with the rows, drift repaired."""
     return {table: {str(k): v for k, v in d.items()} for table, d in counts.check().items()}
+
+
+@shared_task
+def check_import_batch(batch_id: int) -> str | None:
+    """Check an uploaded file (queued by `import_batches.start_import`)."""
+    batch = import_batches.check_import_batch(batch_id)
+    return batch.status if batch else None
+
+
+@shared_task
+def commit_import_batch(batch_id: int) -> str | None:
+    """Write a previewed file (queued by `import_batches.commit_import`); once only."""
+    batch = import_batches.commit_import_batch(batch_id)
+    return batch.status if batch else None

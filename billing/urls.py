@@ -33,4 +33,5 @@ urlpatterns = [
         name="import_template",
     ),
     path("imports/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
 ]

@@ -435,6 +435,10 @@ REQUEST_BODY_MAX_BYTES = 2_621_440
 REQUEST_UPLOAD_MAX_BYTES = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
 
+# An uploaded bill or payment file up to this size is checked and written in the request;
+# a larger one by a task, with a progress bar on its page (billing.import_batches).
+BILLING_IMPORT_INLINE_BYTES = 256 * 1024
+
 # A time that records when something happened may lie this far ahead of the server's clock
 # (a client's clock running fast), no more (common.moments).
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
