@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import policy
+from billing.changes import money_changed
 from billing.imports import (
     BillRowForm,
     ImportResult,
@@ -158,6 +159,7 @@ def import_bills(
         return result
     with transaction.atomic():
         _write_bills(creates, updates)
+        money_changed([c.pk for _, c, _ in creates] + [b.customer_id for _, b, _, _ in updates])
     result.created, result.updated, result.committed = len(creates), len(updates), True
     return result
 
@@ -207,6 +209,7 @@ def write_off_bill(bill: Bill, *, reason: str, acting_user: Actor) -> Bill:
     if not (reason or "").strip():
         raise DomainError("required", _("Give the reason for the write-off."), field="reason")
     lock_customers([bill.customer_id])
+    money_changed([bill.customer_id])
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.written_off_at is not None:
         raise TransitionNotAllowed("already_written_off", _("This bill is already written off."))
