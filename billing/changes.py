@@ -36,26 +36,47 @@ def money_changed(customer_ids: Iterable[int]) -> None:
     """The money of these customers changed in the current transaction: tell the listeners
     once it commits (at once outside a transaction).
 
-    The ids of a transaction gather in one batch; each call registers a flush with
-    on_commit, and the first flush to run takes the whole batch (the others find it empty).
-    A batch left by a rolled-back transaction is told with the next one: an extra rescoring,
-    never a missing one."""
+    The ids of one transaction gather in one batch with one on_commit callback, found again
+    by its place in the connection's list of commit callbacks: a commit or rollback (a
+    savepoint's too) empties or replaces that list, so a change rolled back never reaches a
+    later transaction's batch, and a batch already told is not added to."""
     ids = {int(pk) for pk in customer_ids if pk is not None}
     if not ids or not _listeners:
         return
-    batch: set[int] | None = getattr(_local, "batch", None)
-    if batch is None:
-        batch = _local.batch = set()
-    batch.update(ids)
-    transaction.on_commit(_flush)
-
-
-def _flush() -> None:
-    batch: set[int] | None = getattr(_local, "batch", None)
-    _local.batch = None
-    if not batch:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _tell(ids)
         return
+    pending = connection.run_on_commit
+    state = getattr(_local, "state", None)
+    if state is not None:
+        place, registered, gathering = state
+        if place < len(pending) and pending[place][1] is registered and not registered.told:
+            gathering.update(ids)
+            return
+    batch = set(ids)
+    callback = _Callback(batch)
+    transaction.on_commit(callback)
+    _local.state = (len(connection.run_on_commit) - 1, callback, batch)
+
+
+class _Callback:
+    """Tells the listeners of one batch, once."""
+
+    def __init__(self, batch: set[int]) -> None:
+        self.batch = batch
+        self.told = False
+
+    def __call__(self) -> None:
+        self.told = True
+        _tell(self.batch)
+
+
+def _tell(batch: set[int]) -> None:
     ids = sorted(batch)
+    batch.clear()
+    if not ids:
+        return
     for listener in list(_listeners):
         try:
             listener(ids)
