@@ -202,9 +202,9 @@ def run_risk_scan(scan_id: int) -> RiskScan | None:
     if not _claim(scan_id, now, total):
         logger.info("risk scan %s: not claimable, skipped", scan_id)
         return None
-    partitions = max(1, int(settings.RISK_SCAN_PARTITIONS))
+    partitions = int(settings.RISK_SCAN_PARTITIONS)
     try:
-        if partitions > 1:
+        if partitions >= 1:
             _start_partitions(scan_id, now, lo, hi, partitions)
         else:
             _scan(scan_id, now, lo, hi)

@@ -45,7 +45,9 @@ def expire_risk_overrides() -> int:
     return risk_overrides.expire_risk_overrides()
 
 
-@shared_task
+# Acknowledged once done: a worker holds one partition at a time (with prefetch 1), so the
+# partitions spread over the free workers instead of queueing behind one.
+@shared_task(acks_late=True)
 def score_risk_partition(scan_id: int, lo: int, hi: int, slices: int) -> str:
     """One partition of a scan split across workers (RISK_SCAN_PARTITIONS)."""
     return risk_partitions.score_partition(scan_id, lo, hi, slices)

@@ -356,10 +356,10 @@ RISK_IMPORTANCE_POINTS = {"special": 5, "level1": 5, "level2": 3, "temporary": 3
 # 20,000 customers and more spill their sorts to disk (docs/performance.md).
 RISK_SCAN_SLICES = 10
 RISK_SCAN_WORKERS = int(env("RISK_SCAN_WORKERS", "2"))
-# More than 1: the scan's id range is split into this many partitions, each scored by its own
+# 1 or more: the scan's id range is split into this many partitions, each scored by its own
 # Celery task (so by as many worker processes or machines as are free); the last partition to
-# finish publishes the scan. 1 scores every slice in the task that runs the scan.
-RISK_SCAN_PARTITIONS = int(env("RISK_SCAN_PARTITIONS", "1"))
+# finish publishes the scan. 0 scores every slice in the task that runs the scan.
+RISK_SCAN_PARTITIONS = int(env("RISK_SCAN_PARTITIONS", "0"))
 # Rescoring after a money change (risk.rescoring): the task runs RISK_RESCORE_COUNTDOWN
 # seconds after the first change of a burst; further changes within RISK_RESCORE_DEBOUNCE
 # seconds schedule nothing more (the same task drains them). It takes the waiting customers
