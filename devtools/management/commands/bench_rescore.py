@@ -245,7 +245,8 @@ class Command(BaseCommand):
         for customer_id, at in rows.order_by("scan_id").values_list(
             "customer_id", "scan__finished_at"
         ):
-            finished.setdefault(customer_id, at.timestamp())
+            if at is not None:  # a rescoring is written done with its finishing time
+                finished.setdefault(customer_id, at.timestamp())
         delays = [finished[pk] - started[pk] for pk in customer_ids]
         runs = RiskScan.objects.filter(pk__gt=last, trigger=RiskScanTrigger.CHANGE).count()
         return delays, runs, recorded
