@@ -8,8 +8,9 @@ with the statement and the publishing of the nightly scan (which stays as the sa
    the task `risk.tasks.rescore_pending` RISK_RESCORE_COUNTDOWN seconds later, unless the
    debounce key (a cache `add`, SET NX EX) says one was scheduled in the last
    RISK_RESCORE_DEBOUNCE seconds: a burst of changes schedules about one task per second,
-   and each task drains everything waiting. The debounce key lives shorter than the countdown,
-   so a request written while the key stands is always older than the task that drains it.
+   and each task drains what is waiting when it runs. The debounce key lives shorter than the
+   countdown, so a request written while the key stands is always older than the task that
+   drains it.
 2. `rescore_pending` takes the waiting customers RISK_RESCORE_BATCH at a time (FOR UPDATE SKIP
    LOCKED, deleted in the same transaction: a failed batch leaves them waiting) and rescores
    each batch with `rescore_customers`: a scan of those customers only (trigger `change`),
@@ -82,7 +83,8 @@ def _full_scan_under_way() -> bool:
 
 
 def rescore_pending(*, limit: int | None = None) -> int:
-    """Rescore every waiting customer, a batch at a time; returns how many were rescored.
+    """Rescore the waiting customers, a batch at a time, until a batch is not full (one
+    rescoring per run unless a backlog is bigger than a batch); returns how many.
     While a scan of every customer is under way, nothing is done and the task is scheduled
     again RISK_RESCORE_RETRY seconds later."""
     batch = limit or settings.RISK_RESCORE_BATCH
@@ -103,6 +105,10 @@ def rescore_pending(*, limit: int | None = None) -> int:
             RiskRescoreRequest.objects.filter(customer_id__in=ids).delete()
             rescore_customers(ids)
         total += len(ids)
+        if len(ids) < batch:
+            # Everything waiting when the batch was taken is done; a request written since
+            # has a run of its own scheduled (the debounce key outlives no countdown).
+            return total
 
 
 def rescore_customers(customer_ids: Iterable[int], *, now=None) -> RiskScan | None:
