@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts_manager.services import close_followups_for_source, raise_followup
 from billing import policy
+from billing.changes import money_changed
 from billing.models import (
     WRITTEN_NOTICES,
     ActionKind,
@@ -159,6 +160,7 @@ def record_promise(
         note=note,
         recorded_by=person(acting_user),
     )
+    money_changed([customer.pk])
     raise_followup(
         customer,
         kind="promise",
@@ -200,6 +202,7 @@ def _resolve_promises(
 ) -> None:
 
     for promise in promises:
+        money_changed([promise.customer_id])
         promise.status = status
         promise.paid_amount = promise.paid_towards
         promise.resolved_at = now

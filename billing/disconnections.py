@@ -38,6 +38,7 @@ from accounts_manager.services import (
     supervisor_of,
 )
 from billing import policy
+from billing.changes import money_changed
 from billing.models import (
     DISCONNECTION_MACHINE,
     LAST_REMINDER_ACTIONS,
@@ -355,6 +356,7 @@ def _transition(
     """The one place a disconnection changes status; refused (409) outside the map."""
     to = _check_transition(disconnection, action)
     previous = disconnection.status
+    money_changed([disconnection.customer_id])
     disconnection.status = to
     disconnection.save(update_fields=["status", *fields, "updated_at"])
     DisconnectionEvent.objects.create(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from billing import policy
 from billing.allocation import plan_allocation
+from billing.changes import money_changed
 from billing.collection import mark_kept_promises
 from billing.disconnections import on_arrears_cleared
 from billing.models import (
@@ -240,6 +241,7 @@ def record_payment(
         raise DomainError("not_positive", _("The amount must be more than zero."), field="amount")
     paid_at = check_happened(paid_at, field="paid_at")
     lock_customers([customer.pk])
+    money_changed([customer.pk])
     existing = Payment.objects.filter(channel=channel, reference=reference).first()
     if existing is None:
         try:
@@ -275,6 +277,7 @@ def reverse_payment(payment: Payment, *, reason: str = "", acting_user: Actor) -
     policy.check(acting_user, "reverse_payment")
     """Reverse a payment: its allocations are undone and the customer's credit re-applied."""
     lock_customers([payment.customer_id])
+    money_changed([payment.customer_id])
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
         raise TransitionNotAllowed("already_reversed", _("This payment is already reversed."))

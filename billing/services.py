@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import bill_import, policy
+from billing.changes import money_changed
 from billing.imports import (
     BillRowForm,
     ImportResult,
@@ -82,6 +83,7 @@ def import_bills(
         return result
     with transaction.atomic():
         bill_import.write_bills(plan)
+        money_changed(plan.customer_ids())
     result.created, result.updated, result.committed = len(plan.creates), len(plan.updates), True
     return result
 
@@ -93,6 +95,7 @@ def write_off_bill(bill: Bill, *, reason: str, acting_user: Actor) -> Bill:
     if not (reason or "").strip():
         raise DomainError("required", _("Give the reason for the write-off."), field="reason")
     lock_customers([bill.customer_id])
+    money_changed([bill.customer_id])
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.written_off_at is not None:
         raise TransitionNotAllowed("already_written_off", _("This bill is already written off."))

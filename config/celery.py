@@ -67,6 +67,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "risk.tasks.recover_risk_scans",
         "schedule": crontab(minute="*/5"),
     },
+    # Safety net of the rescoring after money changes (risk.rescoring): requests left by a
+    # broker that was down. Usually there are none.
+    "billing-risk-rescore-pending": {
+        "task": "risk.tasks.rescore_pending",
+        "schedule": crontab(minute="*"),
+    },
     "billing-risk-expire-overrides": {
         "task": "risk.tasks.expire_risk_overrides",
         "schedule": crontab(minute="*"),

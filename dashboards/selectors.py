@@ -215,7 +215,10 @@ def arrears_figures(f: DashboardFilter, summary: Summary | None = None) -> dict:
 def _scans(f: DashboardFilter):
     """The last finished scan by the end of the period (one query)."""
     return list(
-        RiskScan.objects.done().filter(finished_at__lt=f.cutoff).order_by("-finished_at", "-pk")[:2]
+        RiskScan.objects.done()
+        .full()
+        .filter(finished_at__lt=f.cutoff)
+        .order_by("-finished_at", "-pk")[:2]
     )
 
 

@@ -48,6 +48,9 @@ class RiskScanTrigger(models.TextChoices):
     PAGE = "page", _("Scan now (page)")
     API = "api", _("API")
     COMMAND = "command", _("Command")
+    # A rescoring of the customers whose money changed (risk.rescoring): a scan of a few
+    # customers, written done at once; not listed among the scans of every customer.
+    CHANGE = "change", _("Money change")
 
 
 class RiskScanQuerySet(models.QuerySet):
@@ -56,6 +59,10 @@ class RiskScanQuerySet(models.QuerySet):
 
     def done(self):
         return self.filter(status=RiskScanStatus.DONE)
+
+    def full(self):
+        """Scans of every active customer (not the rescorings after a money change)."""
+        return self.exclude(trigger=RiskScanTrigger.CHANGE)
 
 
 class RiskScan(models.Model):
@@ -93,6 +100,9 @@ class RiskScan(models.Model):
     levels = models.JSONField(_("customers by level"), default=dict, blank=True)
     risers = models.PositiveIntegerField(_("rises to high or critical"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # A scan split into partitions run by separate workers (RISK_SCAN_PARTITIONS): the
+    # partitions still scoring; the one that brings it to 0 publishes the scan.
+    partitions_left = models.PositiveSmallIntegerField(_("partitions left"), default=0)
 
     objects = RiskScanQuerySet.as_manager()
 
@@ -216,6 +226,23 @@ class RiskAssessment(models.Model):
     @property
     def shown_level(self) -> str:
         return self.override_level or self.level
+
+
+class RiskRescoreRequest(models.Model):
+    """A customer whose money changed and who waits to be rescored (risk.rescoring): written
+    after the change commits, taken and deleted by the rescoring task in the transaction that
+    rescores it (a failed rescoring leaves it waiting)."""
+
+    customer_id = models.BigIntegerField(_("customer"), primary_key=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        db_table = "risk_rescorerequest"
+        verbose_name = _("risk rescoring request")
+        verbose_name_plural = _("risk rescoring requests")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}"
 
 
 class RiskOverrideEnd(models.TextChoices):

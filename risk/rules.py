@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from customers.models import Importance, RiskLevel
 from risk.models import ALERT_LEVELS, LEVEL_ORDER, RiskAssessment, RiskScan, RiskScanStatus
-from risk.selectors import FACTORS, feature_sql
+from risk.selectors import FACTORS, RANGE, feature_sql
 
 FACTOR_LABELS = {
     "arrears_ratio": gettext_lazy("Arrears against the average monthly bill"),
@@ -222,10 +222,12 @@ def _reasons_sql(total: str) -> str:
     return f"CAST({text} AS jsonb)" if connection.vendor == "postgresql" else text
 
 
-def assessment_insert_sql(rules: RiskRules, *, progress: bool = False) -> str:
-    """INSERT … SELECT of the assessments of the active customers with id in [%(lo)s, %(hi)s):
-    the features (risk_selectors.feature_sql), then the points, score, level, rise and
-    reasons; parameters: scan, now, lo, hi and Windows.params().
+def assessment_insert_sql(rules: RiskRules, *, progress: bool = False, scope: str = RANGE) -> str:
+    """INSERT … SELECT of the assessments of the active customers in `scope` (with id in
+    [%(lo)s, %(hi)s), or in %(ids)s: risk.selectors.feature_sql): the features, then the
+    points, score, level, rise and reasons; parameters: scan, now, lo and hi or ids, and
+    Windows.params(). The one statement that scores customers: the scan runs it over slices
+    of the id range, the rescoring after a money change over the customers that changed.
 
     The points are computed once per row (a materialized CTE): inlined, every use of a
     factor's points would compute its CASE again. A customer without points gets `[]`
@@ -242,7 +244,7 @@ def assessment_insert_sql(rules: RiskRules, *, progress: bool = False) -> str:
     t = rules.thresholds
     shown = "COALESCE(override_level, level)"
     alert = ", ".join(f"'{level}'" for level in ALERT_LEVELS)
-    ctes = f"""{feature_sql()},
+    ctes = f"""{feature_sql(scope)},
 p AS MATERIALIZED (
     SELECT f.*,
            {points}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.db import connection
@@ -90,12 +91,35 @@ def _days_between(later: str, earlier: str) -> str:
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
-def feature_sql() -> str:
-    """`WITH … f AS (…)`: one row per active customer with id in [%(lo)s, %(hi)s).
+# The customers a statement scores: an id range (the scan's slices and partitions) or a list
+# of ids (the rescoring after money changes). Everything else in the statement is the same.
+RANGE = "range"
+IDS = "ids"
+
+
+def scope_params(ids) -> dict:
+    """The parameter of the IDS scope: the ids as an array (PostgreSQL) or JSON (SQLite)."""
+    ids = sorted({int(pk) for pk in ids})
+    if connection.vendor == "postgresql":
+        return {"ids": ids}
+    return {"ids": json.dumps(ids)}
+
+
+def _in_scope(column: str, scope: str) -> str:
+    if scope == RANGE:
+        return f"{column} >= %(lo)s AND {column} < %(hi)s"
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%(ids)s)"
+    return f"{column} IN (SELECT value FROM json_each(%(ids)s))"
+
+
+def feature_sql(scope: str = RANGE) -> str:
+    """`WITH … f AS (…)`: one row per active customer in the scope: with id in
+    [%(lo)s, %(hi)s) (RANGE), or in %(ids)s (IDS, see scope_params).
 
     Columns of `f`: customer_id, previous_level and previous_score (what the customer shows
     now), override_level (an override in force), and one column per factor in FACTORS — NULL
-    or 0 when the factor does not apply. Parameters: lo, hi and Windows.params().
+    or 0 when the factor does not apply. Parameters: lo and hi or ids, and Windows.params().
     """
     customer = Customer._meta.db_table
     bill = Bill._meta.db_table
@@ -103,11 +127,11 @@ def feature_sql() -> str:
     promise = PaymentPromise._meta.db_table
     disconnection = Disconnection._meta.db_table
     override = RiskOverride._meta.db_table
-    in_range = "customer_id >= %(lo)s AND customer_id < %(hi)s"
+    in_range = _in_scope("customer_id", scope)
     return f"""
 WITH c AS (
     SELECT id, importance, risk_level, risk_score FROM {customer}
-    WHERE status = '{CustomerStatus.ACTIVE}' AND id >= %(lo)s AND id < %(hi)s
+    WHERE status = '{CustomerStatus.ACTIVE}' AND {_in_scope("id", scope)}
 ),
 bl AS (
     SELECT b.customer_id,
@@ -214,7 +238,7 @@ def customer_history(customer, *, limit: int | None = None):
 
 
 def latest_scan() -> RiskScan | None:
-    return RiskScan.objects.done().order_by("-finished_at", "-pk").first()
+    return RiskScan.objects.done().full().order_by("-finished_at", "-pk").first()
 
 
 def level_distribution(user) -> dict[str, int]:

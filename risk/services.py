@@ -202,8 +202,12 @@ def run_risk_scan(scan_id: int) -> RiskScan | None:
     if not _claim(scan_id, now, total):
         logger.info("risk scan %s: not claimable, skipped", scan_id)
         return None
+    partitions = int(settings.RISK_SCAN_PARTITIONS)
     try:
-        _scan(scan_id, now, lo, hi)
+        if partitions >= 1:
+            _start_partitions(scan_id, now, lo, hi, partitions)
+        else:
+            _scan(scan_id, now, lo, hi)
     except ScanLost:
         logger.warning("risk scan %s was given up while running; its results are dropped", scan_id)
         RiskAssessment.objects.filter(scan_id=scan_id).delete()
@@ -239,31 +243,61 @@ class Tally:
             self.levels[level] += count
 
 
-def _scan(scan_id: int, now: dt.datetime, lo: int, hi: int) -> None:
-    rules = RiskRules.from_settings()
-    # Left over by a worker that died mid-scan (the scan is being run again).
-    RiskAssessment.objects.filter(scan_id=scan_id).delete()
-    expire_risk_overrides(now=now)
+def scan_params(scan_id: int, now: dt.datetime) -> dict:
+    """The parameters of a scan's statements (its windows as of `now`)."""
     windows = Windows(as_of=timezone.localdate(now), now=now)
-    params = {
+    return {
         **windows.params(),
         "scan": scan_id,
         "now": connection.ops.adapt_datetimefield_value(now),
     }
+
+
+def _prepare(scan_id: int, now: dt.datetime) -> None:
+    # Left over by a worker that died mid-scan (the scan is being run again).
+    RiskAssessment.objects.filter(scan_id=scan_id).delete()
+    expire_risk_overrides(now=now)
+
+
+def _start_partitions(scan_id: int, now: dt.datetime, lo: int, hi: int, count: int) -> None:
+    """Split the scan into `count` partitions of the id range, each a task of its own
+    (risk.partitions.score_partition); the last to finish publishes. Each partition cuts its
+    range into its share of RISK_SCAN_SLICES slices, so the statements are the same."""
+    _prepare(scan_id, now)
+    parts = _slices(lo, hi, count)
+    if (
+        RiskScan.objects.filter(pk=scan_id, status=RiskScanStatus.RUNNING).update(
+            partitions_left=len(parts), heartbeat_at=timezone.now()
+        )
+        != 1
+    ):
+        raise ScanLost(scan_id)
+    per_part = max(1, -(-int(settings.RISK_SCAN_SLICES) // count))
+    for start, end in parts:
+        tasks.score_risk_partition.delay(scan_id, start, end, per_part)
+
+
+def _scan(scan_id: int, now: dt.datetime, lo: int, hi: int) -> None:
+    rules = RiskRules.from_settings()
+    _prepare(scan_id, now)
+    params = scan_params(scan_id, now)
     started = time.perf_counter()
-    tally = _score_slices(scan_id, rules, params, _slices(lo, hi, settings.RISK_SCAN_SLICES))
+    tally = score_slices(scan_id, rules, params, _slices(lo, hi, settings.RISK_SCAN_SLICES))
     scored = time.perf_counter()
-    _publish(scan_id, now, tally)
-    published = time.perf_counter()
-    _prune_history(now)
+    finish_scan(scan_id, now, tally)
     logger.info(
-        "risk scan %s: %d customers scored in %.2f s, published in %.2f s, pruned in %.2f s",
+        "risk scan %s: %d customers scored in %.2f s, published and pruned in %.2f s",
         scan_id,
         tally.scored,
         scored - started,
-        published - scored,
-        time.perf_counter() - published,
+        time.perf_counter() - scored,
     )
+
+
+def finish_scan(scan_id: int, now: dt.datetime, tally: Tally) -> None:
+    """Publish a scored scan and prune the old history."""
+    _publish(scan_id, now, tally)
+    _prune_history(now)
 
 
 def _run_slice(sql: str, params: dict) -> tuple[int, ...]:
@@ -294,7 +328,7 @@ def _parallel_workers() -> int:
     return max(1, int(settings.RISK_SCAN_WORKERS))
 
 
-def _score_slices(scan_id: int, rules: RiskRules, params: dict, slices) -> Tally:
+def score_slices(scan_id: int, rules: RiskRules, params: dict, slices) -> Tally:
     """Run the slices, on several connections at once when allowed, and return their tally.
     On PostgreSQL each slice records its own progress and tally; on SQLite this thread writes
     the heartbeat and the progress after each slice, and counts the levels at the end."""
@@ -307,7 +341,7 @@ def _score_slices(scan_id: int, rules: RiskRules, params: dict, slices) -> Tally
             (written,) = _run_slice(sql, {**params, "lo": start, "hi": end})
             tally.scored += written
             _heartbeat(scan_id, customers_scanned=tally.scored)
-        return _count_levels(scan_id)
+        return count_levels(scan_id)
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for bounds in slices:
         todo.put(bounds)
@@ -351,7 +385,7 @@ def _score_slices(scan_id: int, rules: RiskRules, params: dict, slices) -> Tally
     return tally
 
 
-def _count_levels(scan_id: int) -> Tally:
+def count_levels(scan_id: int) -> Tally:
     """The tally of a scan's rows, read back (where the slices cannot return it)."""
     tally = Tally()
     rows = (
@@ -441,7 +475,7 @@ def _close_fallen_followups(scan_id: int, now: dt.datetime) -> int:
     )
 
 
-def _copy_levels_to_customers(scan_id: int, now: dt.datetime) -> None:
+def _copy_levels_to_customers(scan_id: int, now: dt.datetime, job: str = RISK_SCAN_JOB) -> None:
     """Customer.risk_level (the override in force, else the computed level) and risk_score,
     written only where they change.
 
@@ -470,7 +504,7 @@ WHERE {customer}.id = n.customer_id
         "now": adapt(now),
         "scan": scan_id,
         "history_date": adapt(timezone.now()),
-        "history_reason": job_reason(RISK_SCAN_JOB, scan_id),
+        "history_reason": job_reason(job, scan_id),
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -487,17 +521,27 @@ WHERE {customer}.id = n.customer_id
             cursor.execute(history_insert_sql(Customer, source=source), params)
 
 
+def publish_assessments(
+    scan: RiskScan, now: dt.datetime, risers: int, *, job: str = RISK_SCAN_JOB
+) -> None:
+    """What a scan's assessments change, inside the caller's transaction: follow-ups of the
+    risers opened, of the fallen closed, levels and scores copied to the customers (with a
+    history row authored by `job`), supervisors told of the risers. The nightly scan and the
+    rescoring after a money change publish the same way."""
+    if risers:
+        _open_risk_followups(scan.pk, now)
+    _close_fallen_followups(scan.pk, now)
+    _copy_levels_to_customers(scan.pk, now, job)
+    if risers:
+        notify_supervisors_of_risers(scan)
+
+
 def _publish(scan_id: int, now: dt.datetime, tally: Tally) -> None:
     with transaction.atomic():
         scan = RiskScan.objects.select_for_update().get(pk=scan_id)
         if scan.status != RiskScanStatus.RUNNING:
             raise ScanLost(scan_id)
-        if tally.risers:
-            _open_risk_followups(scan_id, now)
-        _close_fallen_followups(scan_id, now)
-        _copy_levels_to_customers(scan_id, now)
-        if tally.risers:
-            notify_supervisors_of_risers(scan)
+        publish_assessments(scan, now, tally.risers)
         scan.status = RiskScanStatus.DONE
         scan.finished_at = timezone.now()
         scan.heartbeat_at = scan.finished_at
@@ -529,7 +573,11 @@ def _prune_history(now: dt.datetime) -> int:
             created_at__lt=now - dt.timedelta(days=days),
         ).values_list("pk", flat=True)
     )
-    if not old:
-        return 0
-    deleted, _detail = RiskAssessment.objects.filter(scan_id__in=old).delete()
+    deleted = 0
+    if old:
+        deleted, _detail = RiskAssessment.objects.filter(scan_id__in=old).delete()
+    # The rescorings' own rows go too (scans of every customer stay, with their counts).
+    RiskScan.objects.filter(
+        trigger=RiskScanTrigger.CHANGE, created_at__lt=now - dt.timedelta(days=days)
+    ).delete()
     return deleted

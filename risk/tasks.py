@@ -6,6 +6,8 @@ from celery import shared_task
 
 from common.actors import SYSTEM
 from risk import overrides as risk_overrides
+from risk import partitions as risk_partitions
+from risk import rescoring as risk_rescoring
 from risk import services as risk
 from risk.models import RiskScanTrigger
 
@@ -41,3 +43,18 @@ def recover_risk_scans() -> int:
 def expire_risk_overrides() -> int:
     """Every minute: overrides past their expiry end, and the computed level shows again."""
     return risk_overrides.expire_risk_overrides()
+
+
+# Acknowledged once done: a worker holds one partition at a time (with prefetch 1), so the
+# partitions spread over the free workers instead of queueing behind one.
+@shared_task(acks_late=True)
+def score_risk_partition(scan_id: int, lo: int, hi: int, slices: int) -> str:
+    """One partition of a scan split across workers (RISK_SCAN_PARTITIONS)."""
+    return risk_partitions.score_partition(scan_id, lo, hi, slices)
+
+
+@shared_task
+def rescore_pending() -> int:
+    """A second after a money change (coalesced), and every minute as a safety net: rescore
+    the customers whose money changed."""
+    return risk_rescoring.rescore_pending()

@@ -107,7 +107,7 @@ def overview(request):
                 }
                 for a in (scan_risers(chosen, request.user) if chosen else [])
             ],
-            "scans": list(RiskScan.objects.select_related("requested_by")[:10]),
+            "scans": list(RiskScan.objects.full().select_related("requested_by")[:10]),
             "active": RiskScan.objects.active().first(),
             "can_scan": POLICY.allows(request.user, "start_scan"),
         },

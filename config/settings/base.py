@@ -356,6 +356,19 @@ RISK_IMPORTANCE_POINTS = {"special": 5, "level1": 5, "level2": 3, "temporary": 3
 # 20,000 customers and more spill their sorts to disk (docs/performance.md).
 RISK_SCAN_SLICES = 10
 RISK_SCAN_WORKERS = int(env("RISK_SCAN_WORKERS", "2"))
+# 1 or more: the scan's id range is split into this many partitions, each scored by its own
+# Celery task (so by as many worker processes or machines as are free); the last partition to
+# finish publishes the scan. 0 scores every slice in the task that runs the scan.
+RISK_SCAN_PARTITIONS = int(env("RISK_SCAN_PARTITIONS", "0"))
+# Rescoring after a money change (risk.rescoring): the task runs RISK_RESCORE_COUNTDOWN
+# seconds after the first change of a burst; further changes within RISK_RESCORE_DEBOUNCE
+# seconds schedule nothing more (the same task drains them). It takes the waiting customers
+# RISK_RESCORE_BATCH at a time, and while a scan of every customer runs it waits
+# RISK_RESCORE_RETRY seconds and looks again.
+RISK_RESCORE_COUNTDOWN = float(env("RISK_RESCORE_COUNTDOWN", "1.5"))
+RISK_RESCORE_DEBOUNCE = 1
+RISK_RESCORE_BATCH = 5000
+RISK_RESCORE_RETRY = 5
 # A running scan without a sign of life for this long is taken to be dead; a queued one that
 # no worker picked up is dispatched again after RISK_SCAN_REDISPATCH_AFTER and given up after
 # RISK_SCAN_QUEUE_TIMEOUT (a scan whose task waits in the outbox for the broker is left to

@@ -37,6 +37,14 @@ class RiskScanViewSet(
     ordering_fields = ["created_at", "finished_at"]
     ordering = ["-created_at", "-id"]
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # The rescorings after money changes (a few customers each, many a day) are listed
+        # only when asked for with ?trigger=change; each stays readable by its id.
+        if self.action == "list" and self.request.query_params.get("trigger") != "change":
+            queryset = queryset.full()
+        return queryset
+
     @extend_schema(
         request=None,
         responses={

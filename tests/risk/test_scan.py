@@ -329,7 +329,7 @@ def test_an_override_set_while_a_scan_runs_is_kept_when_the_scan_is_published(
     scan()
     broken(customer, 1)
     clock("2025-06-03")
-    score_slices = risk._score_slices
+    score_slices = risk.score_slices
 
     def override_meanwhile(*args):
         tally = score_slices(*args)
@@ -338,7 +338,7 @@ def test_an_override_set_while_a_scan_runs_is_kept_when_the_scan_is_published(
         )
         return tally
 
-    monkeypatch.setattr(risk, "_score_slices", override_meanwhile)
+    monkeypatch.setattr(risk, "score_slices", override_meanwhile)
     done = scan()
 
     assessment = RiskAssessment.objects.get(scan=done, customer=customer)
@@ -362,14 +362,14 @@ def test_an_override_ended_while_a_scan_runs_gives_way_to_the_new_result(
     )
     broken(customer, 2)
     clock("2025-06-03")
-    score_slices = risk._score_slices
+    score_slices = risk.score_slices
 
     def end_meanwhile(*args):
         tally = score_slices(*args)
         risk_overrides.end_risk_override(customer, acting_user=mgr_a)
         return tally
 
-    monkeypatch.setattr(risk, "_score_slices", end_meanwhile)
+    monkeypatch.setattr(risk, "score_slices", end_meanwhile)
     done = scan()
 
     assessment = RiskAssessment.objects.get(scan=done, customer=customer)

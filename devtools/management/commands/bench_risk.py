@@ -5,6 +5,10 @@ others are suspended for the run and restored at the end) it measures:
 
 - floor: one hand-written, read-only SQL statement computing every feature of every customer
   (risk.selectors.floor_sql), median of NIGHTLY_RUNS + 1 runs;
+- sequential read: one statement reading every row of the bill table once
+  (`SELECT count(*), sum(total)`), on one connection, median of NIGHTLY_RUNS + 1 runs, taken
+  with the floor: the price of reading the bills at all, whatever the size (the whole table is
+  read), so its ratio to the scan is the one that counts at the full size (target ≤ 3×);
 - scan, first: a scan when no customer has a level yet (every level is written, every riser
   gets a follow-up);
 - scan, nightly: the median of NIGHTLY_RUNS more scans on unchanged data (the nightly case),
@@ -43,6 +47,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp, Notice
+from billing.models import Bill
 from common.actors import SYSTEM
 from customers.models import Customer
 from risk import services as risk
@@ -125,6 +130,7 @@ class ScanRun:
 class SizeResult:
     size: int
     floor: float = 0.0
+    seq_read: float = 0.0
     first: ScanRun | None = None
     nightly: list[ScanRun] = field(default_factory=list)
     naive_per_customer: float = 0.0
@@ -190,15 +196,19 @@ class Command(BaseCommand):
         result = SizeResult(size=size)
         self._forget_levels()
         floors = [self._floor()]
+        reads = [self._seq_read()]
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             result.first = self._scan()
             for _ in range(NIGHTLY_RUNS):
                 floors.append(self._floor())
+                reads.append(self._seq_read())
                 result.nightly.append(self._scan())
         result.floor = statistics.median(floors)
+        result.seq_read = statistics.median(reads)
         self._naive(result, naive_sample)
         self.stdout.write(
-            f"  floor {result.floor:.2f} s, scan {result.first.seconds:.2f} s first / "
+            f"  floor {result.floor:.2f} s, bill table read {result.seq_read:.2f} s, "
+            f"scan {result.first.seconds:.2f} s first / "
             f"{result.nightly_seconds:.2f} s nightly, naive ≈ {result.naive:.0f} s"
         )
         return result
@@ -211,6 +221,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(floor_sql(), params)
+            cursor.fetchall()
+        return time.perf_counter() - started
+
+    def _seq_read(self) -> float:
+        """One sequential read of every row of the bill table, on this connection."""
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*), sum(total) FROM {Bill._meta.db_table}")
             cursor.fetchall()
         return time.perf_counter() - started
 
@@ -387,9 +405,11 @@ WHERE b.id = c.id AND b.status = 'active'
         head = (
             "customers",
             "floor s",
+            "bill read s",
             "scan first s",
             "scan nightly s",
             "nightly/floor",
+            "nightly/bill read",
             "first/floor",
             "naive s (est.)",
             "naive/nightly",
@@ -406,9 +426,11 @@ WHERE b.id = c.id AND b.status = 'active'
                 (
                     f"{r.size:,}",
                     f"{r.floor:.2f}",
+                    f"{r.seq_read:.2f}",
                     f"{first.seconds:.2f}",
                     f"{r.nightly_seconds:.2f}",
                     f"{r.nightly_seconds / r.floor:.2f}×",
+                    f"{r.nightly_seconds / r.seq_read:.2f}×",
                     f"{first.seconds / r.floor:.2f}×",
                     f"{r.naive:,.0f}",
                     f"{r.naive / r.nightly_seconds:,.0f}×",
