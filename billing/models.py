@@ -14,7 +14,7 @@ from typing import TypedDict
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -23,6 +23,7 @@ from billing.querysets import (
     OPEN_BILL,
     BillQuerySet,
     CollectionActionQuerySet,
+    CustomerBalanceQuerySet,
     DisconnectionQuerySet,
     PaymentAllocationQuerySet,
     PaymentPromiseQuerySet,
@@ -594,3 +595,94 @@ class ImportBatch(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
+
+
+class CustomerBalance(models.Model):
+    """A customer's money position, kept by `billing.balances` in the transaction of every write
+    to their bills, payments and allocations (under the customer's row lock), and checked
+    against the rows every night (`ReconciliationRun`).
+
+    `outstanding`, `credit`, `open_bills` and `oldest_open_due` do not depend on the day. The
+    overdue amount and the aging buckets do: they are figures as of `computed_on` and hold
+    until `changes_on`, the first day an open bill falls due or moves to an older bucket
+    (None: never, the customer has no open bill). A row outside that window is stale and is
+    recomputed (nightly, and by a reader that finds one) before it is read.
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="balance",
+    )
+    outstanding = models.DecimalField(_("outstanding"), **MONEY, default=Decimal("0"))
+    credit = models.DecimalField(_("credit"), **MONEY, default=Decimal("0"))
+    open_bills = models.PositiveIntegerField(_("open bills"), default=0)
+    oldest_open_due = models.DateField(_("oldest open due date"), null=True, blank=True)
+    computed_on = models.DateField(_("computed on"))
+    changes_on = models.DateField(_("figures change on"), null=True, blank=True)
+    overdue = models.DecimalField(_("overdue"), **MONEY, default=Decimal("0"))
+    aging_1_30 = models.DecimalField(_("1–30 days"), **MONEY, default=Decimal("0"))
+    aging_31_60 = models.DecimalField(_("31–60 days"), **MONEY, default=Decimal("0"))
+    aging_61_90 = models.DecimalField(_("61–90 days"), **MONEY, default=Decimal("0"))
+    aging_over_90 = models.DecimalField(_("Over 90 days"), **MONEY, default=Decimal("0"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CustomerBalanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer balance")
+        verbose_name_plural = _("customer balances")
+        indexes = [
+            # The arrears list: customers whose oldest open bill is past due, in each order
+            # the list offers (the filter `oldest_open_due < today` is checked on the index).
+            models.Index(
+                fields=["oldest_open_due", "customer"],
+                condition=Q(oldest_open_due__isnull=False),
+                name="balance_oldest_due_idx",
+            ),
+            models.Index(
+                F("outstanding").desc(),
+                "customer",
+                condition=Q(oldest_open_due__isnull=False),
+                include=["oldest_open_due"],
+                name="balance_outstanding_idx",
+            ),
+            models.Index(
+                F("overdue").desc(),
+                "customer",
+                condition=Q(oldest_open_due__isnull=False),
+                include=["oldest_open_due"],
+                name="balance_overdue_idx",
+            ),
+            # The stale rows (figures past their window): none on a normal day.
+            models.Index(fields=["changes_on"], name="balance_changes_on_idx"),
+            models.Index(fields=["computed_on"], name="balance_computed_on_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: ¥{self.outstanding}"
+
+
+class ReconciliationRun(models.Model):
+    """One nightly check of the customer balances against the rows, and what it repaired."""
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    customers_checked = models.PositiveIntegerField(_("customers checked"), default=0)
+    drift_count = models.PositiveIntegerField(_("customers with drift"), default=0)
+    drift_total = models.DecimalField(
+        _("sum of absolute drift"), **MONEY, default=Decimal("0"),
+        help_text=_("Outstanding and credit differences, added up as absolute amounts."),
+    )
+    # Up to DRIFT_DETAIL_LIMIT customers: {"customer", "field", "kept", "actual"}.
+    drift = models.JSONField(_("drift found"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("balance reconciliation")
+        verbose_name_plural = _("balance reconciliations")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.drift_count})"

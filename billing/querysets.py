@@ -23,6 +23,19 @@ from customers.querysets import CustomerScopedQuerySet
 
 OPEN_BILL = Q(settled_on__isnull=True, written_off_at__isnull=True)
 
+# The one definition of the aging buckets: (key, first day past due, last day past due or
+# None). A bill due today is not past due; one due 30 days ago is in 1_30, 31 days in 31_60.
+AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
+
+
+def aging_bucket_q(as_of: dt.date, first: int, last: int | None) -> Q:
+    """A Q over bills whose due date puts them `first` to `last` days past due on `as_of`
+    (an AGING_BUCKETS entry)."""
+    q = Q(due_date__lte=as_of - dt.timedelta(days=first))
+    if last is not None:
+        q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
+    return q
+
 
 def money_field() -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2)
@@ -123,6 +136,16 @@ class PaymentQuerySet(CustomerScopedQuerySet):
                 F("amount") - F("allocated_amount"), output_field=money_field()
             )
         )
+
+
+class CustomerBalanceQuerySet(CustomerScopedQuerySet):
+    def stale(self, as_of: dt.date):
+        """Rows whose day-dependent figures (overdue, aging) do not hold on `as_of`."""
+        return self.filter(Q(computed_on__gt=as_of) | Q(changes_on__lte=as_of))
+
+    def in_arrears(self, as_of: dt.date):
+        """Customers with an open bill past due on `as_of`."""
+        return self.filter(oldest_open_due__lt=as_of)
 
 
 class PaymentAllocationQuerySet(CustomerScopedQuerySet):

@@ -11,14 +11,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from billing.balances import refresh_stale_balances
 from billing.latefees import LateFeeRates, late_fee
 from billing.models import (
     Bill,
     CollectionAction,
+    CustomerBalance,
     Disconnection,
     Payment,
     PaymentAllocation,
@@ -26,13 +29,16 @@ from billing.models import (
     TariffCategory,
 )
 from billing.payments import customer_credit
-from billing.querysets import bill_outstanding_expression, customer_outstanding, money_field
+from billing.querysets import (
+    AGING_BUCKETS,
+    aging_bucket_q,
+    bill_outstanding_expression,
+    zero,
+    money_field,
+)
 from common.money import ZERO, to_money
 from customers.models import Assignment
 
-# The one definition of the aging buckets: (key, first day past due, last day past due or
-# None). A bill due today is not past due; one due 30 days ago is in 1_30, 31 days in 31_60.
-AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
 AGING_CHOICES = [
     (key, f"{first}–{last}" if last is not None else f">{first - 1}")
     for key, first, last in AGING_BUCKETS
@@ -46,17 +52,10 @@ AGING_LABELS = {
 
 
 def outstanding_annotation(customer_ref: str = "pk"):
-    """For `Customer` querysets: `.annotate(outstanding_amount=outstanding_annotation())`."""
-    return customer_outstanding(customer_ref)
-
-
-def aging_bucket_q(as_of: dt.date, first: int, last: int | None) -> Q:
-    """A Q over bills whose due date puts them `first` to `last` days past due on `as_of`
-    (an AGING_BUCKETS entry)."""
-    q = Q(due_date__lte=as_of - dt.timedelta(days=first))
-    if last is not None:
-        q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
-    return q
+    """For `Customer` querysets: `.annotate(outstanding_amount=outstanding_annotation())`,
+    read from the customer's balance (0 without one)."""
+    kept = CustomerBalance.objects.filter(customer_id=OuterRef(customer_ref)).values("outstanding")
+    return Coalesce(Subquery(kept, output_field=money_field()), zero())
 
 
 def with_arrears_aged(rows, key: str):
@@ -77,37 +76,32 @@ def aging_annotations(as_of: dt.date) -> dict:
 
 
 def arrears_queryset(user, *, as_of: dt.date | None = None):
-    """One row (a dict) per visible customer with overdue bills, grouped in SQL.
+    """One row (a dict) per visible customer with overdue bills, read from the customer
+    balances (`billing.balances`): no bill is read, so the list, its filters, orderings and
+    count are served by the balance table's indexes whatever the number of bills.
 
     Keys: customer_id, account_no, customer_name, region_code, region_name, importance,
-    outstanding, overdue, oldest_due_date, open_bills, aging_<bucket>.
+    outstanding, overdue, oldest_due_date, open_bills, aging_<bucket>. Balances whose aging
+    figures do not hold on `as_of` (the nightly roll has not run yet) are refreshed first.
     """
     as_of = as_of or timezone.localdate()
-    buckets = [f"aging_{key}" for key, _first, _last in AGING_BUCKETS]
-    overdue = sum((F(name) for name in buckets[1:]), F(buckets[0]))
-    # Each amount sums a per-bill subquery over the allocations, so the aggregates are kept
-    # to the four buckets and the amount not yet due; the rest is arithmetic on them.
+    refresh_stale_balances(as_of=as_of)
     return (
-        Bill.objects.visible_to(user)
-        .open()
-        .values("customer_id")
-        .annotate(
-            account_no=Min("customer__account_no"),
-            customer_name=Min("customer__name"),
-            region_code=Min("customer__region__code"),
-            region_name=Min("customer__region__name"),
-            importance=Min("customer__importance"),
-            oldest_due_date=Min("due_date", filter=Q(due_date__lt=as_of)),
-            open_bills=Count("id"),
-            not_due=Sum(bill_outstanding_expression(), filter=Q(due_date__gte=as_of), default=ZERO),
-            **aging_annotations(as_of),
+        CustomerBalance.objects.visible_to(user)
+        .in_arrears(as_of)
+        .values(
+            "customer_id",
+            "outstanding",
+            "overdue",
+            "open_bills",
+            *(f"aging_{key}" for key, _first, _last in AGING_BUCKETS),
+            account_no=F("customer__account_no"),
+            customer_name=F("customer__name"),
+            region_code=F("customer__region__code"),
+            region_name=F("customer__region__name"),
+            importance=F("customer__importance"),
+            oldest_due_date=F("oldest_open_due"),
         )
-        .annotate(
-            overdue=ExpressionWrapper(overdue, output_field=money_field()),
-            outstanding=ExpressionWrapper(overdue + F("not_due"), output_field=money_field()),
-        )
-        # An open bill always owes something, so an overdue one means arrears.
-        .filter(oldest_due_date__isnull=False)
     )
 
 

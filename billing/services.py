@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import policy
+from billing.balances import refresh_balances
 from billing.imports import (
     BillRowForm,
     ImportResult,
@@ -158,6 +159,7 @@ def import_bills(
         return result
     with transaction.atomic():
         _write_bills(creates, updates)
+        refresh_balances([c.pk for _, c, _ in creates] + [b.customer_id for _, b, _, _ in updates])
     result.created, result.updated, result.committed = len(creates), len(updates), True
     return result
 
@@ -216,6 +218,7 @@ def write_off_bill(bill: Bill, *, reason: str, acting_user: Actor) -> Bill:
     bill.written_off_by = person(acting_user)
     bill.write_off_reason = reason.strip()[:300]
     bill.save(update_fields=["written_off_at", "written_off_by", "write_off_reason", "updated_at"])
+    refresh_balances([bill.customer_id])
     after_balance_change(bill.customer_id)
     return bill
 

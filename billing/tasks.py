@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from billing import collection, disconnections
+from billing import balances, collection, disconnections, reconciliation
+from common.actors import SYSTEM
 
 
 @shared_task
@@ -21,3 +22,15 @@ def cancel_settled_disconnections() -> int:
 def check_reconnections() -> int:
     """Tell supervisors of reconnections past their deadline."""
     return disconnections.check_reconnections()
+
+
+@shared_task
+def refresh_stale_balances() -> int:
+    """Just after midnight: bring the overdue and aging figures of the balances to the new day."""
+    return balances.refresh_stale_balances()
+
+
+@shared_task
+def reconcile_balances() -> int:
+    """Nightly: check every customer balance against the rows; record and repair any drift."""
+    return reconciliation.reconcile_balances(acting_user=SYSTEM).drift_count

@@ -12,6 +12,7 @@ from billing.models import (
     Bill,
     BillStatus,
     CollectionAction,
+    CustomerBalance,
     Disconnection,
     DisconnectionStatus,
     Payment,
@@ -157,7 +158,7 @@ class ArrearsFilter(django_filters.FilterSet):
     )
 
     class Meta:
-        model = Bill
+        model = CustomerBalance
         fields = [
             "customer",
             "account_no",
