@@ -41,7 +41,10 @@ def compute_balances(customer_ids: Sequence[int], *, as_of: dt.date) -> list[Cus
 
     A customer without bills or payments gets a zero balance."""
     owed = bill_outstanding_expression()
-    steps = {f"next_{k}": Min("due_date", filter=Q(due_date__gt=as_of - dt.timedelta(days=k))) for k in STEPS}
+    steps = {
+        f"next_{k}": Min("due_date", filter=Q(due_date__gt=as_of - dt.timedelta(days=k)))
+        for k in STEPS
+    }
     bills = {
         row["customer_id"]: row
         for row in Bill.objects.filter(customer_id__in=customer_ids)
@@ -66,9 +69,7 @@ def compute_balances(customer_ids: Sequence[int], *, as_of: dt.date) -> list[Cus
         .annotate(credit=Sum("unallocated_amount"))
         .values_list("customer_id", "credit")
     )
-    return [
-        _balance(pk, bills.get(pk, {}), credit.get(pk), as_of=as_of) for pk in customer_ids
-    ]
+    return [_balance(pk, bills.get(pk, {}), credit.get(pk), as_of=as_of) for pk in customer_ids]
 
 
 def _balance(pk: int, row: dict[str, Any], credit: Decimal | None, *, as_of: dt.date):
@@ -128,9 +129,7 @@ def refresh_stale_balances(*, as_of: dt.date | None = None) -> int:
     done = 0
     while True:
         ids = list(
-            CustomerBalance.objects.stale(as_of)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:CHUNK]
+            CustomerBalance.objects.stale(as_of).order_by("pk").values_list("pk", flat=True)[:CHUNK]
         )
         if not ids:
             return done

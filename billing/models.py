@@ -673,7 +673,9 @@ class ReconciliationRun(models.Model):
     customers_checked = models.PositiveIntegerField(_("customers checked"), default=0)
     drift_count = models.PositiveIntegerField(_("customers with drift"), default=0)
     drift_total = models.DecimalField(
-        _("sum of absolute drift"), **MONEY, default=Decimal("0"),
+        _("sum of absolute drift"),
+        **MONEY,
+        default=Decimal("0"),
         help_text=_("Outstanding and credit differences, added up as absolute amounts."),
     )
     # Up to DRIFT_DETAIL_LIMIT customers: {"customer", "field", "kept", "actual"}.

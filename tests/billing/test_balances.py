@@ -46,7 +46,9 @@ def kept(customer) -> CustomerBalance:
 
 
 def test_aging_fields_match_the_buckets():
-    assert [name for name, _f, _l in balances.AGING] == [f"aging_{k}" for k, _f, _l in AGING_BUCKETS]
+    assert [name for name, _f, _l in balances.AGING] == [
+        f"aging_{k}" for k, _f, _l in AGING_BUCKETS
+    ]
 
 
 def test_each_kind_of_write_keeps_the_balance_exact(clock, customer_for, pay):
@@ -147,9 +149,12 @@ def test_reconciliation_reports_and_repairs_planted_drift(clock, customer_for, p
 
     assert (run.customers_checked, run.drift_count) == (3, 2)
     assert run.drift_total == Decimal("30.00")
-    assert {"customer": drifted.pk, "field": "outstanding", "kept": "70.00", "actual": "100.00"} in (
-        run.drift
-    )
+    assert {
+        "customer": drifted.pk,
+        "field": "outstanding",
+        "kept": "70.00",
+        "actual": "100.00",
+    } in (run.drift)
     assert {d["customer"] for d in run.drift} == {drifted.pk, lost.pk}
     assert kept(drifted).outstanding == kept(lost).outstanding == Decimal("100.00")
     assert reconcile_balances(acting_user=SYSTEM).drift_count == 0
@@ -205,3 +210,86 @@ def test_concurrent_payments_and_reversals_end_without_drift(customer_for):
     assert failures == []
     assert Payment.objects.count() == workers * 6
     assert reconcile_balances(acting_user=SYSTEM).drift_count == 0
+
+
+# --- the arrears list read from the balances ---------------------------------------------------
+
+ORDERINGS = [
+    "",
+    "outstanding",
+    "-outstanding",
+    "overdue",
+    "-overdue",
+    "oldest_due_date",
+    "-days_past_due",
+    "days_past_due",
+    "account_no",
+    "-account_no",
+]
+FILTERS = [
+    "",
+    "aging=1_30",
+    "aging=31_60",
+    "aging=over_90",
+    "min_outstanding=300",
+    "importance=level1",
+    "search=0",
+    "region=EAST",
+    "manager=1",
+]
+
+
+@pytest.fixture
+def arrears_mix(clock, customer_for, mgr_a, pay):
+    """Eight customers of mgr_a with bills of several ages and some payments (today 2025-06-03)."""
+    clock("2025-06-03 09:00")
+    rng = random.Random(7)
+    made = []
+    for _i in range(8):
+        customer = customer_for(mgr_a)
+        for m in rng.sample(range(1, 6), rng.randint(1, 4)):
+            BillFactory(
+                customer=customer, period=month(f"2025-0{m}"), total=Decimal(rng.randint(1, 900))
+            )
+        if rng.random() < 0.5:
+            pay(customer, str(rng.randint(1, 800)), day="2025-05-30")
+        made.append(customer)
+    return made
+
+
+@pytest.mark.parametrize("ordering", ORDERINGS)
+def test_arrears_rows_equal_the_bills_in_every_order(
+    api, mgr_a, arrears_mix, ordering, django_assert_max_num_queries
+):
+    from billing.selectors import customer_account
+
+    client = api(mgr_a)
+    client.get("/api/v1/arrears/")  # the first request of a process fills per-process caches
+    with django_assert_max_num_queries(7):
+        response = client.get(f"/api/v1/arrears/?ordering={ordering}")
+    rows = response.json()["results"]
+    assert rows, "the mix has customers in arrears"
+    by_pk = {c.pk: c for c in arrears_mix}
+    for row in rows:
+        account = customer_account(by_pk[row["customer"]])
+        assert (row["outstanding"], row["overdue"], row["oldest_due_date"]) == (
+            str(account.outstanding),
+            str(account.overdue),
+            account.oldest_due_date.isoformat(),
+        )
+        assert row["aging"] == {k: str(v) for k, v in account.aging.items()}
+    expected_count = sum(1 for c in arrears_mix if customer_account(c).oldest_due_date)
+    assert response.json()["count"] == expected_count
+    key = ordering.lstrip("-")
+    if key in ("outstanding", "overdue", "account_no"):
+        values = [Decimal(r[key]) if key != "account_no" else r[key] for r in rows]
+        assert values == sorted(values, reverse=ordering.startswith("-"))
+
+
+@pytest.mark.parametrize("query", FILTERS)
+def test_every_arrears_filter_runs_a_fixed_number_of_queries(
+    api, mgr_a, arrears_mix, query, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(7):
+        response = api(mgr_a).get(f"/api/v1/arrears/?{query}&ordering=-overdue")
+    assert response.status_code == 200
