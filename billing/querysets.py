@@ -2,8 +2,8 @@
 
 Amounts are SQL expressions so that lists and aggregates run a fixed number of queries:
 a bill's paid amount is the sum of its allocations (a correlated subquery on the allocation's
-bill index), its outstanding amount the total less that, and a customer's outstanding amount
-the sum over its open bills (the partial index `bill_open_idx`).
+bill index), its outstanding amount the total less that. A customer's outstanding amount is
+kept in `CustomerBalance` (billing.balances).
 """
 
 from __future__ import annotations
@@ -68,19 +68,6 @@ def bill_outstanding_expression():
         default=F("total") - allocated_to_bill(),
         output_field=money_field(),
     )
-
-
-def customer_outstanding(customer_ref: str = "pk") -> Coalesce:
-    """The outstanding amount of the customer `customer_ref` (an OuterRef name), or 0."""
-
-    total = (
-        billing_models.Bill.objects.filter(OPEN_BILL, customer_id=OuterRef(customer_ref))
-        .order_by()
-        .values("customer_id")
-        .annotate(s=Sum(bill_outstanding_expression()))
-        .values("s")
-    )
-    return Coalesce(Subquery(total, output_field=money_field()), zero())
 
 
 class BillQuerySet(CustomerScopedQuerySet):

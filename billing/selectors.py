@@ -33,8 +33,8 @@ from billing.querysets import (
     AGING_BUCKETS,
     aging_bucket_q,
     bill_outstanding_expression,
-    zero,
     money_field,
+    zero,
 )
 from common.money import ZERO, to_money
 from customers.models import Assignment
