@@ -32,7 +32,14 @@ AGING = tuple((f"aging_{key}", first, last) for key, first, last in AGING_BUCKET
 # The days past due on which a bill moves into a bucket: its figures change then.
 STEPS = tuple(first for _name, first, _last in AGING)
 MONEY_FIELDS = ("outstanding", "credit", "overdue", *(name for name, _f, _l in AGING))
-FIELDS = (*MONEY_FIELDS, "open_bills", "oldest_open_due", "computed_on", "changes_on")
+FIELDS = (
+    *MONEY_FIELDS,
+    "open_bills",
+    "oldest_open_due",
+    "arrears_since",
+    "computed_on",
+    "changes_on",
+)
 CHUNK = 5000
 
 
@@ -76,8 +83,10 @@ def _balance(pk: int, row: dict[str, Any], credit: Decimal | None, *, as_of: dt.
     changes = [
         row[f"next_{k}"] + dt.timedelta(days=k) for k in STEPS if row.get(f"next_{k}") is not None
     ]
+    oldest = row.get("oldest_open_due")
     return CustomerBalance(
         customer_id=pk,
+        arrears_since=oldest if oldest is not None and oldest < as_of else None,
         credit=to_money(credit or ZERO),
         open_bills=row.get("open_bills", 0),
         oldest_open_due=row.get("oldest_open_due"),
@@ -153,7 +162,7 @@ def differences(kept: CustomerBalance | None, actual: CustomerBalance) -> list[D
         return [Drift(actual.customer_id, "row", "missing", str(actual.outstanding))]
     fields = ["outstanding", "credit", "open_bills", "oldest_open_due"]
     if kept.computed_on == actual.computed_on:
-        fields += ["overdue", "changes_on", *(name for name, _f, _l in AGING)]
+        fields += ["overdue", "arrears_since", "changes_on", *(n for n, _f, _l in AGING)]
     return [
         Drift(actual.customer_id, name, str(getattr(kept, name)), str(getattr(actual, name)))
         for name in fields

@@ -130,9 +130,12 @@ class CustomerBalanceQuerySet(CustomerScopedQuerySet):
         """Rows whose day-dependent figures (overdue, aging) do not hold on `as_of`."""
         return self.filter(Q(computed_on__gt=as_of) | Q(changes_on__lte=as_of))
 
-    def in_arrears(self, as_of: dt.date):
-        """Customers with an open bill past due on `as_of`."""
-        return self.filter(oldest_open_due__lt=as_of)
+    def in_arrears(self):
+        """Customers with an open bill past due on any day D for which their balance is not
+        `stale(D)` — refresh the stale ones first: within its window a balance's
+        `arrears_since` is set exactly when the oldest open bill is past due. This is the
+        predicate of the arrears indexes, so they serve it alone (an index-only scan)."""
+        return self.filter(arrears_since__isnull=False)
 
 
 class PaymentAllocationQuerySet(CustomerScopedQuerySet):

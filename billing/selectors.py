@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -76,33 +76,42 @@ def aging_annotations(as_of: dt.date) -> dict:
 
 
 def arrears_queryset(user, *, as_of: dt.date | None = None):
-    """One row (a dict) per visible customer with overdue bills, read from the customer
-    balances (`billing.balances`): no bill is read, so the list, its filters, orderings and
-    count are served by the balance table's indexes whatever the number of bills.
+    """The balances (`CustomerBalance`) of the visible customers in arrears on `as_of`.
 
-    Keys: customer_id, account_no, customer_name, region_code, region_name, importance,
-    outstanding, overdue, oldest_due_date, open_bills, aging_<bucket>. Balances whose aging
-    figures do not hold on `as_of` (the nightly roll has not run yet) are refreshed first.
+    No bill is read: the candidates, filters, orderings (`order_arrears`) and the count are
+    served by the balance table and its indexes. Page through
+    `.values_list("customer_id", flat=True)` (an index-only scan even for deep pages) and
+    complete the page with `arrears_rows`. Balances whose aging figures do not hold on `as_of`
+    (the nightly roll has not run yet) are refreshed first.
     """
     as_of = as_of or timezone.localdate()
     refresh_stale_balances(as_of=as_of)
-    return (
-        CustomerBalance.objects.visible_to(user)
-        .in_arrears(as_of)
-        .values(
-            "customer_id",
-            "outstanding",
-            "overdue",
-            "open_bills",
-            *(f"aging_{key}" for key, _first, _last in AGING_BUCKETS),
-            account_no=F("customer__account_no"),
-            customer_name=F("customer__name"),
-            region_code=F("customer__region__code"),
-            region_name=F("customer__region__name"),
-            importance=F("customer__importance"),
-            oldest_due_date=F("oldest_open_due"),
-        )
-    )
+    return CustomerBalance.objects.visible_to(user).in_arrears()
+
+
+# The orderings of the arrears list (API `?ordering=` and page) as balance columns.
+ARREARS_ORDERINGS = {
+    "outstanding": "outstanding",
+    "overdue": "overdue",
+    "oldest_due_date": "arrears_since",
+    "days_past_due": "-arrears_since",
+    "account_no": "customer__account_no",
+}
+
+
+def order_arrears(rows, terms: Sequence[str]):
+    """Order `arrears_queryset` rows by ARREARS_ORDERINGS terms (`-` for descending).
+
+    Ties go by customer id in the direction of the first term, so one index per column
+    (`balance_*_idx`, ascending) serves both directions, read forwards or backwards."""
+    columns = []
+    for term in terms:
+        descending = term.startswith("-")
+        column = ARREARS_ORDERINGS[term.lstrip("-")]
+        flip = column.startswith("-") != descending
+        columns.append(("-" if flip else "") + column.lstrip("-"))
+    columns = columns or ["-outstanding"]
+    return rows.order_by(*columns, ("-" if columns[0].startswith("-") else "") + "customer_id")
 
 
 @dataclass
@@ -124,22 +133,38 @@ class ArrearsRow:
     manager_name: str
 
 
-def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[ArrearsRow]:
-    """Complete a page of `arrears_queryset` rows: days past due, late fee, manager (2 queries)."""
+def arrears_rows(customer_ids: Iterable[int], *, as_of: dt.date | None = None) -> list[ArrearsRow]:
+    """The rows of a page of customers in arrears (ids from `arrears_queryset`, in order):
+    amounts and aging from the balance, days past due, late fee, manager (3 queries)."""
 
     as_of = as_of or timezone.localdate()
-    rows = list(rows)
-    ids = [r["customer_id"] for r in rows]
-    fees = customer_late_fees(ids, as_of=as_of)
-    managers = {
-        a["customer_id"]: (a["manager_id"], a["manager__name"] or a["manager__username"])
-        for a in Assignment.objects.filter(customer_id__in=ids, end__isnull=True).values(
-            "customer_id", "manager_id", "manager__name", "manager__username"
+    ids = list(customer_ids)
+    manager = Assignment.objects.filter(customer_id=OuterRef("customer_id"), end__isnull=True)
+    found = {
+        r["customer_id"]: r
+        for r in CustomerBalance.objects.filter(customer_id__in=ids).values(
+            "customer_id",
+            "outstanding",
+            "overdue",
+            "open_bills",
+            "oldest_open_due",
+            *(f"aging_{key}" for key, _first, _last in AGING_BUCKETS),
+            account_no=F("customer__account_no"),
+            customer_name=F("customer__name"),
+            region_code=F("customer__region__code"),
+            region_name=F("customer__region__name"),
+            importance=F("customer__importance"),
+            manager_id=Subquery(manager.values("manager_id")[:1]),
+            manager_name=Subquery(
+                manager.values(n=Coalesce(NullIf("manager__name", Value("")), "manager__username"))[
+                    :1
+                ]
+            ),
         )
     }
+    fees = customer_late_fees(ids, as_of=as_of)
     result = []
-    for r in rows:
-        manager_id, manager_name = managers.get(r["customer_id"], (None, ""))
+    for r in (found[pk] for pk in ids if pk in found):
         result.append(
             ArrearsRow(
                 customer_id=r["customer_id"],
@@ -150,13 +175,13 @@ def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[
                 importance=r["importance"],
                 outstanding=to_money(r["outstanding"]),
                 overdue=to_money(r["overdue"]),
-                oldest_due_date=r["oldest_due_date"],
-                days_past_due=(as_of - r["oldest_due_date"]).days,
+                oldest_due_date=r["oldest_open_due"],
+                days_past_due=(as_of - r["oldest_open_due"]).days,
                 open_bills=r["open_bills"],
                 aging={key: to_money(r[f"aging_{key}"]) for key, _, _ in AGING_BUCKETS},
                 late_fee=fees.get(r["customer_id"], ZERO),
-                manager_id=manager_id,
-                manager_name=manager_name,
+                manager_id=r["manager_id"],
+                manager_name=r["manager_name"] or "",
             )
         )
     return result
