@@ -597,6 +597,16 @@ class ImportBatch(TimeStampedModel):
         return f"{self.get_kind_display()} {self.file_name}"
 
 
+ARREARS_AMOUNTS = (
+    "outstanding",
+    "overdue",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_over_90",
+)
+
+
 class CustomerBalance(models.Model):
     """A customer's money position, kept by `billing.balances` in the transaction of every write
     to their bills, payments and allocations (under the customer's row lock), and checked
@@ -642,10 +652,13 @@ class CustomerBalance(models.Model):
             # The arrears list: the customers in arrears, in each order the list offers, read
             # forwards or backwards (billing.selectors.order_arrears). Index-only scans of the
             # customers in arrears alone, however deep the page.
+            # The amounts are included so the `aging` and `min_outstanding` filters and their
+            # counts stay index-only too.
             *(
                 models.Index(
                     fields=[column, "customer"],
                     condition=Q(arrears_since__isnull=False),
+                    include=[name for name in ARREARS_AMOUNTS if name != column],
                     name=f"balance_{column}_idx",
                 )
                 for column in ("arrears_since", "outstanding", "overdue")
