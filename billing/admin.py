@@ -6,12 +6,14 @@ from billing.models import (
     Bill,
     BlockedDate,
     CollectionAction,
+    CustomerBalance,
     Disconnection,
     DisconnectionEvent,
     ImportBatch,
     Payment,
     PaymentAllocation,
     PaymentPromise,
+    ReconciliationRun,
 )
 from common.admin_access import ReadOnlyAdmin
 from common.errors import DomainError
@@ -149,3 +151,27 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CustomerBalance)
+class CustomerBalanceAdmin(ReadOnlyAdmin):
+    """Kept by the billing services; repaired by the nightly reconciliation, never by hand."""
+
+    list_display = [
+        "customer",
+        "outstanding",
+        "credit",
+        "oldest_open_due",
+        "open_bills",
+        "updated_at",
+    ]
+    search_fields = ["customer__account_no", "customer__name"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyAdmin):
+    """The nightly checks of the balances against the rows, and the drift each repaired."""
+
+    list_display = ["started_at", "finished_at", "customers_checked", "drift_count", "drift_total"]
+    date_hierarchy = "started_at"

@@ -17,7 +17,7 @@ from billing.models import (
     DeliveryMethod,
     PaymentChannel,
 )
-from billing.selectors import AGING_CHOICES, with_arrears_aged
+from billing.selectors import AGING_CHOICES, order_arrears, with_arrears_aged
 from common.errors import DomainError
 from common.roles import Role, role_of
 from customers.models import Importance
@@ -186,7 +186,7 @@ SORT_ORDER = {
     "amount": ("outstanding",),
     "-age": ("oldest_due_date",),
     "age": ("-oldest_due_date",),
-}
+}  # terms of billing.selectors.ARREARS_ORDERINGS
 
 
 class ArrearsFilterForm(forms.Form):
@@ -250,5 +250,4 @@ class ArrearsFilterForm(forms.Form):
             queryset = with_arrears_aged(queryset, data["aging"])
         if data.get("min_amount") is not None:
             queryset = queryset.filter(outstanding__gte=data["min_amount"])
-        order = SORT_ORDER.get(data.get("o") or "-amount")
-        return queryset.order_by(*order, "customer_id")
+        return order_arrears(queryset, SORT_ORDER[data.get("o") or "-amount"])

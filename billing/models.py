@@ -23,6 +23,7 @@ from billing.querysets import (
     OPEN_BILL,
     BillQuerySet,
     CollectionActionQuerySet,
+    CustomerBalanceQuerySet,
     DisconnectionQuerySet,
     PaymentAllocationQuerySet,
     PaymentPromiseQuerySet,
@@ -682,3 +683,103 @@ class RowCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} {self.region_id}: {self.n}"
+
+
+ARREARS_AMOUNTS = (
+    "outstanding",
+    "overdue",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_over_90",
+)
+
+
+class CustomerBalance(models.Model):
+    """A customer's money position, kept by `billing.balances` in the transaction of every write
+    to their bills, payments and allocations (under the customer's row lock), and checked
+    against the rows every night (`ReconciliationRun`).
+
+    `outstanding`, `credit`, `open_bills` and `oldest_open_due` do not depend on the day. The
+    overdue amount and the aging buckets do: they are figures as of `computed_on` and hold
+    until `changes_on`, the first day an open bill falls due or moves to an older bucket
+    (None: never, the customer has no open bill). A row outside that window is stale and is
+    recomputed (nightly, and by a reader that finds one) before it is read.
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="balance",
+    )
+    outstanding = models.DecimalField(_("outstanding"), **MONEY, default=Decimal("0"))
+    credit = models.DecimalField(_("credit"), **MONEY, default=Decimal("0"))
+    open_bills = models.PositiveIntegerField(_("open bills"), default=0)
+    oldest_open_due = models.DateField(_("oldest open due date"), null=True, blank=True)
+    computed_on = models.DateField(_("computed on"))
+    changes_on = models.DateField(_("figures change on"), null=True, blank=True)
+    # `oldest_open_due` when it had passed on `computed_on`, else None. Within the window it
+    # equals "in arrears today" (no open bill falls due inside it), so the arrears list reads
+    # small partial indexes over the customers in arrears only.
+    arrears_since = models.DateField(_("in arrears since"), null=True, blank=True)
+    overdue = models.DecimalField(_("overdue"), **MONEY, default=Decimal("0"))
+    aging_1_30 = models.DecimalField(_("1–30 days"), **MONEY, default=Decimal("0"))
+    aging_31_60 = models.DecimalField(_("31–60 days"), **MONEY, default=Decimal("0"))
+    aging_61_90 = models.DecimalField(_("61–90 days"), **MONEY, default=Decimal("0"))
+    aging_over_90 = models.DecimalField(_("Over 90 days"), **MONEY, default=Decimal("0"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CustomerBalanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer balance")
+        verbose_name_plural = _("customer balances")
+        indexes = [
+            # The arrears list: the customers in arrears, in each order the list offers, read
+            # forwards or backwards (billing.selectors.order_arrears). Index-only scans of the
+            # customers in arrears alone, however deep the page.
+            # The amounts are included so the `aging` and `min_outstanding` filters and their
+            # counts stay index-only too.
+            *(
+                models.Index(
+                    fields=[column, "customer"],
+                    condition=Q(arrears_since__isnull=False),
+                    include=[name for name in ARREARS_AMOUNTS if name != column],
+                    name=f"balance_{column}_idx",
+                )
+                for column in ("arrears_since", "outstanding", "overdue")
+            ),
+            # The stale rows (figures past their window): none on a normal day.
+            models.Index(fields=["changes_on"], name="balance_changes_on_idx"),
+            models.Index(fields=["computed_on"], name="balance_computed_on_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: ¥{self.outstanding}"
+
+
+class ReconciliationRun(models.Model):
+    """One nightly check of the customer balances against the rows, and what it repaired."""
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    customers_checked = models.PositiveIntegerField(_("customers checked"), default=0)
+    drift_count = models.PositiveIntegerField(_("customers with drift"), default=0)
+    drift_total = models.DecimalField(
+        _("sum of absolute drift"),
+        **MONEY,
+        default=Decimal("0"),
+        help_text=_("Outstanding and credit differences, added up as absolute amounts."),
+    )
+    # Up to DRIFT_DETAIL_LIMIT customers: {"customer", "field", "kept", "actual"}.
+    drift = models.JSONField(_("drift found"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("balance reconciliation")
+        verbose_name_plural = _("balance reconciliations")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.drift_count})"

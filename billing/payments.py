@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from billing import policy
 from billing.allocation import plan_allocation
+from billing.balances import refresh_balances
 from billing.changes import money_changed
 from billing.collection import mark_kept_promises
 from billing.disconnections import on_arrears_cleared
@@ -124,13 +125,16 @@ def allocate_payment(payment: Payment) -> list[PaymentAllocation]:
     current = Payment.objects.with_allocated().get(pk=payment.pk)
     if current.reversed_at is not None:
         return []
-    return _allocate(current, current.unallocated_amount)
+    created = _allocate(current, current.unallocated_amount)
+    refresh_balances([payment.customer_id])
+    return created
 
 
 def apply_customer_credit(customer_id: int) -> int:
     """Allocate every unallocated payment amount of the customer (oldest payment first).
 
-    Call with the customer locked. Returns the number of allocation rows created.
+    Call with the customer locked, then `refresh_balances` (as for `trim_allocations` and
+    `refresh_settlement`). Returns the number of allocation rows created.
     """
     payments = (
         Payment.objects.filter(customer_id=customer_id)
@@ -260,6 +264,7 @@ def record_payment(
             existing = Payment.objects.get(channel=channel, reference=reference)
         else:
             _allocate(payment, payment.amount)
+            refresh_balances([customer.pk])
             after_balance_change(customer.pk, at=timezone.now())
             return payment, True
     if not same_payment(existing, customer, amount):
@@ -289,5 +294,6 @@ def reverse_payment(payment: Payment, *, reason: str = "", acting_user: Actor) -
     payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason", "updated_at"])
     refresh_settlement(bill_ids)
     apply_customer_credit(payment.customer_id)
+    refresh_balances([payment.customer_id])
     after_balance_change(payment.customer_id)
     return payment

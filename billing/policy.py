@@ -28,6 +28,8 @@ POLICY = Policy(
         ),
         "reverse_payment": frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR}),
         "write_off_bill": frozenset({Role.ADMIN}),
+        # Checking the kept balances against the rows (the nightly job; by hand, a command).
+        "reconcile_balances": frozenset({Role.ADMIN}),
         "record_collection_action": COLLECTORS,
         "record_notice_delivery": COLLECTORS,
         "record_promise": COLLECTORS,

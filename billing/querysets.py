@@ -2,8 +2,8 @@
 
 Amounts are SQL expressions so that lists and aggregates run a fixed number of queries:
 a bill's paid amount is `paid_total`, the sum of its allocations that the database keeps on the
-row (billing migration 0008), its outstanding amount the total less that, and a customer's
-outstanding amount the sum over its open bills (the partial index `bill_open_idx`).
+row (billing migration 0008), its outstanding amount the total less that. A customer's
+outstanding amount is kept in `CustomerBalance` (billing.balances).
 """
 
 from __future__ import annotations
@@ -23,6 +23,19 @@ from customers.querysets import CustomerScopedQuerySet
 
 OPEN_BILL = Q(settled_on__isnull=True, written_off_at__isnull=True)
 
+# The one definition of the aging buckets: (key, first day past due, last day past due or
+# None). A bill due today is not past due; one due 30 days ago is in 1_30, 31 days in 31_60.
+AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
+
+
+def aging_bucket_q(as_of: dt.date, first: int, last: int | None) -> Q:
+    """A Q over bills whose due date puts them `first` to `last` days past due on `as_of`
+    (an AGING_BUCKETS entry)."""
+    q = Q(due_date__lte=as_of - dt.timedelta(days=first))
+    if last is not None:
+        q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
+    return q
+
 
 def money_field() -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2)
@@ -39,19 +52,6 @@ def bill_outstanding_expression():
         default=F("total") - F("paid_total"),
         output_field=money_field(),
     )
-
-
-def customer_outstanding(customer_ref: str = "pk") -> Coalesce:
-    """The outstanding amount of the customer `customer_ref` (an OuterRef name), or 0."""
-
-    total = (
-        billing_models.Bill.objects.filter(OPEN_BILL, customer_id=OuterRef(customer_ref))
-        .order_by()
-        .values("customer_id")
-        .annotate(s=Sum(bill_outstanding_expression()))
-        .values("s")
-    )
-    return Coalesce(Subquery(total, output_field=money_field()), zero())
 
 
 class BillQuerySet(CustomerScopedQuerySet):
@@ -108,6 +108,19 @@ class PaymentQuerySet(CustomerScopedQuerySet):
                 F("amount") - F("allocated_amount"), output_field=money_field()
             )
         )
+
+
+class CustomerBalanceQuerySet(CustomerScopedQuerySet):
+    def stale(self, as_of: dt.date):
+        """Rows whose day-dependent figures (overdue, aging) do not hold on `as_of`."""
+        return self.filter(Q(computed_on__gt=as_of) | Q(changes_on__lte=as_of))
+
+    def in_arrears(self):
+        """Customers with an open bill past due on any day D for which their balance is not
+        `stale(D)` — refresh the stale ones first: within its window a balance's
+        `arrears_since` is set exactly when the oldest open bill is past due. This is the
+        predicate of the arrears indexes, so they serve it alone (an index-only scan)."""
+        return self.filter(arrears_since__isnull=False)
 
 
 class PaymentAllocationQuerySet(CustomerScopedQuerySet):

@@ -11,14 +11,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from billing.balances import refresh_stale_balances
 from billing.latefees import LateFeeRates, late_fee
 from billing.models import (
     Bill,
     CollectionAction,
+    CustomerBalance,
     Disconnection,
     Payment,
     PaymentAllocation,
@@ -26,13 +29,16 @@ from billing.models import (
     TariffCategory,
 )
 from billing.payments import customer_credit
-from billing.querysets import bill_outstanding_expression, customer_outstanding, money_field
+from billing.querysets import (
+    AGING_BUCKETS,
+    aging_bucket_q,
+    bill_outstanding_expression,
+    money_field,
+    zero,
+)
 from common.money import ZERO, to_money
 from customers.models import Assignment
 
-# The one definition of the aging buckets: (key, first day past due, last day past due or
-# None). A bill due today is not past due; one due 30 days ago is in 1_30, 31 days in 31_60.
-AGING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
 AGING_CHOICES = [
     (key, f"{first}–{last}" if last is not None else f">{first - 1}")
     for key, first, last in AGING_BUCKETS
@@ -46,17 +52,10 @@ AGING_LABELS = {
 
 
 def outstanding_annotation(customer_ref: str = "pk"):
-    """For `Customer` querysets: `.annotate(outstanding_amount=outstanding_annotation())`."""
-    return customer_outstanding(customer_ref)
-
-
-def aging_bucket_q(as_of: dt.date, first: int, last: int | None) -> Q:
-    """A Q over bills whose due date puts them `first` to `last` days past due on `as_of`
-    (an AGING_BUCKETS entry)."""
-    q = Q(due_date__lte=as_of - dt.timedelta(days=first))
-    if last is not None:
-        q &= Q(due_date__gte=as_of - dt.timedelta(days=last))
-    return q
+    """For `Customer` querysets: `.annotate(outstanding_amount=outstanding_annotation())`,
+    read from the customer's balance (0 without one)."""
+    kept = CustomerBalance.objects.filter(customer_id=OuterRef(customer_ref)).values("outstanding")
+    return Coalesce(Subquery(kept, output_field=money_field()), zero())
 
 
 def with_arrears_aged(rows, key: str):
@@ -77,38 +76,42 @@ def aging_annotations(as_of: dt.date) -> dict:
 
 
 def arrears_queryset(user, *, as_of: dt.date | None = None):
-    """One row (a dict) per visible customer with overdue bills, grouped in SQL.
+    """The balances (`CustomerBalance`) of the visible customers in arrears on `as_of`.
 
-    Keys: customer_id, account_no, customer_name, region_code, region_name, importance,
-    outstanding, overdue, oldest_due_date, open_bills, aging_<bucket>.
+    No bill is read: the candidates, filters, orderings (`order_arrears`) and the count are
+    served by the balance table and its indexes. Page through
+    `.values_list("customer_id", flat=True)` (an index-only scan even for deep pages) and
+    complete the page with `arrears_rows`. Balances whose aging figures do not hold on `as_of`
+    (the nightly roll has not run yet) are refreshed first.
     """
     as_of = as_of or timezone.localdate()
-    buckets = [f"aging_{key}" for key, _first, _last in AGING_BUCKETS]
-    overdue = sum((F(name) for name in buckets[1:]), F(buckets[0]))
-    # Each amount sums a per-bill subquery over the allocations, so the aggregates are kept
-    # to the four buckets and the amount not yet due; the rest is arithmetic on them.
-    return (
-        Bill.objects.visible_to(user)
-        .open()
-        .values("customer_id")
-        .annotate(
-            account_no=Min("customer__account_no"),
-            customer_name=Min("customer__name"),
-            region_code=Min("customer__region__code"),
-            region_name=Min("customer__region__name"),
-            importance=Min("customer__importance"),
-            oldest_due_date=Min("due_date", filter=Q(due_date__lt=as_of)),
-            open_bills=Count("id"),
-            not_due=Sum(bill_outstanding_expression(), filter=Q(due_date__gte=as_of), default=ZERO),
-            **aging_annotations(as_of),
-        )
-        .annotate(
-            overdue=ExpressionWrapper(overdue, output_field=money_field()),
-            outstanding=ExpressionWrapper(overdue + F("not_due"), output_field=money_field()),
-        )
-        # An open bill always owes something, so an overdue one means arrears.
-        .filter(oldest_due_date__isnull=False)
-    )
+    refresh_stale_balances(as_of=as_of)
+    return CustomerBalance.objects.visible_to(user).in_arrears()
+
+
+# The orderings of the arrears list (API `?ordering=` and page) as balance columns.
+ARREARS_ORDERINGS = {
+    "outstanding": "outstanding",
+    "overdue": "overdue",
+    "oldest_due_date": "arrears_since",
+    "days_past_due": "-arrears_since",
+    "account_no": "customer__account_no",
+}
+
+
+def order_arrears(rows, terms: Sequence[str]):
+    """Order `arrears_queryset` rows by ARREARS_ORDERINGS terms (`-` for descending).
+
+    Ties go by customer id in the direction of the first term, so one index per column
+    (`balance_*_idx`, ascending) serves both directions, read forwards or backwards."""
+    columns = []
+    for term in terms:
+        descending = term.startswith("-")
+        column = ARREARS_ORDERINGS[term.lstrip("-")]
+        flip = column.startswith("-") != descending
+        columns.append(("-" if flip else "") + column.lstrip("-"))
+    columns = columns or ["-outstanding"]
+    return rows.order_by(*columns, ("-" if columns[0].startswith("-") else "") + "customer_id")
 
 
 @dataclass
@@ -130,22 +133,38 @@ class ArrearsRow:
     manager_name: str
 
 
-def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[ArrearsRow]:
-    """Complete a page of `arrears_queryset` rows: days past due, late fee, manager (2 queries)."""
+def arrears_rows(customer_ids: Iterable[int], *, as_of: dt.date | None = None) -> list[ArrearsRow]:
+    """The rows of a page of customers in arrears (ids from `arrears_queryset`, in order):
+    amounts and aging from the balance, days past due, late fee, manager (3 queries)."""
 
     as_of = as_of or timezone.localdate()
-    rows = list(rows)
-    ids = [r["customer_id"] for r in rows]
-    fees = customer_late_fees(ids, as_of=as_of)
-    managers = {
-        a["customer_id"]: (a["manager_id"], a["manager__name"] or a["manager__username"])
-        for a in Assignment.objects.filter(customer_id__in=ids, end__isnull=True).values(
-            "customer_id", "manager_id", "manager__name", "manager__username"
+    ids = list(customer_ids)
+    manager = Assignment.objects.filter(customer_id=OuterRef("customer_id"), end__isnull=True)
+    found = {
+        r["customer_id"]: r
+        for r in CustomerBalance.objects.filter(customer_id__in=ids).values(
+            "customer_id",
+            "outstanding",
+            "overdue",
+            "open_bills",
+            "oldest_open_due",
+            *(f"aging_{key}" for key, _first, _last in AGING_BUCKETS),
+            account_no=F("customer__account_no"),
+            customer_name=F("customer__name"),
+            region_code=F("customer__region__code"),
+            region_name=F("customer__region__name"),
+            importance=F("customer__importance"),
+            manager_id=Subquery(manager.values("manager_id")[:1]),
+            manager_name=Subquery(
+                manager.values(n=Coalesce(NullIf("manager__name", Value("")), "manager__username"))[
+                    :1
+                ]
+            ),
         )
     }
+    fees = customer_late_fees(ids, as_of=as_of)
     result = []
-    for r in rows:
-        manager_id, manager_name = managers.get(r["customer_id"], (None, ""))
+    for r in (found[pk] for pk in ids if pk in found):
         result.append(
             ArrearsRow(
                 customer_id=r["customer_id"],
@@ -156,13 +175,13 @@ def arrears_rows(rows: Iterable[dict], *, as_of: dt.date | None = None) -> list[
                 importance=r["importance"],
                 outstanding=to_money(r["outstanding"]),
                 overdue=to_money(r["overdue"]),
-                oldest_due_date=r["oldest_due_date"],
-                days_past_due=(as_of - r["oldest_due_date"]).days,
+                oldest_due_date=r["oldest_open_due"],
+                days_past_due=(as_of - r["oldest_open_due"]).days,
                 open_bills=r["open_bills"],
                 aging={key: to_money(r[f"aging_{key}"]) for key, _, _ in AGING_BUCKETS},
                 late_fee=fees.get(r["customer_id"], ZERO),
-                manager_id=manager_id,
-                manager_name=manager_name,
+                manager_id=r["manager_id"],
+                manager_name=r["manager_name"] or "",
             )
         )
     return result

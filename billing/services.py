@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import bill_import, policy
+from billing.balances import refresh_balances
 from billing.changes import money_changed
 from billing.imports import (
     BillRowForm,
@@ -83,6 +84,7 @@ def import_bills(
         return result
     with transaction.atomic():
         bill_import.write_bills(plan)
+        refresh_balances(plan.customer_ids())
         money_changed(plan.customer_ids())
     result.created, result.updated, result.committed = len(plan.creates), len(plan.updates), True
     return result
@@ -105,6 +107,7 @@ def write_off_bill(bill: Bill, *, reason: str, acting_user: Actor) -> Bill:
     bill.written_off_by = person(acting_user)
     bill.write_off_reason = reason.strip()[:300]
     bill.save(update_fields=["written_off_at", "written_off_by", "write_off_reason", "updated_at"])
+    refresh_balances([bill.customer_id])
     after_balance_change(bill.customer_id)
     return bill
 

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from billing import collection, counts, disconnections, import_batches
+from billing import balances, collection, counts, disconnections, import_batches, reconciliation
+from common.actors import SYSTEM
 
 
 @shared_task
@@ -47,3 +48,15 @@ def commit_import_batch(batch_id: int) -> str | None:
     """Write a previewed file (queued by `import_batches.commit_import`); once only."""
     batch = import_batches.commit_import_batch(batch_id)
     return batch.status if batch else None
+
+
+@shared_task
+def refresh_stale_balances() -> int:
+    """Just after midnight: bring the overdue and aging figures of the balances to the new day."""
+    return balances.refresh_stale_balances()
+
+
+@shared_task
+def reconcile_balances() -> int:
+    """Nightly: check every customer balance against the rows; record and repair any drift."""
+    return reconciliation.reconcile_balances(acting_user=SYSTEM).drift_count

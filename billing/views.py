@@ -122,7 +122,8 @@ def arrears_list(request):
         "overdue": sums["sum_overdue"],
         **{f"aging_{k}": sums[f"sum_{k}"] for k, _a, _b in AGING_BUCKETS},
     }
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = rows.values_list("customer_id", flat=True)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = arrears_rows(page.object_list, as_of=today)
     return render(
         request,
@@ -142,9 +143,10 @@ def arrears_list(request):
 
 def _all_rows(rows, today):
     """Every filtered row for an export, completed in chunks (a fixed query count per chunk)."""
+    ids = list(rows.values_list("customer_id", flat=True))
     result = []
-    for start in range(0, rows.count(), EXPORT_CHUNK):
-        result.extend(arrears_rows(rows[start : start + EXPORT_CHUNK], as_of=today))
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        result.extend(arrears_rows(ids[start : start + EXPORT_CHUNK], as_of=today))
     return result
 
 

@@ -55,6 +55,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "billing.tasks.check_row_counts",
         "schedule": crontab(hour=4, minute=10),
     },
+    # The balances' overdue and aging figures roll to the new day; then the nightly check of
+    # every balance against the rows (billing/reconciliation.py).
+    "billing-refresh-stale-balances": {
+        "task": "billing.tasks.refresh_stale_balances",
+        "schedule": crontab(hour=0, minute=1),
+    },
+    "billing-reconcile-balances": {
+        "task": "billing.tasks.reconcile_balances",
+        "schedule": crontab(hour=1, minute=50),
+    },
     "billing-check-reconnections": {
         "task": "billing.tasks.check_reconnections",
         "schedule": crontab(minute="*/15"),

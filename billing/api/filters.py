@@ -13,6 +13,7 @@ from billing.models import (
     Bill,
     BillStatus,
     CollectionAction,
+    CustomerBalance,
     Disconnection,
     DisconnectionStatus,
     Payment,
@@ -20,7 +21,12 @@ from billing.models import (
     PaymentPromise,
     PromiseStatus,
 )
-from billing.selectors import AGING_CHOICES, with_arrears_aged
+from billing.selectors import (
+    AGING_CHOICES,
+    ARREARS_ORDERINGS,
+    order_arrears,
+    with_arrears_aged,
+)
 from common.api.filters import DateTimeFilter
 from customers.models import Importance, Segment
 
@@ -154,7 +160,7 @@ class DisconnectionFilter(django_filters.FilterSet):
 
 
 class ArrearsFilter(django_filters.FilterSet):
-    """Filters of the arrears rows (grouped per customer; amounts filter after grouping)."""
+    """Filters of the arrears rows (customer balances: amounts and aging are balance columns)."""
 
     customer = IdFilter(field_name="customer_id")
     account_no = django_filters.CharFilter(field_name="customer__account_no")
@@ -172,7 +178,7 @@ class ArrearsFilter(django_filters.FilterSet):
     )
 
     class Meta:
-        model = Bill
+        model = CustomerBalance
         fields = [
             "customer",
             "account_no",
@@ -194,28 +200,13 @@ class ArrearsFilter(django_filters.FilterSet):
 
 
 class ArrearsOrdering(OrderingFilter):
-    """`?ordering=` over the grouped rows; `days_past_due` sorts by the oldest due date."""
-
-    FIELDS = {
-        "outstanding": ("outstanding",),
-        "overdue": ("overdue",),
-        "oldest_due_date": ("oldest_due_date",),
-        "days_past_due": ("-oldest_due_date",),
-        "account_no": ("account_no",),
-    }
+    """`?ordering=` over the arrears rows; `days_past_due` sorts by the oldest due date."""
 
     def get_default_ordering(self, view):
         return ["-outstanding"]
 
     def get_valid_fields(self, queryset, view, context=None):
-        return [(name, name) for name in self.FIELDS]
+        return [(name, name) for name in ARREARS_ORDERINGS]
 
     def filter_queryset(self, request, queryset, view):
-        ordering = self.get_ordering(request, queryset, view) or []
-        terms = []
-        for term in ordering:
-            descending = term.startswith("-")
-            for column in self.FIELDS[term.lstrip("-")]:
-                flip = column.startswith("-") != descending
-                terms.append(("-" if flip else "") + column.lstrip("-"))
-        return queryset.order_by(*terms, "customer_id")
+        return order_arrears(queryset, self.get_ordering(request, queryset, view) or [])

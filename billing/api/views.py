@@ -48,7 +48,12 @@ from billing.models import (
     PaymentAllocation,
     PaymentPromise,
 )
-from billing.selectors import arrears_queryset, arrears_rows, bill_late_fees
+from billing.selectors import (
+    ARREARS_ORDERINGS,
+    arrears_queryset,
+    arrears_rows,
+    bill_late_fees,
+)
 from common.api.mixins import created_or_existing
 from common.api.pagination import SyncPagination
 from common.middleware import body_limit
@@ -289,7 +294,7 @@ class ArrearsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = ArrearsFilter
     filter_backends = [DjangoFilterBackend, SearchFilter, ArrearsOrdering]
     search_fields = ["customer__account_no", "customer__name"]
-    ordering_fields = list(ArrearsOrdering.FIELDS)
+    ordering_fields = list(ARREARS_ORDERINGS)
 
     def get_queryset(self):
         return arrears_queryset(self.request.user, as_of=timezone.localdate())
@@ -306,8 +311,10 @@ class ArrearsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = arrears_rows(page, as_of=timezone.localdate())
+        # The page is a list of customer ids (an index-only scan however deep the page); the
+        # rows are then completed for those 50 customers only.
+        page = self.paginate_queryset(queryset.values_list("customer_id", flat=True))
+        rows = arrears_rows(page or [], as_of=timezone.localdate())
         return self.get_paginated_response(ArrearsRowSerializer(rows, many=True).data)
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.allocation import plan_allocation
+from billing.balances import refresh_balances
 from billing.models import Bill, Payment, PaymentAllocation
 from common.money import CENT, ZERO
 from customers.models import Customer
@@ -369,6 +370,7 @@ def seed(rng: random.Random, stdout=None) -> dict[str, int]:
         reference += len(history.payments)
         histories.append(history)
     added = write_histories(histories)
+    added["balances"] = refresh_balances([c.pk for c in customers], as_of=today)
 
     added.update(collection.seed_collection(rng, histories, today=today))
     if stdout is not None:

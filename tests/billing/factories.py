@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from billing.balances import refresh_balances
 from billing.models import (
     Bill,
     BlockedDate,
@@ -35,6 +36,14 @@ class BillFactory(factory.django.DjangoModelFactory):
     basic_charge = Decimal("0")
     energy_charge = factory.LazyAttribute(lambda o: o.total)
     total = Decimal("1000.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Bills come from the billing system through import_bills, which keeps the customer's
+        # balance; a bill written directly here keeps it the same way.
+        bill = super()._create(model_class, *args, **kwargs)
+        refresh_balances([bill.customer_id])
+        return bill
 
 
 class ActionFactory(factory.django.DjangoModelFactory):

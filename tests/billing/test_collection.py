@@ -135,7 +135,7 @@ def test_aging_buckets_at_their_edges(customer_for, mgr_a, clock, days, bucket):
         total=Decimal("10.00"),
     )
     row = arrears_queryset(mgr_a).get()
-    assert {k: row[f"aging_{k}"] for k in ("1_30", "31_60", "61_90", "over_90")} == {
+    assert {k: getattr(row, f"aging_{k}") for k in ("1_30", "31_60", "61_90", "over_90")} == {
         k: Decimal("10.00") if k == bucket else Decimal("0.00")
         for k in ("1_30", "31_60", "61_90", "over_90")
     }

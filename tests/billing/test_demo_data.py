@@ -86,3 +86,13 @@ def test_nothing_in_the_demo_happens_in_the_future(demo):
     assert not CollectionAction.objects.filter(delivered_at__gt=now).exists()
     assert not DisconnectionEvent.objects.filter(at__gt=now).exists()
     assert not Disconnection.objects.filter(approved_at__gt=now).exists()
+
+
+def test_the_demo_fills_every_customer_balance_without_drift(demo):
+    from billing.models import CustomerBalance
+    from billing.reconciliation import reconcile_balances
+    from common.actors import SYSTEM
+
+    assert demo["balances"] == 60
+    assert CustomerBalance.objects.count() == 60
+    assert reconcile_balances(acting_user=SYSTEM).drift_count == 0

@@ -9,7 +9,9 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts_manager.models import FollowUp
-from billing.models import Bill, Disconnection, Payment, PaymentPromise
+from billing.models import Bill, CustomerBalance, Disconnection, Payment, PaymentPromise
+from billing.reconciliation import reconcile_balances
+from common.actors import SYSTEM
 from customers.models import Customer
 from risk.models import RiskScan
 
@@ -54,6 +56,9 @@ def test_seed_bench_builds_the_same_realistic_data_every_time():
     assert 0 < first["open"] < first["bills"]["n"] * 0.2
     assert first["payments"]["n"] > first["bills"]["n"] * 0.8
     assert first["promises"] >= 1
+    # Every customer's balance is filled from the rows, as the nightly check finds it.
+    assert CustomerBalance.objects.count() == first["customers"]
+    assert reconcile_balances(acting_user=SYSTEM, as_of=_day()).drift_count == 0
 
 
 def test_bench_risk_reports_every_size_and_agrees_with_the_naive_loop():

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts_manager.models import ManagerProfile, User
+from billing.balances import refresh_balances
 from billing.models import (
     Bill,
     CollectionAction,
@@ -134,6 +135,7 @@ class Command(BaseCommand):
             self._step("payments and allocations", self._payments, as_of)
             self._step("promises, actions, disconnections", self._collection, as_of)
             self._step("indexes and constraints", self._recreate_indexes, dropped)
+        self._step("customer balances", self._balances, as_of)
         self._step("sequences and statistics", self._finish)
         counts = {m._meta.label: m.objects.count() for m in (Customer, *BULK_TABLES)}
         self.stdout.write(", ".join(f"{label}: {n:,}" for label, n in counts.items()))
@@ -344,6 +346,10 @@ WHERE t.relname = ANY(%s) AND NOT i.indisprimary
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+    def _balances(self, as_of: dt.date) -> None:
+        # The same recomputation every write path runs, over all customers in chunks.
+        refresh_balances(Customer.objects.values_list("pk", flat=True), as_of=as_of)
 
     def _finish(self) -> None:
         with connection.cursor() as cursor:
