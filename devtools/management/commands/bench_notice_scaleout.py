@@ -167,14 +167,17 @@ class Command(BaseCommand):
     def _prepare(self, contacts: int) -> tuple[PlannedOutage, set[str]]:
         feeders = build_feeders(contacts)
         outage = PlannedOutage.objects.filter(area=AREA).order_by("-id").first()
+        if outage is not None and Notification.objects.filter(outage=outage).count() < contacts:
+            # Approved when the region had fewer contacts: its affected customers are frozen.
+            outage.delete()
+            outage = None
         if outage is None:
             outage = approved_outage(feeders, area=AREA)
-        notices.plan_notices(outage)
-        rows = Notification.objects.filter(outage=outage)
-        keys = {
-            n.idempotency_key
-            for n in rows.only("outage_id", "contact_id", "channel", "kind", "revision")
-        }
+            notices.plan_notices(outage)
+        rows = Notification.objects.filter(outage=outage).only(
+            "outage_id", "contact_id", "channel", "kind", "revision"
+        )
+        keys = {n.idempotency_key for n in rows}
         if len(keys) < contacts:
             raise CommandError(f"Only {len(keys)} notices planned for {contacts} contacts.")
         return outage, keys
