@@ -1,44 +1,18 @@
 """Scale-out of the notice batch: the bench SMS gateway counts right, and several workers
 sharing one batch send every notice exactly once."""
 
-import json
 import threading
 import urllib.error
-import urllib.request
 
 import pytest
 from django.db import connection
 
-from devtools.sms_gateway import make_server
 from outages import notices
 from outages.channels import OutboundMessage, Sender, SendResult
 from outages.channels.sms import HttpSmsSender
 from outages.models import Notification
 from tests.outages.factories import approved_outage, supplied_customer
-
-
-class BenchGateway:
-    """The bench gateway of devtools, served from a thread of the test."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.server = make_server(delay=delay)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.url = f"{self.base}/send"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def call(self, path: str, method: str = "GET", body: bytes | None = None):
-        data = body if body is not None else (b"" if method == "POST" else None)
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read())
+from tests.outages.servers import BenchGateway
 
 
 def use_gateway(settings, gateway: BenchGateway) -> None:

@@ -21,8 +21,7 @@ from outages import notices
 from outages.models import Notification
 from outages.tasks import resume_outage_notifications, send_outage_notifications
 from tests.outages.factories import approved_outage, supplied_customer
-from tests.outages.servers import SmsGateway
-from tests.outages.test_scaleout import BenchGateway
+from tests.outages.servers import BenchGateway, SmsGateway
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
