@@ -150,8 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delay-ms", type=float, default=20.0)
     args = parser.parse_args(argv)
     server = make_server(args.host, args.port, args.delay_ms / 1000)
-    host, port = server.server_address[:2]
-    print(f"SMS gateway on http://{host}:{port}/send, {args.delay_ms:g} ms", flush=True)
+    port = server.server_address[1]
+    print(f"SMS gateway on http://{args.host}:{port}/send, {args.delay_ms:g} ms", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

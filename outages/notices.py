@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Field, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -353,14 +353,14 @@ def _write(ids: list[int], worker: str, values: dict[str, object]) -> None:
     process) is what would cap a batch spread over several workers on a small machine.
     """
     meta, quote = Notification._meta, connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
-    params = [
-        f.get_db_prep_save(v, connection)  # type: ignore[union-attr]
-        for f, v in zip(fields, values.values(), strict=True)
-    ]
+    assignments, params = [], []
+    for name, value in values.items():
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote('id')} IN "
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {quote('id')} IN "
         f"({', '.join(['%s'] * len(ids))}) AND {quote('claimed_by')} = %s "
         f"AND {quote('status')} = %s"
     )

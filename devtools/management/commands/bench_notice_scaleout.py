@@ -62,13 +62,14 @@ class Run:
 def ensure_database() -> None:
     """Create the configured PostgreSQL database if it does not exist (a bench of its own)."""
     db = settings.DATABASES["default"]
-    params = {
-        "host": db["HOST"] or "127.0.0.1",
-        "port": db["PORT"] or 5432,
-        "user": db["USER"],
-        "password": db["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+    with psycopg.connect(
+        dbname="postgres",
+        host=db["HOST"] or "127.0.0.1",
+        port=int(db["PORT"] or 5432),
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        autocommit=True,
+    ) as conn:
         if not conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
         ).fetchone():
