@@ -19,7 +19,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
@@ -467,7 +467,9 @@ def send_chunk(
     opened: list[Sender] = []
     renewed = timezone.now()
     handled = 0
-    with _commits_without_waiting_for_disk():
+    # Only where results are written during the chunk (not once at its end, the no-op sender).
+    per_message = any(s.record_every < len(rows) for s in channel_senders.values())
+    with _commits_without_waiting_for_disk() if per_message else nullcontext():
         try:
             for index, row in enumerate(rows):
                 sender = channel_senders.get(row.channel)
