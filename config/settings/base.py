@@ -388,7 +388,7 @@ RISK_OVERRIDE_MAX_DAYS = 180
 OUTAGE_LEAD_TIME_PLANNED = timedelta(days=7)
 OUTAGE_LEAD_TIME_TEMPORARY = timedelta(hours=24)
 OUTAGE_CONFIRM_ESCALATION_BEFORE = timedelta(hours=48)
-OUTAGE_NOTIFY_CHUNK_SIZE = 500
+OUTAGE_NOTIFY_CHUNK_SIZE = int(env("OUTAGE_NOTIFY_CHUNK_SIZE", "500"))
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_USERNAME = env("SMS_GATEWAY_USERNAME", "")
 SMS_GATEWAY_PASSWORD = env("SMS_GATEWAY_PASSWORD", "")
@@ -411,8 +411,9 @@ OUTAGE_NOTICE_LOG_FILE = Path(env("OUTAGE_NOTICE_LOG_FILE", str(VAR_DIR / "outag
 # (SMS_GATEWAY_TIMEOUT, EMAIL_TIMEOUT), not a whole chunk: a dead worker's rows are taken
 # again about a minute later.
 OUTAGE_NOTIFY_LEASE = timedelta(seconds=int(env("OUTAGE_NOTIFY_LEASE_SECONDS", "60")))
-# How many batch tasks `notify` starts at most, so that several workers share a big batch.
-OUTAGE_NOTIFY_PARALLEL_TASKS = 4
+# How many batch tasks `notify` starts at most, so that several workers share a big batch: one
+# per worker slot (workers × --concurrency) lets every slot send (docs/outages.md, scale-out).
+OUTAGE_NOTIFY_PARALLEL_TASKS = int(env("OUTAGE_NOTIFY_PARALLEL_TASKS", "4"))
 # Wait before retry n (1-based) of a notice after a transient failure: base * 2**(n-1), capped.
 OUTAGE_NOTIFY_RETRY_BASE = timedelta(seconds=30)
 OUTAGE_NOTIFY_RETRY_MAX = timedelta(minutes=30)

@@ -6,10 +6,13 @@ import base64
 import json
 import socket
 import threading
+import urllib.request
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+
+from devtools.sms_gateway import make_server
 
 
 class SmsGateway:
@@ -92,6 +95,30 @@ class SmsGateway:
     @staticmethod
     def basic(username: str, password: str) -> str:
         return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+class BenchGateway:
+    """The bench gateway of devtools, served from a thread of the test."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.server = make_server(delay=delay)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"{self.base}/send"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def call(self, path: str, method: str = "GET", body: bytes | None = None):
+        data = body if body is not None else (b"" if method == "POST" else None)
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read())
 
 
 class RecordingSmtpHandler:

@@ -1,8 +1,11 @@
-"""A real Celery worker process killed mid-batch loses no notice and sends none twice."""
+"""Real Celery worker processes: one killed mid-batch loses no notice and sends none twice;
+two separate workers share a batch and send every notice once."""
 
 import datetime as dt
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +21,7 @@ from outages import notices
 from outages.models import Notification
 from outages.tasks import resume_outage_notifications, send_outage_notifications
 from tests.outages.factories import approved_outage, supplied_customer
-from tests.outages.servers import SmsGateway
+from tests.outages.servers import BenchGateway, SmsGateway
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +39,13 @@ def broker():
     app.conf.task_always_eager = True
 
 
-def start_worker(gateway: SmsGateway, log: Path, lease_seconds: int = 60) -> subprocess.Popen:
+def start_worker(
+    gateway: SmsGateway | BenchGateway,
+    log: Path,
+    lease_seconds: int = 60,
+    name: str = "celery@%h",
+    chunk_size: int = 500,
+) -> subprocess.Popen:
     db = django_settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -46,6 +55,7 @@ def start_worker(gateway: SmsGateway, log: Path, lease_seconds: int = 60) -> sub
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "SMS_GATEWAY_URL": gateway.url,
         "OUTAGE_NOTIFY_LEASE_SECONDS": str(lease_seconds),
+        "OUTAGE_NOTIFY_CHUNK_SIZE": str(chunk_size),
     }
     return subprocess.Popen(
         [
@@ -53,6 +63,8 @@ def start_worker(gateway: SmsGateway, log: Path, lease_seconds: int = 60) -> sub
             "-A",
             "config",
             "worker",
+            "-n",
+            name,
             "--pool",
             "solo",
             "--loglevel",
@@ -174,3 +186,57 @@ def test_a_killed_worker_repeats_at_most_the_message_in_flight_and_its_rest_goes
     assert len(gateway.delivered) == 40  # each contact got exactly one message
     assert Notification.objects.filter(status="sent").count() == 40
     assert not Notification.objects.exclude(claimed_by="").exists()
+
+
+def wait_until_ready(names: set[str], workers: list[subprocess.Popen], log: Path) -> None:
+    ready: set[str] = set()
+    deadline = time.monotonic() + 60
+    while not names <= ready:
+        assert time.monotonic() < deadline, log.read_text()
+        assert all(w.poll() is None for w in workers), log.read_text()
+        for reply in app.control.ping(timeout=0.5) or []:
+            ready.update(reply)
+
+
+def test_two_separate_workers_share_a_batch_and_the_gateway_gets_each_notice_once(
+    grid, sup_east, broker, tmp_path
+):
+    for _ in range(20):
+        supplied_customer(grid["e1"], contacts=2)
+    outage = approved_outage(sup_east, [grid["e1"]])
+    assert notices.plan_notices(outage) == 40
+    planned = {n.idempotency_key for n in Notification.objects.all()}
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    with BenchGateway(delay=0.02) as gateway:
+        workers = [
+            start_worker(gateway, logs[i - 1], name=f"share{i}@%h", chunk_size=4) for i in (1, 2)
+        ]
+        try:
+            hostname = socket.gethostname()
+            wait_until_ready({f"share1@{hostname}", f"share2@{hostname}"}, workers, logs[0])
+            for _ in workers:  # one batch task per worker, as `notify` queues them
+                send_outage_notifications.apply_async(args=[outage.pk])
+            deadline = time.monotonic() + 60
+            while Notification.objects.filter(status="pending").exists():
+                assert time.monotonic() < deadline, logs[0].read_text() + logs[1].read_text()
+                time.sleep(0.1)
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                try:
+                    worker.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+        stats = gateway.call("/stats")
+        received = set(gateway.call("/keys"))
+
+    connection.close()
+    assert received == planned  # none lost
+    assert (stats["messages"], stats["requests"], stats["duplicates"]) == (40, 40, 0)
+    # Each worker ran a batch and sent a share of it.
+    for log in logs:
+        batches = re.findall(r"notice batch \S+: (\d+) chunks, (\d+) sent", log.read_text())
+        assert batches and all(int(sent) > 0 for _chunks, sent in batches), log.read_text()
+    assert Notification.objects.filter(status="sent").count() == 40
