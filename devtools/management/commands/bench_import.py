@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import time
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
@@ -41,6 +42,9 @@ from common.actors import SYSTEM
 from common.models import OutboxTask
 from common.moments import period_label, shift_months
 from customers.models import Customer
+from devtools.bench_results import record
+from risk.models import RiskRescoreRequest
+from risk.tasks import rescore_pending
 
 TARGET_SECONDS = 60.0
 USERNAME = "bench_import"
@@ -70,6 +74,11 @@ class Command(BaseCommand):
             f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} · database {name}"
         )
         user, created_user = self._user()
+        # The rescoring the import asks for (risk.rescoring) is queued, not run: a worker does
+        # it, after the request (bench_rescore measures it). Under this bench's eager Celery it
+        # would otherwise run inside the import.
+        queued = mock.patch.object(rescore_pending, "apply_async")
+        queued.start()
         try:
             if only in (None, "api"):
                 cpu = time.process_time()
@@ -84,6 +93,8 @@ class Command(BaseCommand):
                 self._report("upload", len(rows), seconds, how)
                 self._remove(period)
         finally:
+            queued.stop()
+            RiskRescoreRequest.objects.all().delete()
             self._remove(period)
             batches = ImportBatch.objects.filter(uploaded_by=user)
             for batch_id in batches.values_list("pk", flat=True):
@@ -174,7 +185,15 @@ class Command(BaseCommand):
 
     def _report(self, label: str, count: int, seconds: float, how: str) -> None:
         rate = count / seconds if seconds else 0.0
-        verdict = "PASS" if seconds <= TARGET_SECONDS * count / 200_000 else "FAIL"
+        passed = seconds <= TARGET_SECONDS * count / 200_000
+        verdict = "PASS" if passed else "FAIL"
+        record(
+            "bill import",
+            f"{label}: {count:,} rows",
+            f"{seconds:.1f} s ({rate:,.0f} rows/s)",
+            f"≤ {TARGET_SECONDS:.0f} s for 200,000",
+            passed,
+        )
         self.stdout.write(
             f"{label:>6}: {count:,} rows in {seconds:.1f} s ({how}), {rate:,.0f} rows/s — "
             f"{verdict} (target ≤ {TARGET_SECONDS:.0f} s for 200,000 rows); "

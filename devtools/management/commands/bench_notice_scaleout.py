@@ -37,6 +37,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from devtools.bench_outage_data import approved_outage, build_feeders
+from devtools.bench_results import record
 from outages import events, notices
 from outages.models import Notification, NotificationStatus, PlannedOutage
 
@@ -319,6 +320,13 @@ class Command(BaseCommand):
             ok = run.duplicates == 0 and run.lost == 0 and run.pending == 0
             ok = ok and (target is None or factor >= target)
             all_ok = all_ok and ok
+            record(
+                "notice scale-out",
+                f"{run.workers} worker(s), {planned:,} contacts",
+                f"{run.rate:,.0f} msg/s, {factor:.2f}×, {run.duplicates} dup., {run.lost} lost",
+                f"{f'≥ {target}× ' if target else ''}0 duplicates, 0 lost",
+                ok,
+            )
             per = 1000 / run.messages if run.messages else 0.0
             self.stdout.write(
                 f"| {run.workers} | {run.rate:,.0f} | {factor:.2f}× | "

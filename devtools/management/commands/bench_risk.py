@@ -50,6 +50,7 @@ from accounts_manager.models import FollowUp, Notice
 from billing.models import Bill
 from common.actors import SYSTEM
 from customers.models import Customer
+from devtools.bench_results import record
 from risk import services as risk
 from risk.models import RiskAssessment, RiskScan, RiskScanTrigger
 from risk.rules import RiskRules, score_features
@@ -452,6 +453,14 @@ WHERE b.id = c.id AND b.status = 'active'
                 self.stdout.write("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
         if results:
             r = results[-1]
+            ratio = r.nightly_seconds / r.seq_read if r.seq_read else float("inf")
+            record(
+                "risk scan",
+                f"nightly scan of {r.size:,} customers / one read of the bill table",
+                f"{r.nightly_seconds:.2f} s / {r.seq_read:.2f} s = {ratio:.1f}×",
+                "≤ 3×",
+                ratio <= 3,
+            )
             self.stdout.write(
                 f"naive: {r.naive_per_customer * 1000:.2f} ms and "
                 f"{r.naive_statements / max(r.naive_sample, 1):.1f} statements per customer "

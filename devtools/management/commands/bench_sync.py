@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from accounts_manager.models import User
 from accounts_manager.services import create_user
 from common.actors import SYSTEM
+from devtools.bench_results import record
 
 TARGET_ROWS_PER_SECOND = 20_000
 
@@ -56,6 +57,13 @@ class Command(BaseCommand):
             f"p95 {p95 * 1000:.0f} ms; statements per page {min(statements)}–{max(statements)}"
         )
         verdict = "PASS" if rate >= TARGET_ROWS_PER_SECOND else "FAIL"
+        record(
+            "delta sync",
+            f"{path}, keyset pages of {page_size}",
+            f"{rate:,.0f} rows/s",
+            f"≥ {TARGET_ROWS_PER_SECOND:,} rows/s",
+            rate >= TARGET_ROWS_PER_SECOND,
+        )
         self.stdout.write(f"{verdict} (target ≥ {TARGET_ROWS_PER_SECOND:,} rows/s)")
 
     def _client_user(self) -> User:
