@@ -1,10 +1,17 @@
-"""One paginator for pages and the API: deep pages through the index, counts given or counted.
+"""One paginator for the API's lists: pages found through their ids, counts given or counted.
 
-`OFFSET 100000` makes PostgreSQL fetch and throw away a hundred thousand rows with every column
-and annotation of the list. From `DEFERRED_FROM` rows on, a page is found in two steps instead:
-the ids of the page alone (which an index of the ordering columns and the id answers without
-reading the table), then those rows with everything the list shows. The result is the same
-page; the number of statements stays fixed (one more for a deep page, whatever the page).
+A page is found in two steps when that is cheaper than one: the ids of the page alone, then
+those rows with everything the list shows. Two cases need it:
+
+- deep pages: `OFFSET 100000` makes PostgreSQL fetch and throw away a hundred thousand rows with
+  every column and annotation of the list, where the ids alone come from an index of the
+  ordering columns and the id without reading the table (from `DEFERRED_FROM` rows on);
+- lists that join related rows for their answer (`select_related`): PostgreSQL joins every row
+  (a complaint to all 200,000 customers) before it sorts and keeps fifty, where the ids need
+  no join at all.
+
+The result is the same page; the number of statements stays fixed whatever the page (one more
+than a single query).
 
 `count` may be given when the caller knows it exactly at less cost (billing keeps the number of
 bills and payments per region, `billing.counts`); otherwise it is counted as usual.
@@ -38,7 +45,9 @@ class FastPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = self.object_list
-        if bottom < DEFERRED_FROM or not isinstance(rows, QuerySet) or not _deferrable(rows):
+        if not isinstance(rows, QuerySet) or not _deferrable(rows):
+            return super().page(number)
+        if bottom < DEFERRED_FROM and not rows.query.select_related:
             return super().page(number)
         top = min(bottom + self.per_page, self.count)
         ids = list(rows.values_list("pk", flat=True)[bottom:top])

@@ -678,7 +678,8 @@ def test_the_written_out_payment_answer_is_what_the_declared_fields_give(
     by_id = {row["id"]: row for row in answers}
     assert by_id[reversed_one.pk]["reversed"] is True
     assert len(max(answers, key=lambda row: len(row["allocations"]))["allocations"]) == 2
-    # The count, the payments with their customers, the allocations with their bills.
+    # The count, the page's ids, the payments with their customers, the allocations with
+    # their bills.
     client = api(integration)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get("/api/v1/payments/")
