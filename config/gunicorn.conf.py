@@ -2,7 +2,9 @@
 docker-compose.yml) and `manage.py bench_load`. The address stays on each command line
 (`--bind`)."""
 
-workers = 2
-threads = 4
+import os
+
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 120
 accesslog = "-"
