@@ -6,5 +6,7 @@ import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "2"))
 timeout = 120
 accesslog = "-"

@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's form rendering, with drop-down lists written in Python (common.forms_renderer).
+FORM_RENDERER = "common.forms_renderer.FormRenderer"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
