@@ -36,10 +36,13 @@ from __future__ import annotations
 import os
 import random
 import re
+import runpy
 import shlex
+import signal
 import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -134,6 +137,8 @@ class Command(BaseCommand):
             raise CommandError("--clients and --duration must be positive.")
         clients = {page: self._clients(page, options["clients"]) for page in pages}
         server = None
+        # A `timeout` or Ctrl-C stops the server too (the `finally` below).
+        signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
         base_url = options["url"].rstrip("/")
         if not base_url:
             port = _free_port()
@@ -191,6 +196,12 @@ class Command(BaseCommand):
     def _start_server(self, port: int, log: str) -> subprocess.Popen:
         command = procfile_web_command(port)
         self.stdout.write(f"Starting: {shlex.join(command)}")
+        if "-c" in command:
+            conf = runpy.run_path(str(Path(settings.BASE_DIR) / command[command.index("-c") + 1]))
+            self.stdout.write(
+                "  {worker_class} workers: {workers}, threads: {threads}, "
+                "keep-alive: {keepalive} s".format(**conf)
+            )
         output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
         return subprocess.Popen(
             command,
