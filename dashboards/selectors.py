@@ -445,9 +445,7 @@ def _figures_cache_key(f: DashboardFilter, markers: dict) -> str:
         for m in (markers.get(f.period), markers.get(f.previous))
     )
     region = f.region.pk if f.region else "all"
-    return (
-        f"dashboard-figures:{scope}:{region}:{f.period}:{f.today}:{get_language()}:{refreshed}"
-    )
+    return f"dashboard-figures:{scope}:{region}:{f.period}:{f.today}:{get_language()}:{refreshed}"
 
 
 def dashboard_figures(f: DashboardFilter) -> dict:

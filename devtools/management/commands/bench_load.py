@@ -57,6 +57,11 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts_manager.models import User
 from customers.models import Customer
 
+try:  # a development dependency: without it there is no server CPU figure
+    import psutil
+except ImportError:  # pragma: no cover
+    psutil = None
+
 PAGES = ("customers", "customer", "my_day", "dashboard")
 MANAGERS = tuple(f"mgr{n:02d}" for n in range(1, 9))
 SUPERVISORS = ("sup_all", "sup_east")
@@ -77,6 +82,7 @@ class Result:
     errors: int = 0
     seconds: float = 0.0
     load_before: float = 0.0
+    server_cpu_seconds: float | None = None
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -99,6 +105,24 @@ def procfile_web_command(port: int) -> list[str]:
             command = re.sub(r"\$\{CRM_PORT(:-\d+)?\}", str(port), line[4:].strip())
             return shlex.split(command)
     raise CommandError("The Procfile has no web: line.")
+
+
+def _tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used so far by a process and its children (gunicorn's master and workers),
+    or None without psutil (a development dependency) or without the process."""
+    if not pid:
+        return None
+    if psutil is None:
+        return None
+    try:
+        root = psutil.Process(pid)
+        total = 0.0
+        for proc in [root, *root.children(recursive=True)]:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.Error:  # the process is gone: no figure
+        return None
 
 
 def _session_for(user: User) -> str:
@@ -126,6 +150,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--server-log", default="", help="Where gunicorn's output goes (default: discarded)."
         )
+        parser.add_argument(
+            "--server-pid",
+            type=int,
+            default=0,
+            help="With --url: the gunicorn master whose CPU time to count per answer.",
+        )
         parser.add_argument("--markdown", action="store_true", help="Print a Markdown table.")
 
     def handle(self, *args, **options):
@@ -146,8 +176,11 @@ class Command(BaseCommand):
             server = self._start_server(port, options["server_log"])
         try:
             self._wait_until_up(base_url, server)
+            pid = server.pid if server is not None else options["server_pid"]
             results = [
-                self._load(page, base_url, clients[page], options["warmup"], options["duration"])
+                self._load(
+                    page, base_url, clients[page], options["warmup"], options["duration"], pid
+                )
                 for page in pages
             ]
         finally:
@@ -227,7 +260,13 @@ class Command(BaseCommand):
     # --- the load ----------------------------------------------------------------------------
 
     def _load(
-        self, page: str, base_url: str, clients: list[Client], warmup: float, duration: float
+        self,
+        page: str,
+        base_url: str,
+        clients: list[Client],
+        warmup: float,
+        duration: float,
+        server_pid: int,
     ) -> Result:
         result = Result(page=page, load_before=os.getloadavg()[0])
         lock = threading.Lock()
@@ -264,11 +303,15 @@ class Command(BaseCommand):
             thread.start()
         start.wait()
         time.sleep(warmup)
+        cpu_before = _tree_cpu_seconds(server_pid)
         phase["measuring"] = True
         began = time.perf_counter()
         time.sleep(duration)
         phase["stop"] = True
         result.seconds = time.perf_counter() - began
+        cpu_after = _tree_cpu_seconds(server_pid)
+        if cpu_before is not None and cpu_after is not None:
+            result.server_cpu_seconds = cpu_after - cpu_before
         for thread in threads:
             thread.join(timeout=70)
         self.stdout.write(
@@ -285,7 +328,17 @@ class Command(BaseCommand):
             f"{clients} closed-loop clients per page, no think time; {cpus} CPUs; "
             f"load average now {os.getloadavg()[0]:.2f}"
         )
-        header = ("page", "answers", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "p95 target")
+        header = (
+            "page",
+            "answers",
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            "server CPU ms/req",
+            "p95 target",
+        )
         rows = []
         for r in results:
             p95 = r.percentile(0.95)
@@ -298,6 +351,9 @@ class Command(BaseCommand):
                     f"{p95:.0f}",
                     f"{r.percentile(0.99):.0f}",
                     str(r.errors),
+                    f"{r.server_cpu_seconds * 1000 / len(r.latencies_ms):.1f}"
+                    if r.server_cpu_seconds is not None and r.latencies_ms
+                    else "-",
                     f"≤ {target:.0f} {'ok' if p95 <= target and not r.errors else 'MISSED'}",
                 )
             )
