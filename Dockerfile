@@ -36,5 +36,6 @@ USER crm
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)" || exit 1
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", \
-     "--threads", "4", "--timeout", "120", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# Workers, threads and timeouts: config/gunicorn.conf.py (WEB_CONCURRENCY changes the workers).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "-c", "config/gunicorn.conf.py", \
+     "--forwarded-allow-ips", "*"]

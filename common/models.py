@@ -2,7 +2,26 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
+
+# {field: {value: label}} of the fields with fixed choices (labels stay lazy: translated when
+# shown).
+_CHOICE_LABELS: dict[models.Field, dict] = {}
+
+
+def choice_label(field: models.Field, value):
+    """What `get_<field>_display()` answers, without rebuilding the field's choices on every
+    call as Django does (hashing every lazy label translates it: a tenth of the customers
+    list's time went there)."""
+    labels = _CHOICE_LABELS.get(field)
+    if labels is None:
+        labels = dict(make_hashable(field.flatchoices))
+        if not isinstance(field.choices, CallableChoiceIterator):  # fixed choices only
+            _CHOICE_LABELS[field] = labels
+    return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class TimeStampedModel(models.Model):
@@ -11,6 +30,9 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):  # Django's hook behind get_<field>_display()
+        return choice_label(field, getattr(self, field.attname))
 
 
 class CalendarYear(models.Model):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Avg,
@@ -25,6 +26,7 @@ from django.db.models import (
     Subquery,
 )
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts_manager.models import User
@@ -160,9 +162,11 @@ class Summary:
     totals: dict
 
 
-def read_summary(f: DashboardFilter) -> Summary:
-    """Two queries when the summary is fresh (it is refreshed first when it is not)."""
-    markers = summaries.ensure_portfolio_summaries([f.period, f.previous], today=f.today)
+def read_summary(f: DashboardFilter, markers: dict | None = None) -> Summary:
+    """Two queries when the summary is fresh (it is refreshed first when it is not); one when
+    the caller has the markers already."""
+    if markers is None:
+        markers = summaries.ensure_portfolio_summaries([f.period, f.previous], today=f.today)
     region_id = f.region.pk if f.region else None
     return Summary(
         markers=markers,
@@ -435,9 +439,41 @@ def manager_figures(f: DashboardFilter) -> list[dict]:
 # --- everything ------------------------------------------------------------------------------
 
 
+def _figures_cache_key(f: DashboardFilter, markers: dict) -> str:
+    """Who sees what (everything, or this user's share), the region, the month, the day, the
+    language, and when the month's money figures were refreshed: a refresh is a new key."""
+    scope = "all" if sees_everything(f.user) else f"user{f.user.pk}"
+    refreshed = "-".join(
+        m.refreshed_at.isoformat() if m and m.refreshed_at else "none"
+        for m in (markers.get(f.period), markers.get(f.previous))
+    )
+    region = f.region.pk if f.region else "all"
+    return f"dashboard-figures:{scope}:{region}:{f.period}:{f.today}:{get_language()}:{refreshed}"
+
+
 def dashboard_figures(f: DashboardFilter) -> dict:
-    """Every figure of the dashboard for the filter (the page and the API show this)."""
-    summary = read_summary(f)
+    """Every figure of the dashboard for the filter (the page and the API show this).
+
+    Kept in the cache for DASHBOARD_CACHE_SECONDS (0: not cached): fifty supervisors opening
+    the dashboard within that time cost one computation. The summary markers are read first
+    (one query) and are part of the key, so a refresh of the month's money figures (the job,
+    or the page's refresh button) shows at once; complaints, outages and risk may lag by up to
+    the TTL.
+    """
+    markers = summaries.ensure_portfolio_summaries([f.period, f.previous], today=f.today)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return _dashboard_figures(f, markers)
+    key = _figures_cache_key(f, markers)
+    figures = cache.get(key)
+    if figures is None:
+        figures = _dashboard_figures(f, markers)
+        cache.set(key, figures, seconds)
+    return figures
+
+
+def _dashboard_figures(f: DashboardFilter, markers: dict) -> dict:
+    summary = read_summary(f, markers)
     risk, movement = risk_figures(f, summary)
     return {
         "region": f.region.code if f.region else None,

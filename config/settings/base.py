@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's form rendering, with drop-down lists written in Python (common.forms_renderer).
+FORM_RENDERER = "common.forms_renderer.FormRenderer"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -440,6 +443,9 @@ DASHBOARD_SUMMARY_MAX_AGE_MINUTES = 30
 # The previous month's figures keep being refreshed for this many days into the new month
 # (payments recorded late); its performance snapshot is taken on the day after.
 DASHBOARD_SETTLE_DAYS = 2
+# The dashboard's figures (page and API) are kept this many seconds in the cache per viewer
+# scope, region, month and language (dashboards.selectors.dashboard_figures); 0 turns it off.
+DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "30"))
 
 # Request bodies (API.md): every endpoint accepts REQUEST_BODY_MAX_BYTES, a multipart upload
 # REQUEST_UPLOAD_MAX_BYTES (a file of up to 10 MB and its form), unless the endpoint declares

@@ -27,5 +27,7 @@ LANGUAGE_CODE = "zh-hans"
 AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = 20
 TRUSTED_PROXIES = []
+# Figures computed afresh on every request (a test that checks the cache turns it on).
+DASHBOARD_CACHE_SECONDS = 0
 
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405  (demo data and benchmarks)
