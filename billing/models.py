@@ -156,6 +156,7 @@ class Bill(TimeStampedModel):
             # The API's orderings (`?ordering=`, with the id breaking ties): first and deep pages
             # read the index instead of sorting the table.
             models.Index(fields=["-period", "customer", "id"], name="bill_period_order"),
+            models.Index(fields=["period", "id"], name="bill_period_id_order"),
             models.Index(fields=["due_date", "id"], name="bill_due_date_order"),
             models.Index(fields=["total", "id"], name="bill_total_order"),
             models.Index(fields=["issue_date", "id"], name="bill_issue_date_order"),

@@ -152,6 +152,9 @@ class Customer(TimeStampedModel):
             models.Index(fields=["risk_score", "id"], name="customer_risk_score_order"),
             models.Index(fields=["contract_capacity_kva", "id"], name="customer_capacity_order"),
             models.Index(fields=["voltage_kv", "id"], name="customer_voltage_order"),
+            # Rows made together (an import) share their creation time: without the id in the
+            # index, PostgreSQL sorts all of them to order by it.
+            models.Index(fields=["created_at", "id"], name="customer_created_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -366,6 +369,7 @@ class Assignment(TimeStampedModel):
             # read the index instead of sorting the table.
             models.Index(fields=["start", "id"], name="assignment_start_order"),
             models.Index(fields=["end", "id"], name="assignment_end_order"),
+            models.Index(fields=["created_at", "id"], name="assignment_created_order"),
         ]
 
     def __str__(self) -> str:

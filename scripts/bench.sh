@@ -89,8 +89,14 @@ url = sys.argv[1]
 with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
     conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
 PY
-echo "== Under load (50 concurrent clients, gunicorn) =="
-$PY manage.py bench_load
+echo "== Under load (50 concurrent clients, gunicorn, the demo data) =="
+LOAD_DATABASE_URL=${BENCH_DATABASE_URL%/*}/crm_bench_load
+create_db "$LOAD_DATABASE_URL"
+DATABASE_URL=$LOAD_DATABASE_URL $PY manage.py migrate --noinput -v 0
+if [ "$(DATABASE_URL=$LOAD_DATABASE_URL $PY manage.py shell -v 0 -c 'from customers.models import Customer; print(Customer.objects.exists())' 2>/dev/null)" = "False" ]; then
+  DATABASE_URL=$LOAD_DATABASE_URL $PY manage.py seed_demo
+fi
+DATABASE_URL=$LOAD_DATABASE_URL $PY manage.py bench_load --duration 20 --markdown
 echo "== Outage notices =="
 DATABASE_URL=$OUTAGE_DATABASE_URL $PY manage.py migrate --noinput -v 0
 DATABASE_URL=$OUTAGE_DATABASE_URL $PY manage.py bench_outage_notify --contacts 10000

@@ -181,6 +181,9 @@ class Visit(TimeStampedModel):
         indexes = [
             models.Index(fields=["customer", "visited_at"], name="visit_customer_idx"),
             models.Index(fields=["manager", "visited_at"], name="visit_manager_idx"),
+            # The API's orderings (`?ordering=`, with the id breaking ties).
+            models.Index(fields=["visited_at", "id"], name="visit_visited_order"),
+            models.Index(fields=["created_at", "id"], name="visit_created_order"),
         ]
 
     def __str__(self) -> str:

@@ -56,6 +56,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts_manager.models import User
 from customers.models import Customer
+from devtools.bench_results import record
 
 try:  # a development dependency: without it there is no server CPU figure
     import psutil
@@ -342,6 +343,13 @@ class Command(BaseCommand):
         rows = []
         for r in results:
             p95 = r.percentile(0.95)
+            record(
+                "under load",
+                f"{clients} clients, {r.page}",
+                f"p95 {p95:.0f} ms, {len(r.latencies_ms) / r.seconds:.0f} req/s, {r.errors} errors",
+                f"p95 ≤ {target:.0f} ms",
+                p95 <= target and not r.errors,
+            )
             rows.append(
                 (
                     r.page,
