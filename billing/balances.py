@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from billing.models import Bill, CustomerBalance, Payment
 from billing.querysets import AGING_BUCKETS, aging_bucket_q, bill_outstanding_expression
+from common.bulk import copy_upsert
 from common.money import ZERO, to_money
 from customers.locks import lock_customers
 
@@ -97,12 +98,16 @@ def _balance(pk: int, row: dict[str, Any], credit: Decimal | None, *, as_of: dt.
 
 
 def save_balances(balances: list[CustomerBalance]) -> None:
-    """Upsert computed balances in one statement."""
+    """Upsert computed balances in one statement (on PostgreSQL from a COPY: an import of
+    200,000 customers spent more time building `bulk_create`'s SQL than running it)."""
     if not balances:
         return
     now = timezone.now()
     for balance in balances:
         balance.updated_at = now
+    if connection.vendor == "postgresql":
+        copy_upsert(CustomerBalance, balances, key="customer", fields=[*FIELDS, "updated_at"])
+        return
     CustomerBalance.objects.bulk_create(
         balances,
         update_conflicts=True,
