@@ -14,13 +14,14 @@ from typing import TypedDict
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from billing.querysets import (
     OPEN_BILL,
+    OWING_BILL,
     BillQuerySet,
     CollectionActionQuerySet,
     CustomerBalanceQuerySet,
@@ -163,7 +164,7 @@ class Bill(TimeStampedModel):
             # The bills that still owe something (open or partially paid): few at any scale.
             models.Index(
                 fields=["id"],
-                condition=Q(written_off_at__isnull=True, paid_total__lt=F("total")),
+                condition=OWING_BILL,
                 name="bill_owing_idx",
             ),
             # The open bills: what arrears, aging and allocation read. Small at any scale.

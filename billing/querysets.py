@@ -22,6 +22,17 @@ from billing import models as billing_models
 from customers.querysets import CustomerScopedQuerySet
 
 OPEN_BILL = Q(settled_on__isnull=True, written_off_at__isnull=True)
+# Bills that still owe something (open or partially paid), from the paid amount on the row;
+# the partial index `bill_owing_idx` holds them.
+OWING_BILL = Q(written_off_at__isnull=True, paid_total__lt=F("total"))
+# A bill's status (BillStatus values) as conditions on its row, exclusive of each other: the
+# `bill_status` of `with_amounts()` and the API's `?status=` filter.
+BILL_STATUS_CONDITIONS = {
+    "written_off": Q(written_off_at__isnull=False),
+    "paid": Q(written_off_at__isnull=True, paid_total__gte=F("total")),
+    "partially_paid": OWING_BILL & Q(paid_total__gt=0),
+    "open": OWING_BILL & Q(paid_total__lte=0),
+}
 
 # The one definition of the aging buckets: (key, first day past due, last day past due or
 # None). A bill due today is not past due; one due 30 days ago is in 1_30, 31 days in 31_60.
@@ -66,17 +77,14 @@ class BillQuerySet(CustomerScopedQuerySet):
     def with_amounts(self):
         """Annotate `paid_amount`, `outstanding_amount` and `bill_status` (BillStatus value),
         from the bill's row (`paid_total`, which the database keeps as its allocations' sum)."""
-        return self.annotate(paid_amount=F("paid_total")).annotate(
-            outstanding_amount=Case(
-                When(written_off_at__isnull=False, then=zero()),
-                default=F("total") - F("paid_amount"),
-                output_field=money_field(),
-            ),
+        return self.annotate(
+            paid_amount=F("paid_total"),
+            outstanding_amount=bill_outstanding_expression(),
             bill_status=Case(
-                When(written_off_at__isnull=False, then=Value("written_off")),
-                When(paid_amount__gte=F("total"), then=Value("paid")),
-                When(paid_amount__gt=0, then=Value("partially_paid")),
-                default=Value("open"),
+                *(
+                    When(condition, then=Value(status))
+                    for status, condition in BILL_STATUS_CONDITIONS.items()
+                ),
                 output_field=models.CharField(),
             ),
         )

@@ -3,7 +3,6 @@ so a filter never tells whether an object outside the caller's scope exists."""
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -21,6 +20,7 @@ from billing.models import (
     PaymentPromise,
     PromiseStatus,
 )
+from billing.querysets import BILL_STATUS_CONDITIONS
 from billing.selectors import (
     AGING_CHOICES,
     ARREARS_ORDERINGS,
@@ -48,7 +48,7 @@ class PeriodFilter(django_filters.CharFilter):
 
 class BillFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
-        return queryset.filter(STATUS_CONDITIONS[value])
+        return queryset.filter(BILL_STATUS_CONDITIONS[value])
 
     # Delta sync (API.md): rows created or changed at or after this moment.
     updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -73,17 +73,6 @@ class BillFilter(django_filters.FilterSet):
             "due_before",
             "tariff_category",
         ]
-
-
-# Each status as conditions on the bill's row (`with_amounts()` gives the same `bill_status`):
-# open and partially paid bills are read from the small index of the bills still owing.
-OWING = Q(written_off_at__isnull=True, paid_total__lt=F("total"))
-STATUS_CONDITIONS = {
-    BillStatus.OPEN: OWING & Q(paid_total__lte=0),
-    BillStatus.PARTIALLY_PAID: OWING & Q(paid_total__gt=0),
-    BillStatus.PAID: Q(written_off_at__isnull=True, paid_total__gte=F("total")),
-    BillStatus.WRITTEN_OFF: Q(written_off_at__isnull=False),
-}
 
 
 class PaymentFilter(django_filters.FilterSet):
