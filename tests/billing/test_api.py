@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from billing import payments as payment_services
+from billing.api.serializers import PaymentSerializer
 from billing.models import Bill, CollectionAction, Disconnection, Payment, PaymentPromise
 from common.actors import SYSTEM
 from tests.billing.conftest import at
@@ -660,9 +662,6 @@ def test_every_list_runs_a_fixed_number_of_queries(
 def test_the_written_out_payment_answer_is_what_the_declared_fields_give(
     api, customer_for, integration, pay, django_assert_num_queries
 ):
-    from billing import payments as payment_services
-    from billing.api.serializers import PaymentSerializer
-
     customer = customer_for(None)
     BillFactory(customer=customer, period=month("2025-01"), total=Decimal("100.00"))
     BillFactory(customer=customer, period=month("2025-02"), total=Decimal("100.00"))

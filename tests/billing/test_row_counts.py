@@ -1,13 +1,10 @@
 """The number of bills and payments per region, kept by triggers (billing.counts), and the
 exact `count` of the API's lists that reads it."""
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 
-from billing import counts, payments
+from billing import counts
 from billing.models import Bill, Payment, RowCount
 from common.actors import SYSTEM
 from customers import services as customer_services
@@ -26,26 +23,14 @@ def kept(table, region=None):
     return counts.rows(table, region_ids=None if region is None else [region.pk])
 
 
-def pay(customer, amount, ref):
-    payment, _ = payments.record_payment(
-        customer,
-        amount=Decimal(amount),
-        paid_at=dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC),
-        channel="bank",
-        reference=ref,
-        acting_user=SYSTEM,
-    )
-    return payment
-
-
-def test_the_counts_follow_inserts_deletes_and_moves(customer_for, mgr_a, mgr_c, east, west):
+def test_the_counts_follow_inserts_deletes_and_moves(customer_for, mgr_a, mgr_c, east, west, pay):
     a, c = customer_for(mgr_a), customer_for(mgr_c)
     Bill.objects.bulk_create(
         [BillFactory.build(customer=a, period=month(f"2025-0{m}")) for m in range(1, 4)]
     )
     BillFactory(customer=c, period=month("2025-01"))
-    pay(a, "100.00", "R1")
-    pay(c, "100.00", "R2")
+    pay(a, "100.00", day="2025-03-01", reference="R1")
+    pay(c, "100.00", day="2025-03-01", reference="R2")
     assert (kept(BILL), kept(BILL, east), kept(BILL, west)) == (4, 3, 1)
     assert (kept(PAYMENT, east), kept(PAYMENT, west)) == (1, 1)
 
