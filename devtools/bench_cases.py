@@ -44,11 +44,6 @@ class Case:
     target_ms: float = LIST_TARGET_MS
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _user(username: str, role: str) -> User:
     existing = User.objects.filter(username=username).first()
     return existing or create_user(username=username, password=None, role=role, acting_user=SYSTEM)

@@ -24,6 +24,12 @@ class Result:
     passed: bool | None  # None: a figure without a target
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (`share` 0.95 for p95) of the benchmarks' timings."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 def record(benchmark: str, measure: str, value: str, target: str, passed: bool | None) -> None:
     path = os.environ.get(RESULTS_ENV)
     if not path:

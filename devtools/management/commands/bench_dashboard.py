@@ -43,6 +43,7 @@ from common.roles import Role
 from customers.models import Customer
 from dashboards import performance, summaries
 from devtools import bench_dashboard_data as data
+from devtools.bench_results import percentile
 from grid.models import Region
 from visits import services as visits
 from visits.models import Visit, VisitPlan
@@ -55,11 +56,6 @@ class Timing:
     p95_ms: float
     worst_ms: float
     queries: int
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 class Command(BaseCommand):
@@ -224,7 +220,7 @@ class Command(BaseCommand):
                 queries = len(captured.captured_queries)
             timings.append(
                 Timing(
-                    label, statistics.median(times), _percentile(times, 0.95), max(times), queries
+                    label, statistics.median(times), percentile(times, 0.95), max(times), queries
                 )
             )
         started = time.perf_counter()

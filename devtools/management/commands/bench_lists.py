@@ -28,8 +28,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from devtools.bench_cases import LIST_TARGET_MS, Case, api_cases, page_cases, percentile
-from devtools.bench_results import record
+from devtools.bench_cases import LIST_TARGET_MS, Case, api_cases, page_cases
+from devtools.bench_results import percentile, record
 
 # A case whose warm-up takes longer than this is measured with fewer runs.
 SLOW_SECONDS = 1.0

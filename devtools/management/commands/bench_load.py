@@ -56,7 +56,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts_manager.models import User
 from customers.models import Customer
-from devtools.bench_results import record
+from devtools.bench_results import percentile, record
 
 try:  # a development dependency: without it there is no server CPU figure
     import psutil
@@ -86,10 +86,9 @@ class Result:
     server_cpu_seconds: float | None = None
 
     def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        if not ordered:
+        if not self.latencies_ms:
             return float("nan")
-        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+        return percentile(self.latencies_ms, share)
 
 
 def _free_port() -> int:
