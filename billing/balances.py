@@ -106,7 +106,15 @@ def save_balances(balances: list[CustomerBalance]) -> None:
     for balance in balances:
         balance.updated_at = now
     if connection.vendor == "postgresql":
-        copy_upsert(CustomerBalance, balances, key="customer", fields=[*FIELDS, "updated_at"])
+        fields = ["customer", *FIELDS, "updated_at"]
+        attributes = ["customer_id", *fields[1:]]
+        copy_upsert(
+            CustomerBalance,
+            fields,
+            ([getattr(balance, name) for name in attributes] for balance in balances),
+            key=["customer"],
+            update=fields[1:],
+        )
         return
     CustomerBalance.objects.bulk_create(
         balances,

@@ -31,6 +31,7 @@ from billing.payments import (
     refresh_settlement,
     trim_allocations,
 )
+from common.bulk import copy_upsert
 from common.money import ZERO
 from customers.locks import lock_customers
 from customers.models import Customer, Tariff
@@ -49,7 +50,6 @@ BILL_FIELDS = (
     "other_charges",
     "total",
 )
-_TEMP_TABLE = "billing_bill_import"
 # Where the total is in an existing bill's row as `plan_bill_rows` reads it.
 _TOTAL = 4 + BILL_FIELDS.index("total")
 
@@ -194,35 +194,33 @@ def _upsert_copy(rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
     and the write-off columns; it sets every imported field and `updated_at`."""
     if not rows:
         return
-    columns = ("customer_id", "period", *BILL_FIELDS, "settled_on")
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_TEMP_TABLE}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {_TEMP_TABLE} ON COMMIT DROP AS "
-            f"SELECT {', '.join(columns)} FROM billing_bill WITH NO DATA"
-        )
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(f"COPY {_TEMP_TABLE} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for customer_id, data in rows:
-                copy.write_row(
-                    (
-                        customer_id,
-                        data["period"],
-                        *(data[f] for f in BILL_FIELDS),
-                        _settled_on(data),
-                    )
-                )
-        updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in (*BILL_FIELDS, "updated_at"))
-        cursor.execute(
-            f"INSERT INTO billing_bill (created_at, updated_at, write_off_reason, "
-            f"{', '.join(columns)}) "
-            f"SELECT %s, %s, '', {', '.join(columns)} FROM {_TEMP_TABLE} "
-            f"ON CONFLICT (customer_id, period) DO UPDATE SET {updates}",
-            [now, now],
-        )
+    copy_upsert(
+        Bill,
+        (
+            "customer",
+            "period",
+            *BILL_FIELDS,
+            "settled_on",
+            "created_at",
+            "updated_at",
+            "write_off_reason",
+        ),
+        (
+            (
+                customer_id,
+                data["period"],
+                *(data[f] for f in BILL_FIELDS),
+                _settled_on(data),
+                now,
+                now,
+                "",
+            )
+            for customer_id, data in rows
+        ),
+        key=("customer", "period"),
+        update=(*BILL_FIELDS, "updated_at"),
+    )
 
 
 def _upsert_orm(rows: Iterable[tuple[int, dict[str, Any]]]) -> None:

@@ -5,28 +5,36 @@ of rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Field, Model
 
 
 def copy_upsert(
-    model: type[Model], rows: Sequence[Model], *, key: str, fields: Sequence[str]
+    model: type[Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    key: Sequence[str],
+    update: Sequence[str],
 ) -> None:
-    """Insert `rows` (instances of `model`), or update `fields` of the row with the same
-    `key` (a unique field). PostgreSQL only; inside the caller's transaction."""
-    if not rows:
-        return
-    meta = model._meta
-    key_field = _concrete(model, key)
-    written = [key_field, *(_concrete(model, name) for name in fields if name != key)]
-    columns = [field.column for field in written]
-    table = meta.db_table
+    """Insert `rows` (values of `fields`, in that order) into `model`'s table, or, where a row
+    with the same `key` (the fields of a unique constraint) exists, set its `update` fields.
+    PostgreSQL only; in the caller's transaction (or one of its own)."""
+    columns = [_concrete(model, name).column for name in fields]
+    conflict = ", ".join(f'"{_concrete(model, name).column}"' for name in key)
+    updates = ", ".join(
+        f'"{column}" = EXCLUDED."{column}"'
+        for column in (_concrete(model, name).column for name in update)
+    )
+    table = model._meta.db_table
     temporary = f"{table}_upsert"
     quoted = ", ".join(f'"{column}"' for column in columns)
-    # In a transaction of its own if the caller has none: the table lives until the commit.
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The temporary table lives until the commit: a transaction of its own if the caller has
+    # none (no savepoint inside the caller's).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f'DROP TABLE IF EXISTS pg_temp."{temporary}"')
         cursor.execute(
             f'CREATE TEMP TABLE "{temporary}" ON COMMIT DROP AS '
@@ -37,13 +45,10 @@ def copy_upsert(
             cursor.cursor.copy(f'COPY "{temporary}" ({quoted}) FROM STDIN') as copy,
         ):
             for row in rows:
-                copy.write_row([getattr(row, field.attname) for field in written])
-        updates = ", ".join(
-            f'"{column}" = EXCLUDED."{column}"' for column in columns if column != key_field.column
-        )
+                copy.write_row(row)
         cursor.execute(
             f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM "{temporary}" '
-            f'ON CONFLICT ("{key_field.column}") DO UPDATE SET {updates}'
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
 
 

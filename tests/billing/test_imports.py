@@ -164,10 +164,10 @@ def test_a_large_import_pins_its_query_count(east, django_assert_num_queries):
     rows = bills_of(customers, months(20))  # 2,000 rows
     # customers, existing bills; then in the transaction (a savepoint here, and its release):
     # lock, open bills, the temporary table (drop, create; the COPY is not counted), the
-    # upsert, the credit check, the customers' balances (two reads, then their upsert: a
-    # savepoint and its release, the temporary table dropped and made, the COPY not counted,
-    # the insert). (Promises and disconnections are looked up for updates.)
-    with django_assert_num_queries(17):
+    # upsert, the credit check, the customers' balances (two reads, then their upsert: the
+    # temporary table dropped and made, the COPY not counted, the insert). (Promises and
+    # disconnections are looked up for updates.)
+    with django_assert_num_queries(15):
         assert services.import_bills(rows, acting_user=SYSTEM).created == 2000
 
 
