@@ -263,6 +263,22 @@ def test_a_large_upload_with_a_bad_row_is_refused_whole(client, admin_user, east
     assert Bill.objects.count() == 9
 
 
+def test_problems_beyond_the_preview_are_listed_in_the_page_not_its_title(
+    client, admin_user, east, through_tasks, monkeypatch
+):
+    monkeypatch.setattr(import_batches, "PREVIEW_ROWS", 5)
+    customers = CustomerFactory.create_batch(5, region=east)
+    rows = bills_of(customers, months(2))
+    rows[7]["period"] = "2024-13"
+    client.force_login(admin_user)
+    with through_tasks(execute=True):
+        response = upload(client, csv_of(rows))
+    page = client.get(response.url).content.decode()
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert 'data-testid="import-errors"' not in title
+    assert page.count('data-testid="import-errors"') == 1
+
+
 def test_an_unreadable_large_file_fails_its_batch(client, admin_user, through_tasks):
     client.force_login(admin_user)
     with through_tasks(execute=True):
