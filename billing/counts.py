@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from billing.models import Bill, Payment, RowCount
-from common.roles import Role, role_of, sees_everything
+from customers.querysets import whole_regions_seen
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ COUNTED: dict[str, type[Bill] | type[Payment]] = {
 }
 
 
-def rows(table: str, *, region_ids: Iterable[int] | None = None) -> int:
+def rows(table: str, *, region_ids: Iterable[int | None] | None = None) -> int:
     """The number of rows of `table` (of the customers of `region_ids`, or all)."""
     if table not in COUNTED:
         raise ValueError(f"{table} is not counted")
@@ -45,12 +45,10 @@ def list_count(table: str, request) -> int | None:
     numbers give it: everything, or a supervisor's region. None when the list must count."""
     if connection.vendor != "postgresql" or set(request.query_params) - NEUTRAL_PARAMETERS:
         return None
-    user = request.user
-    if sees_everything(user):
+    regions = whole_regions_seen(request.user)
+    if regions is None:
         return rows(table)
-    if role_of(user) == Role.SUPERVISOR:
-        return rows(table, region_ids=[user.region_id])
-    return None
+    return rows(table, region_ids=regions) if regions else None
 
 
 def fold() -> int:

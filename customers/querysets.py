@@ -11,6 +11,18 @@ from customers import models as customers_models
 from customers.validators import normalize_credit_code
 
 
+def whole_regions_seen(user) -> frozenset[int | None] | None:
+    """The regions every customer of which `user` sees: None for all customers (every region
+    and none), an empty set when what the user sees is not whole regions (an account
+    manager's portfolio, or nothing). `customer_scope` is built on it; a count kept per region
+    (billing.counts) reads it."""
+    if sees_everything(user):
+        return None
+    if role_of(user) == Role.SUPERVISOR:
+        return frozenset({user.region_id})
+    return frozenset()
+
+
 def customer_scope(user, prefix: str = "") -> Q:
     """A Q over Customer (or over a model whose `prefix` leads to Customer) for what `user` sees.
 
@@ -21,14 +33,13 @@ def customer_scope(user, prefix: str = "") -> Q:
     - anyone else: nothing
     """
     p = f"{prefix}__" if prefix else ""
-    if sees_everything(user):
+    regions = whole_regions_seen(user)
+    if regions is None:
         return Q()
-    role = role_of(user)
-    if role is None:
-        return Q(**{f"{p}pk__in": []})
-    if role == Role.SUPERVISOR:
-        return Q(**{f"{p}region_id": user.region_id})
-    if role == Role.ACCOUNT_MANAGER:
+    if regions:
+        (region_id,) = regions
+        return Q(**{f"{p}region_id": region_id})
+    if role_of(user) == Role.ACCOUNT_MANAGER:
         # At most one open assignment per customer (a database constraint), so this join
         # never duplicates rows.
         return Q(**{f"{p}assignments__manager_id": user.pk, f"{p}assignments__end__isnull": True})
