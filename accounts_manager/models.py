@@ -83,6 +83,9 @@ class FollowUpKind(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint")
     SATISFACTION = "satisfaction", _("Low satisfaction")
     VISIT = "visit", _("Visit")
+    CONNECTION = "connection", _("Connection project")
+    SUPPLY_QUALITY = "supply_quality", _("Supply quality")
+    SERVICE_PLAN = "service_plan", _("Service plan review")
     OTHER = "other", _("Other")
 
 
