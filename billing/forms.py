@@ -231,12 +231,7 @@ class ArrearsFilterForm(forms.Form):
         """The rows filtered and sorted by the (valid) form."""
         data = self.cleaned_data if self.is_valid() else {}
         if data.get("q"):
-            from django.db.models import Q
-
-            queryset = queryset.filter(
-                Q(customer__name__icontains=data["q"])
-                | Q(customer__account_no__icontains=data["q"])
-            )
+            queryset = queryset.search(data["q"])
         if data.get("region"):
             queryset = queryset.filter(customer__region=data["region"])
         if data.get("manager"):

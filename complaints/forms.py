@@ -257,13 +257,7 @@ class ComplaintFilterForm(forms.Form):
             return queryset.order_by(*SORTS["deadline"])
         data = self.cleaned_data
         if data["q"]:
-            q = data["q"].strip()
-            queryset = queryset.filter(
-                Q(ticket_no__icontains=q)
-                | Q(external_ref__icontains=q)
-                | Q(customer__name__icontains=q)
-                | Q(customer__account_no__icontains=q)
-            )
+            queryset = queryset.search(data["q"], own_fields=("ticket_no", "external_ref"))
         if data["status"] == "open":
             queryset = queryset.exclude(status=Status.CLOSED)
         elif data["status"]:

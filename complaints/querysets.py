@@ -12,7 +12,7 @@ from common.roles import Role, role_of, sees_everything
 # models are read through the module at call time.
 from complaints import models as complaints_models
 from customers.models import Customer
-from customers.querysets import customer_scope
+from customers.querysets import CustomerScopedQuerySet, customer_scope
 
 
 def complaint_scope(user) -> Q:
@@ -62,7 +62,8 @@ def overdue_q(now) -> Q:
     )
 
 
-class ComplaintQuerySet(models.QuerySet):
+class ComplaintQuerySet(CustomerScopedQuerySet):
+    # `search` (CustomerScopedQuerySet) finds tickets by their customer and own fields.
     def visible_to(self, user):
         return self.filter(complaint_scope(user))
 

@@ -1,6 +1,7 @@
 """Reusable queries over customers, and the one scoping rule every part uses."""
 
 import re
+from collections.abc import Sequence
 
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -58,6 +59,30 @@ class CustomerScopedQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         return self.filter(customer_scope(user, self.customer_path))
+
+    def search(self, text: str, *, own_fields: Sequence[str] = (), by_customer: bool = True):
+        """Rows whose customer the register's search finds (`CustomerQuerySet.search`: name,
+        account number, credit code, contacts), or one of whose `own_fields` contains `text`
+        (case-insensitive). Pages and the API's `?search=` (common.api.search) read it.
+
+        The matches are a union of ids, so each part is served by its own index (the
+        register's trigram indexes, then the rows' customer index; a trigram index on a large
+        table's own field) instead of an OR across a join that reads the whole table."""
+        text = text.strip()
+        if not text or not (own_fields or by_customer):
+            return self
+        rows = self.model._default_manager.all()
+        parts = []
+        if by_customer:
+            customers = customers_models.Customer.objects.search(text).values("pk")
+            parts.append(rows.filter(**{f"{self.customer_path}__in": customers}).values("pk"))
+        if own_fields:
+            own = Q()
+            for field in own_fields:
+                own |= Q(**{f"{field}__icontains": text})
+            parts.append(rows.filter(own).values("pk"))
+        first, *others = parts
+        return self.filter(pk__in=first.union(*others) if others else first)
 
 
 class CustomerQuerySet(models.QuerySet):

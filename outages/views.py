@@ -420,10 +420,9 @@ def outage_coverage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            impacts = impacts.filter(
-                Q(customer__name__icontains=data["q"])
-                | Q(customer__account_no__icontains=data["q"])
-            )
+            # The register's one search, over this outage's impacts.
+            found = OutageImpact.objects.filter(outage=outage).search(data["q"])
+            impacts = impacts.filter(pk__in=found.values("pk"))
         if data["impact"]:
             impacts = impacts.filter(impact=data["impact"])
         if data["state"]:

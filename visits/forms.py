@@ -140,9 +140,7 @@ class VisitPlanFilterForm(forms.Form):
             return plans.filter(status=VisitPlanStatus.PLANNED)
         data = self.cleaned_data
         if data["q"]:
-            plans = plans.filter(
-                Q(customer__name__icontains=data["q"]) | Q(customer__account_no=data["q"])
-            )
+            plans = plans.search(data["q"])
         state = data["state"]
         if state == "overdue":
             plans = plans.filter(status=VisitPlanStatus.PLANNED, due_date__lt=today)

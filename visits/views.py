@@ -70,7 +70,7 @@ def visit_list(request):
         done = visits.visits_visible_to(request.user).order_by("-visited_at", "-pk")
         q = request.GET.get("q", "").strip()
         if q:
-            done = done.filter(Q(customer__name__icontains=q) | Q(customer__account_no=q))
+            done = done.search(q)
         page = Paginator(done, PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(page_obj=page, visits=page.object_list)
     return render(request, "visits/visit_list.html", context)

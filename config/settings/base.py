@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "common.api.search.SearchFilter",
         "common.api.ordering.StableOrderingFilter",
     ],
     # JSON in and out (API.md); a view that takes an upload sets its own parser_classes.

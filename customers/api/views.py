@@ -1,5 +1,4 @@
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -7,11 +6,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from common.api.ordering import StableOrderingFilter
 from common.api.pagination import SyncPagination
 from customers import annotations, policy, services
 from customers.api.filters import ContactFilter, CustomerFilter
-from customers.api.search import CustomerSearchFilter
 from customers.api.serializers import (
     ContactSerializer,
     CustomerSerializer,
@@ -35,8 +32,8 @@ class CustomerViewSet(
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     # `?search=` is the register's one search (CustomerQuerySet.search: name, account no.,
-    # credit code); search_fields stays for the schema's description of the parameter.
-    filter_backends = [DjangoFilterBackend, CustomerSearchFilter, StableOrderingFilter]
+    # credit code, contacts' names and mobiles; common.api.search); search_fields stays for
+    # the schema's description of the parameter.
     search_fields = ["name", "account_no", "credit_code"]
     ordering_fields = [
         "account_no",
