@@ -45,3 +45,31 @@ def rename_tasks(renames: dict[str, str]) -> migrations.RunPython:
         lambda apps, schema_editor: rename(apps, {new: old for old, new in renames.items()}),
         elidable=False,
     )
+
+
+def trigram_indexes(table: str, columns: dict[str, str]) -> migrations.RunPython:
+    """GIN trigram indexes (pg_trgm) on `table` for the searches' substring lookups: `columns`
+    maps an index name to a column, read as `icontains` reads it (`UPPER(col::text) LIKE …`).
+
+    PostgreSQL only: on SQLite, the embedded default of `make run`, nothing is made and the
+    searches read the table. Not in the models' Meta: Django's state does not know expression
+    indexes with an operator class in a vendor-neutral way, and the searches do not depend on
+    them to be right, only to be fast."""
+
+    def create(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, column in columns.items():
+            schema_editor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
+                f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+            )
+
+    def drop(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name in columns:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(create, drop, elidable=False)

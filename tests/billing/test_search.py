@@ -68,3 +68,35 @@ def test_a_customer_matched_by_name_and_own_field_lists_each_row_once(api, admin
     payment = pay(two["steel"], 50, reference="REF-3302000202")
     found = _ids(api(admin_user).get("/api/v1/payments/", {"search": "3302000202"}))
     assert sorted(found) == sorted([two["steel_payment"].pk, payment.pk])
+
+
+def test_the_searched_tables_have_their_trigram_indexes():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%%gin_trgm_ops%%' "
+            "ORDER BY indexname"
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert {
+        "payment_reference_trgm",
+        "collectionaction_outcome_trgm",
+        "promise_promised_by_trgm",
+        "complaint_ticket_no_trgm",
+        "complaint_external_ref_trgm",
+        "complaint_description_trgm",
+        "visit_notes_trgm",
+        "followup_summary_trgm",
+    } <= names
+
+
+def test_a_broad_search_stays_a_subquery_and_finds_the_same(api, admin_user, two, monkeypatch):
+    from customers import querysets
+
+    # Fewer ids than found: the union is used as a subquery instead of a list.
+    monkeypatch.setattr(querysets, "SEARCH_IDS_INLINE", 0)
+    answer = api(admin_user).get("/api/v1/payments/", {"search": "778899"})
+    assert _ids(answer) == [two["hospital_payment"].pk]
+    answer = api(admin_user).get("/api/v1/customers/", {"search": "13912345678"})
+    assert _ids(answer) == [two["hospital"].pk]

@@ -111,7 +111,7 @@ def test_postgresql_serves_the_contacts_search_from_trigram_indexes():
             "AND indexdef LIKE '%%gin_trgm_ops%%' ORDER BY indexname"
         )
         names = [row[0] for row in cursor.fetchall()]
-    assert names == ["contact_mobile_trgm", "contact_name_trgm"]
+    assert names == ["contact_email_trgm", "contact_mobile_trgm", "contact_name_trgm"]
 
 
 def test_postgresql_serves_the_search_from_trigram_indexes():

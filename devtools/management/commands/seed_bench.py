@@ -34,7 +34,7 @@ from billing.models import (
     PaymentAllocation,
     PaymentPromise,
 )
-from customers.models import Assignment, Customer
+from customers.models import Assignment, Contact, Customer
 from grid.models import Region
 
 BENCH_USER_PREFIX = "bench_"
@@ -114,6 +114,9 @@ class Command(BaseCommand):
             raise CommandError("--customers must be positive and --months between 1 and 120.")
         present = Customer.objects.count()
         if if_missing and present == customers + customers // 100:
+            if Contact.objects.count() < present:
+                # A database seeded before the contacts were part of the bench.
+                self._step("contacts", self._contacts)
             self.stdout.write(f"{present:,} customers already there; nothing to do.")
             return
         if present and not reset:
@@ -128,6 +131,7 @@ class Command(BaseCommand):
         regions = self._step("regions and managers", self._people, customers)
         self._step("customers (COPY)", self._customers, customers, seed, regions, as_of)
         self._step("assignments", self._assignments, as_of)
+        self._step("contacts", self._contacts)
         # One transaction: a failure never leaves the tables without their constraints.
         with transaction.atomic():
             dropped = self._drop_secondary_indexes()
@@ -255,6 +259,10 @@ FROM {Customer._meta.db_table} c
 JOIN m ON m.region_id = c.region_id AND m.n = (c.id / {REGIONS}) %% m.total""",
                 {"start": start, "prefix": f"{BENCH_USER_PREFIX}mgr_%"},
             )
+
+    def _contacts(self) -> None:
+        """Two contacts per customer (the register's search reads their names and mobiles)."""
+        self._insert(Contact, CONTACT_VALUES, CONTACTS_FROM, {})
 
     # --- billing -----------------------------------------------------------------------------
 
@@ -498,6 +506,30 @@ ALLOCATIONS_FROM = "FROM {payment} p"
 
 # Chronic, declining and severe customers made one to three promises in the last months;
 # most were broken.
+# Contacts: a surname of the list and a title, a mobile number drawn from the customer's id.
+CONTACT_SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"]
+CONTACT_VALUES = {
+    "created_at": "c.created_at",
+    "updated_at": "c.created_at",
+    "customer_id": "c.id",
+    "name": (
+        f"(ARRAY{CONTACT_SURNAMES!r})[1 + {h('c.id * 2 + j')} %% 10]"
+        " || CASE j WHEN 1 THEN '经理' ELSE '电工' END"
+    ),
+    "role": "CASE j WHEN 1 THEN 'finance' ELSE 'electrical' END",
+    "mobile": (
+        f"'+861' || (3 + {h('c.id * 2 + j + 7')} %% 7)"
+        f" || lpad(({h('c.id * 2 + j')} %% 1000000000)::text, 9, '0')"
+    ),
+    "preferred_channel": "'sms'",
+    "language": "'zh-hans'",
+    "receives_outage_notices": "j = 2",
+    "receives_billing_notices": "j = 1",
+}
+CONTACTS_FROM = """
+FROM {customer} c
+CROSS JOIN generate_series(1, 2) j"""
+
 PROMISE_VALUES = {
     "created_at": local("x.due - 14", "09:00"),
     "updated_at": local("x.due + 1", "02:00"),
