@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts_manager.models import FollowUp, Notice, User
+from common.api.fields import OneZoneListSerializer
 from common.roles import Role, stored_role
 from customers.models import Assignment, Customer
 from customers.portfolios import visible_managers
@@ -161,6 +162,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 class FollowUpSerializer(serializers.ModelSerializer):
     class Meta:
+        list_serializer_class = OneZoneListSerializer
         model = FollowUp
         fields = [
             "id",

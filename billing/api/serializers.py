@@ -25,7 +25,13 @@ from billing.models import (
     TariffCategory,
 )
 from billing.selectors import AGING_BUCKETS
-from common.api.fields import BlankChoicesAsNullMixin, DateTimeField, MoneyField, PeriodField
+from common.api.fields import (
+    BlankChoicesAsNullMixin,
+    DateTimeField,
+    MoneyField,
+    OneZoneListSerializer,
+    PeriodField,
+)
 from customers.models import Customer
 
 if TYPE_CHECKING:
@@ -68,6 +74,7 @@ class BillSerializer(serializers.ModelSerializer):
     total = MoneyField()
 
     class Meta:
+        list_serializer_class = OneZoneListSerializer
         model = Bill
         fields = [
             "id",
@@ -201,6 +208,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     reversed = serializers.SerializerMethodField()
 
     class Meta:
+        list_serializer_class = OneZoneListSerializer
         model = Payment
         fields = [
             "id",

@@ -10,10 +10,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from billing import collection, counts, disconnections, payments, policy, services
+from billing import (
+    collection,
+    counts,
+    disconnections,
+    payment_json,
+    payments,
+    policy,
+    services,
+)
 from billing.api.filters import (
     ArrearsFilter,
     ArrearsOrdering,
@@ -57,6 +64,7 @@ from billing.selectors import (
 )
 from common.api.mixins import created_or_existing
 from common.api.pagination import SyncPagination
+from common.api.search import SearchFilter
 from common.middleware import body_limit
 from customers.models import Customer
 
@@ -246,6 +254,18 @@ class PaymentViewSet(
         if self.action == "list":
             return payments  # the page's allocations: paginate_queryset
         return payments.prefetch_related(Prefetch("allocations", queryset=ALLOCATION_ROWS))
+
+    def list(self, request, *args, **kwargs):
+        # A delta sync's keyset page in JSON: PostgreSQL writes the rows (billing.payment_json).
+        if (
+            self.paginator.is_keyset(request)
+            and request.accepted_renderer.format == "json"
+            and payment_json.available()
+        ):
+            queryset = self.filter_queryset(self.get_queryset())
+            ids = self.paginator.paginate_ids(queryset, request)
+            return self.paginator.raw_response(payment_json.payments_json(ids))
+        return super().list(request, *args, **kwargs)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -5,6 +5,7 @@ import json
 from functools import partial
 
 from django.db.models import Q
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import pagination
@@ -60,10 +61,11 @@ class SyncPagination(PageNumberPagination):
 
     cursor_query_param = "cursor"
 
-    def paginate_queryset(self, queryset, request, view=None):
-        if self.cursor_query_param not in request.query_params:
-            self.keyset = False
-            return super().paginate_queryset(queryset, request, view)
+    def is_keyset(self, request) -> bool:
+        return self.cursor_query_param in request.query_params
+
+    def _keyset_rows(self, queryset, request):
+        """The rows after the cursor in sync order, and the page size."""
         self.keyset = True
         self.request = request
         size = self.get_page_size(request) or self.page_size
@@ -72,24 +74,51 @@ class SyncPagination(PageNumberPagination):
         if position is not None:
             moment, pk = position
             rows = rows.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
+        return rows, size
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if not self.is_keyset(request):
+            self.keyset = False
+            return super().paginate_queryset(queryset, request, view)
+        rows, size = self._keyset_rows(queryset, request)
         page = list(rows[: size + 1])
         self.has_more = len(page) > size
         self.page_rows = page[:size]
+        self.last = (self.page_rows[-1].updated_at, self.page_rows[-1].pk) if page else None
         return self.page_rows
+
+    def paginate_ids(self, queryset, request) -> list[int]:
+        """A keyset page as its ids only (in sync order), for a list that writes its answer
+        without model instances (see `raw_response`)."""
+        rows, size = self._keyset_rows(queryset, request)
+        keys = list(rows.values_list("updated_at", "pk")[: size + 1])
+        self.has_more = len(keys) > size
+        keys = keys[:size]
+        self.last = keys[-1] if keys else None
+        return [pk for _moment, pk in keys]
+
+    def _next_url(self) -> str | None:
+        if not (self.has_more and self.last):
+            return None
+        moment, pk = self.last
+        assert self.request is not None  # set with the keyset rows
+        next_url = replace_query_param(
+            self.request.build_absolute_uri(), self.cursor_query_param, self._encode(moment, pk)
+        )
+        return remove_query_param(next_url, self.page_query_param)
 
     def get_paginated_response(self, data):
         if not getattr(self, "keyset", False):
             return super().get_paginated_response(data)
-        next_url = None
-        if self.has_more and self.page_rows:
-            last = self.page_rows[-1]
-            next_url = replace_query_param(
-                self.request.build_absolute_uri(),
-                self.cursor_query_param,
-                self._encode(last.updated_at, last.pk),
-            )
-            next_url = remove_query_param(next_url, self.page_query_param)
-        return Response({"count": None, "next": next_url, "previous": None, "results": data})
+        answer = {"count": None, "next": self._next_url(), "previous": None, "results": data}
+        return Response(answer)
+
+    def raw_response(self, results_json: str) -> HttpResponse:
+        """The keyset page's answer around `results_json`, a JSON array written elsewhere (by
+        PostgreSQL), without parsing it again."""
+        head = json.dumps({"count": None, "next": self._next_url(), "previous": None})
+        body = f'{head[:-1]}, "results": {results_json}}}'
+        return HttpResponse(body.encode(), content_type="application/json")
 
     @staticmethod
     def _encode(moment: dt.datetime, pk: int) -> str:

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts_manager.models import User
-from common.api.fields import BlankChoicesAsNullMixin, DateTimeField
+from common.api.fields import BlankChoicesAsNullMixin, DateTimeField, OneZoneListSerializer
 from complaints.models import (
     DESCRIPTION_MAX,
     TEXT_MAX,
@@ -27,6 +27,7 @@ class ComplaintSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     actions = serializers.SerializerMethodField()
 
     class Meta:
+        list_serializer_class = OneZoneListSerializer
         model = Complaint
         fields = [
             "id",

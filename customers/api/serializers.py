@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api.fields import DateTimeField, MoneyField
+from common.api.fields import DateTimeField, MoneyField, OneZoneListSerializer
 from customers.models import Contact, Customer, SupplyPoint
 from customers.services import SupplyPointInput
 from customers.timeline import ref_url
@@ -34,6 +34,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     supply_points = SupplyPointSerializer(many=True, required=False)
 
     class Meta:
+        list_serializer_class = OneZoneListSerializer
         model = Customer
         fields = [
             "id",

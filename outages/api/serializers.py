@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from common.api.fields import DateTimeField
+from common.api.fields import DateTimeField, OneZoneListSerializer
 from customers.models import Customer
 from grid.models import Feeder
 from outages.models import USER_ACTIONS, Notification, OutageEvent, OutageImpact, PlannedOutage
@@ -161,6 +161,7 @@ class OutageEventSerializer(serializers.ModelSerializer):
 
 class OutageNotificationSerializer(serializers.ModelSerializer):
     class Meta:
+        list_serializer_class = OneZoneListSerializer
         model = Notification
         # The confirmation token is the customer's, and never leaves through the API.
         fields = [

@@ -392,3 +392,41 @@ def test_the_written_out_moment_is_drfs_own(moment):
         assert DateTimeField().to_representation(moment) == DrfDateTimeField().to_representation(
             moment
         )
+
+
+def test_a_list_writes_its_moments_in_the_zone_current_when_it_starts():
+    """OneZoneListSerializer looks the zone up once per list, and still follows an override."""
+    from django.utils import timezone as django_timezone
+    from rest_framework import serializers
+
+    from common.api.fields import OneZoneListSerializer
+
+    class Row(serializers.Serializer):
+        at = DateTimeField()
+
+        class Meta:
+            list_serializer_class = OneZoneListSerializer
+
+    moment = dt.datetime(2026, 12, 31, 15, 30, tzinfo=dt.UTC)
+    rows = [{"at": moment}, {"at": moment}]
+    assert [r["at"] for r in Row(rows, many=True).data] == ["2026-12-31T23:30:00+08:00"] * 2
+    with django_timezone.override(dt.UTC):
+        assert [r["at"] for r in Row(rows, many=True).data] == ["2026-12-31T15:30:00Z"] * 2
+    # After the list, each moment looks the zone up again.
+    assert DateTimeField().to_representation(moment) == "2026-12-31T23:30:00+08:00"
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["0.00", "12345.60", "-7.05", "99999999999.99", "1.5", "3", "2.345", "1E+2", "0.10"],
+)
+def test_the_written_out_amount_is_drfs_own(amount):
+    """MoneyField writes a stored amount (two places) itself for speed: the same as DRF's."""
+    from decimal import Decimal
+
+    from rest_framework.fields import DecimalField
+
+    from common.api.fields import MoneyField
+
+    drf = DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    assert MoneyField().to_representation(Decimal(amount)) == drf.to_representation(Decimal(amount))
