@@ -2,8 +2,8 @@
 same way (API.md "Conventions")."""
 
 import datetime as dt
-from decimal import Decimal
 from contextvars import ContextVar
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
