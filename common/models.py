@@ -137,3 +137,18 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)} {'published' if self.published_at else 'queued'}"
+
+
+class ServiceBeat(models.Model):
+    """The last sign of life of a background service (`worker`: the heartbeat task ran), read
+    by the readiness probe (`/readyz`, common/health.py)."""
+
+    name = models.CharField(_("service"), max_length=50, unique=True)
+    at = models.DateTimeField(_("last beat"))
+
+    class Meta:
+        verbose_name = _("service heartbeat")
+        verbose_name_plural = _("service heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

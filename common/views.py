@@ -1,7 +1,6 @@
 """Pages that belong to no part."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -10,18 +9,35 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 from rest_framework import exceptions
 
+from common.health import readiness
+
 
 @never_cache
 @require_GET
 @login_not_required
 def health(request):
-    """For load balancers and container health checks: 200 when the database answers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "database unavailable"}, status=503)
+    """Liveness, for load balancers and container probes: the process answers (it reads
+    nothing, so a database outage does not get healthy processes restarted)."""
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+@login_not_required
+def ready(request):
+    """Readiness (`/readyz`): 200 when the process can serve — the database and the broker
+    answer, a worker and the scheduler are alive, no migration is pending — else 503, with each
+    check's result (common/health.py)."""
+    results = readiness()
+    ok = all(result.ok for result in results.values())
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "checks": {
+            name: {"ok": result.ok, **({"detail": result.detail} if result.detail else {})}
+            for name, result in results.items()
+        },
+    }
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 # --- error pages -----------------------------------------------------------------------------

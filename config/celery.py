@@ -23,6 +23,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "common.tasks.publish_task_outbox",
         "schedule": crontab(minute="*"),
     },
+    # The readiness probe's sign that a worker runs what the scheduler sends (common/health.py).
+    "common-worker-heartbeat": {
+        "task": "common.tasks.record_worker_heartbeat",
+        "schedule": crontab(minute="*"),
+    },
     "complaints-check-deadlines": {
         "task": "complaints.tasks.check_complaint_deadlines",
         "schedule": crontab(minute="*/5"),

@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts_manager.views import home
-from common.views import health
+from common.views import health, ready
 
 # Models that moved app keep their admin pages under the new app's address; the old one
 # redirects (docs/architecture.md, "Moving models between apps").
@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
+    path("readyz", ready, name="ready"),
     # The language switch also works on the login page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(

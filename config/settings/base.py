@@ -315,6 +315,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# The readiness probe (/readyz, common/health.py): how old the worker's heartbeat (every
+# minute) and the scheduler's record of sending it (written out every few minutes) may be.
+READYZ_WORKER_STALE_AFTER = timedelta(minutes=int(env("READYZ_WORKER_STALE_MINUTES", "3")))
+READYZ_SCHEDULER_STALE_AFTER = timedelta(minutes=int(env("READYZ_SCHEDULER_STALE_MINUTES", "6")))
+
 # --- Business rules (each app reads its own block; all can be overridden per environment) ---
 
 # accounts_manager
