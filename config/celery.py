@@ -16,6 +16,9 @@ app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# A request's id goes with the tasks it queues (the signals' receivers).
+import common.logs  # noqa: E402, F401
+
 # name -> (task, schedule). Each app's tasks stay thin; the rules live in their services.
 BEAT_SCHEDULE: dict[str, dict] = {
     # Tasks queued while the broker was down (common/outbox.py).

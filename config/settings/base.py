@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and every task it queues, carries its id.
+    "common.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -306,14 +308,36 @@ if env("REDIS_CACHE_URL", ""):
         "LOCATION": env("REDIS_CACHE_URL"),
     }
 
+# Plain lines by default; JSON lines (one object per record: time, level, logger, message,
+# request_id, and the exception when there is one) with LOG_FORMAT=json. common/logs.py.
+LOG_FORMAT = env("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "common.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# The worker logs through LOGGING above (JSON lines too), not through Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 
 # The readiness probe (/readyz, common/health.py): how old the worker's heartbeat (every
 # minute) and the scheduler's record of sending it (written out every few minutes) may be.
