@@ -38,7 +38,7 @@ def check_database() -> Check:
 
 
 def check_broker() -> Check:
-    from config.celery import app
+    from celery import current_app as app
 
     if app.conf.task_always_eager:
         return Check(True, "tasks run in the web process")

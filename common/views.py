@@ -1,15 +1,21 @@
 """Pages that belong to no part."""
 
+import hmac
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
 from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
 
 from common.health import readiness
+from common.metrics import exposition
 
 
 @never_cache
@@ -38,6 +44,43 @@ def ready(request):
         },
     }
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@never_cache
+@require_GET
+@login_not_required
+def metrics(request):
+    """Prometheus' scrape (common/metrics.py): administrators (their session or API token) and
+    the scraper with `Authorization: Bearer <METRICS_SCRAPE_TOKEN>`; 401 without credentials,
+    403 for anyone else."""
+    allowed = _metrics_reader(request)
+    if allowed is None:
+        return JsonResponse(
+            {"detail": _("Authentication credentials were not provided.")}, status=401
+        )
+    if not allowed:
+        return JsonResponse(
+            {"detail": _("You do not have permission to perform this action.")}, status=403
+        )
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _metrics_reader(request) -> bool | None:
+    """True for a reader of the metrics, False for someone else, None for no credentials."""
+    scheme, _sep, credential = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        expected = settings.METRICS_SCRAPE_TOKEN
+        return bool(expected) and hmac.compare_digest(credential.strip(), expected)
+    user = request.user
+    if scheme.lower() == "token":
+        try:
+            found = TokenAuthentication().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            return False
+        user = found[0] if found else None
+    if user is None or not user.is_authenticated:
+        return None
+    return bool(user.is_active and user.is_superuser)
 
 
 # --- error pages -----------------------------------------------------------------------------

@@ -32,3 +32,18 @@ graceful_timeout = 30
 # The workers' heartbeat files on a memory file system where there is one (containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
+
+
+def on_starting(server):
+    """The metrics' directory of the processes (multiprocess mode) exists before they write."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A worker that ends leaves its metrics to the others (prometheus_client's multiprocess
+    mode, PROMETHEUS_MULTIPROC_DIR; docs/operations.md "Metrics")."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts_manager.views import home
-from common.views import health, ready
+from common.views import health, metrics, ready
 
 # Models that moved app keep their admin pages under the new app's address; the old one
 # redirects (docs/architecture.md, "Moving models between apps").
@@ -41,6 +41,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
     path("readyz", ready, name="ready"),
+    path("metrics", metrics, name="metrics"),
     # The language switch also works on the login page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(

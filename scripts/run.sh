@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 PY=.venv/bin/python
 mkdir -p var/celery/queue var/celery/processed var/media
+# Web and worker processes write their metrics here and /metrics adds them up (a fresh start
+# starts from zero).
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 $PY manage.py migrate --noinput
 $PY manage.py sync_schedules
 $PY manage.py seed_demo

@@ -62,8 +62,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line of the request, and every task it queues, carries its id.
+    # First: every log line of the request, and every task it queues, carries its id; the
+    # request's time and status count in the metrics.
     "common.logs.RequestIdMiddleware",
+    "common.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -338,6 +340,10 @@ LOGGING = {
 # The worker logs through LOGGING above (JSON lines too), not through Celery's own handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+
+# Prometheus may read /metrics with `Authorization: Bearer <this>` (administrators read it with
+# their session or API token); empty: only administrators.
+METRICS_SCRAPE_TOKEN = env("METRICS_SCRAPE_TOKEN", "")
 
 # The readiness probe (/readyz, common/health.py): how old the worker's heartbeat (every
 # minute) and the scheduler's record of sending it (written out every few minutes) may be.
