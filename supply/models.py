@@ -42,8 +42,10 @@ class Interruption(TimeStampedModel):
     source_ref = models.CharField(
         _("source reference"),
         max_length=100,
-        help_text=_("The reference of the interruption in its source; a second import of it "
-                    "updates the same interruption."),
+        help_text=_(
+            "The reference of the interruption in its source; a second import of it "
+            "updates the same interruption."
+        ),
     )
     feeder = models.ForeignKey(
         "grid.Feeder",
@@ -81,8 +83,10 @@ class Interruption(TimeStampedModel):
         _("cause cleared at"),
         null=True,
         blank=True,
-        help_text=_("When the cause of a fault was removed; restoration is due within the "
-                    "time limit from then."),
+        help_text=_(
+            "When the cause of a fault was removed; restoration is due within the "
+            "time limit from then."
+        ),
     )
 
     objects = InterruptionQuerySet.as_manager()

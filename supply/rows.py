@@ -140,7 +140,7 @@ class RowChecker:
                 value = dt.date.fromisoformat(text)
             except ValueError:
                 raise Problem(name, _("Enter a date as YYYY-MM-DD.")) from None
-        if value > timezone.localdate(self.now):
+        if value >= timezone.localdate(self.now):
             raise Problem(name, _("This day has not ended yet."))
         problem = date_problem(value, "billing")
         if problem:

@@ -206,6 +206,7 @@ def interruption_figures(
 
 # --- voltage -------------------------------------------------------------------------------
 
+
 def voltage_by_month(
     first: dt.date, last: dt.date, *, customer_ids: Iterable[int] | None = None, by: str
 ) -> dict[tuple[int, str], tuple[int, int]]:
@@ -294,7 +295,9 @@ def customer_report(customer, *, months: int = 12, now: dt.datetime | None = Non
     silent = points_without_data(first, last, customer_ids=[customer.pk])
     report = Report(total=figures.get((customer.pk, "total")) or Figures("total", total.start, now))
     for period in periods:
-        row = figures.get((customer.pk, period.key)) or Figures(period.key, period.start, period.end)
+        row = figures.get((customer.pk, period.key)) or Figures(
+            period.key, period.start, period.end
+        )
         row.voltage_monitored, row.voltage_outside = voltage.get((customer.pk, period.key), (0, 0))
         row.points_without_data = silent.get((customer.pk, period.key), 0)
         report.total.voltage_monitored += row.voltage_monitored

@@ -112,7 +112,9 @@ Planned = tuple[list[tuple[int, Interruption]], ...]
 def _resolve_interruptions(valid, result: ImportResult, *, acting_user, source: str) -> Planned:
     """Look up the feeders, customers, outages and known references of the valid rows (a few
     queries for the whole import) and sort the rows into creates, updates and unchanged."""
-    feeders = {f.code: f.pk for f in Feeder.objects.filter(code__in={d["feeder"] for _, d in valid})}
+    feeders = {
+        f.code: f.pk for f in Feeder.objects.filter(code__in={d["feeder"] for _, d in valid})
+    }
     customers = Customer.objects.visible_to(acting_user)
     ids = {d["customer"] for _, d in valid if d["customer"]}
     accounts = {d["account_no"] for _, d in valid if d["account_no"]}
@@ -124,8 +126,9 @@ def _resolve_interruptions(valid, result: ImportResult, *, acting_user, source: 
         )
     )
     outages = set(
-        PlannedOutage.objects.filter(pk__in={d["outage"] for _, d in valid if d["outage"]})
-        .values_list("pk", flat=True)
+        PlannedOutage.objects.filter(
+            pk__in={d["outage"] for _, d in valid if d["outage"]}
+        ).values_list("pk", flat=True)
     )
     known = {
         i.source_ref: i
@@ -167,7 +170,9 @@ def _interruption_values(data, feeders, by_id, by_account, fed, outages, seen) -
     elif data["account_no"]:
         customer_id = by_account.get(data["account_no"])
         if customer_id is None:
-            raise rows.Problem("account_no", _("No customer you can reach has this account number."))
+            raise rows.Problem(
+                "account_no", _("No customer you can reach has this account number.")
+            )
     if customer_id is not None and (customer_id, feeder_id) not in fed:
         raise rows.Problem("feeder", _("The customer is not supplied from this feeder."))
     if data["outage"] and data["outage"] not in outages:
@@ -276,7 +281,9 @@ def import_readings(
         .filter(code__in={d["point"] for _, d in valid})
         .values_list("code", "pk")
     )
-    owners = dict(MonitoringPoint.objects.filter(pk__in=points.values()).values_list("pk", "customer_id"))
+    owners = dict(
+        MonitoringPoint.objects.filter(pk__in=points.values()).values_list("pk", "customer_id")
+    )
     good: dict[tuple[int, dt.date], tuple] = {}
     for number, data in valid:
         problem = _reading_problem(data, points, owners, good)
