@@ -113,11 +113,11 @@ def _resolve_interruptions(valid, result: ImportResult, *, acting_user, source: 
     """Look up the feeders, customers, outages and known references of the valid rows (a few
     queries for the whole import) and sort the rows into creates, updates and unchanged."""
     feeders = {
-        f.code: f.pk for f in Feeder.objects.filter(code__in={d["feeder"] for _, d in valid})
+        f.code: f.pk for f in Feeder.objects.filter(code__in={d["feeder"] for _n, d in valid})
     }
     customers = Customer.objects.visible_to(acting_user)
-    ids = {d["customer"] for _, d in valid if d["customer"]}
-    accounts = {d["account_no"] for _, d in valid if d["account_no"]}
+    ids = {d["customer"] for _n, d in valid if d["customer"]}
+    accounts = {d["account_no"] for _n, d in valid if d["account_no"]}
     by_id = dict(customers.filter(pk__in=ids).values_list("pk", "pk"))
     by_account = dict(customers.filter(account_no__in=accounts).values_list("account_no", "pk"))
     fed = set(
@@ -127,13 +127,13 @@ def _resolve_interruptions(valid, result: ImportResult, *, acting_user, source: 
     )
     outages = set(
         PlannedOutage.objects.filter(
-            pk__in={d["outage"] for _, d in valid if d["outage"]}
+            pk__in={d["outage"] for _n, d in valid if d["outage"]}
         ).values_list("pk", flat=True)
     )
     known = {
         i.source_ref: i
         for i in Interruption.objects.filter(
-            source=source, source_ref__in={d["source_ref"] for _, d in valid}
+            source=source, source_ref__in={d["source_ref"] for _n, d in valid}
         )
     }
     creates, updates, unchanged, seen = [], [], [], set()
@@ -192,12 +192,12 @@ def _interruption_values(data, feeders, by_id, by_account, fed, outages, seen) -
 
 def _write_interruptions(creates, updates, *, acting_user: Actor) -> None:
     actor = person(acting_user)
-    created = Interruption.objects.bulk_create([obj for _, obj in creates], batch_size=2000)
+    created = Interruption.objects.bulk_create([obj for _n, obj in creates], batch_size=2000)
     now = timezone.now()
-    for _, obj in updates:
+    for _n, obj in updates:
         obj.updated_at = now
     Interruption.objects.bulk_update(
-        [obj for _, obj in updates],
+        [obj for _n, obj in updates],
         [name.removesuffix("_id") for name in INTERRUPTION_FIELDS] + ["updated_at"],
         batch_size=2000,
     )
@@ -208,7 +208,7 @@ def _write_interruptions(creates, updates, *, acting_user: Actor) -> None:
     ] + [
         SupplyEvent(interruption=obj, kind=SupplyEventKind.UPDATED, actor=actor,
                     data=_event_data(obj))
-        for _, obj in updates
+        for _n, obj in updates
     ]  # fmt: skip
     SupplyEvent.objects.bulk_create(events, batch_size=2000)
 
@@ -278,7 +278,7 @@ def import_readings(
     )
     points = dict(
         MonitoringPoint.objects.visible_to(acting_user)
-        .filter(code__in={d["point"] for _, d in valid})
+        .filter(code__in={d["point"] for _n, d in valid})
         .values_list("code", "pk")
     )
     owners = dict(
@@ -325,9 +325,9 @@ def _reading_problem(data, points, owners, good) -> tuple[str, str] | None:
 def _known_readings(good: dict) -> set[tuple[int, dt.date]]:
     if not good:
         return set()
-    days = [day for _, day in good]
+    days = [day for _point, day in good]
     existing = VoltageReading.objects.filter(
-        point_id__in={point for point, _ in good}, day__gte=min(days), day__lte=max(days)
+        point_id__in={point for point, _day in good}, day__gte=min(days), day__lte=max(days)
     ).values_list("point_id", "day")
     return {key for key in existing.iterator(chunk_size=20000) if key in good}
 

@@ -227,6 +227,13 @@ def test_late_restorations_are_those_past_the_limit_after_the_cause_was_cleared(
         cause_cleared_at="2026-10-05T09:00:00+08:00",
     )
     record("OPEN", grid["e1"], local(2026, 11, 18, 8), cause_cleared_at="2026-11-18T09:00:00+08:00")
-    record("PLANNED", grid["e1"], local(2026, 10, 7, 8), local(2026, 10, 9, 8), planned=True, cause_cleared_at="2026-10-07T09:00:00+08:00")  # fmt: skip
+    record(
+        "PLANNED",
+        grid["e1"],
+        local(2026, 10, 7, 8),
+        local(2026, 10, 9, 8),
+        planned=True,
+        cause_cleared_at="2026-10-07T09:00:00+08:00",
+    )
     late = selectors.late_restorations()
     assert sorted(i.source_ref for i in late) == ["LATE", "OPEN"]
