@@ -379,3 +379,45 @@ def unlink_complaint(link: ComplaintLink, *, acting_user: Actor) -> None:
         data={"complaint": link.complaint_id},
     )
     link.delete()
+
+
+# --- monitoring points ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_monitoring_point(
+    customer: Customer,
+    *,
+    code: str,
+    voltage_class: str,
+    name: str = "",
+    feeder_code: str | None = None,
+    active: bool = True,
+    acting_user: Actor,
+) -> MonitoringPoint:
+    """A voltage monitoring point at `customer`, on its supply point from `feeder_code`."""
+    policy.check(acting_user, "import")
+    code = (code or "").strip()
+    if MonitoringPoint.objects.filter(code=code).exists():
+        raise DomainError(
+            "duplicate_code", _("A monitoring point with this code exists."), field="code"
+        )
+    supply_point = None
+    if feeder_code:
+        supply_point = SupplyPoint.objects.filter(
+            customer=customer, feeder__code=feeder_code
+        ).first()
+        if supply_point is None:
+            raise DomainError(
+                "not_supplied",
+                _("The customer is not supplied from this feeder."),
+                field="feeder",
+            )
+    return MonitoringPoint.objects.create(
+        code=code,
+        name=name,
+        customer=customer,
+        supply_point=supply_point,
+        voltage_class=voltage_class,
+        active=active,
+    )

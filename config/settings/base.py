@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "NotificationStatusEnum": "outages.models.NotificationStatus",
         "ComplaintChannelEnum": "complaints.models.Channel",
         "ComplaintStatusEnum": "complaints.models.Status",
+        "InterruptionSourceEnum": "supply.models.InterruptionSource",
+        "SourceEnum": "dashboards.api.serializers.SOURCES",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [
