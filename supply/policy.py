@@ -19,6 +19,8 @@ POLICY = Policy(
         # Imports from the dispatch and monitoring systems (API), or a file uploaded by a
         # supervisor or an administrator.
         "import": frozenset({Role.ADMIN, Role.INTEGRATION, Role.SUPERVISOR}),
+        # The threshold scan (nightly job; a supervisor may run it again).
+        "scan": frozenset({Role.ADMIN, Role.SUPERVISOR}),
         # Linking a complaint to an interruption: whoever handles the complaint.
         "link_complaint": frozenset({Role.ADMIN, Role.SUPERVISOR, Role.ACCOUNT_MANAGER}),
     }

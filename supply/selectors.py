@@ -23,6 +23,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from common.moments import shift_months
+from customers.models import IMPORTANT_CLASSES, Customer, SupplyPoint
 from supply.models import Interruption, MonitoringPoint, VoltageReading
 
 
@@ -336,4 +337,34 @@ def late_restorations(queryset=None, *, now: dt.datetime | None = None):
         )
         .select_related("feeder", "customer")
         .order_by("-cause_cleared_at", "-id")
+    )
+
+
+# --- exposure -------------------------------------------------------------------------------
+
+
+def frequent_fault_feeders(*, now: dt.datetime | None = None):
+    """Ids of the feeders with at least SUPPLY_FREQUENT_FAULT_FEEDER fault interruptions
+    starting within SUPPLY_FAULT_WINDOW_DAYS (a subquery)."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=settings.SUPPLY_FAULT_WINDOW_DAYS)
+    return (
+        Interruption.objects.filter(planned=False, start__gte=since, start__lt=now)
+        .values("feeder_id")
+        .annotate(faults=Count("id"))
+        .filter(faults__gte=settings.SUPPLY_FREQUENT_FAULT_FEEDER)
+        .values("feeder_id")
+    )
+
+
+def exposed_important_customers(user, *, now: dt.datetime | None = None):
+    """Active important customers (特级, 一级, 二级, 临时) without their own generator, on a
+    feeder with frequent faults: the ones a fault would hurt most."""
+    feeders = frequent_fault_feeders(now=now)
+    return (
+        Customer.objects.visible_to(user)
+        .active()
+        .filter(importance__in=IMPORTANT_CLASSES, has_backup_generator=False)
+        .filter(pk__in=SupplyPoint.objects.filter(feeder_id__in=feeders).values("customer_id"))
+        .order_by("importance", "name")
     )
