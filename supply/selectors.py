@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -179,7 +180,7 @@ def interruption_figures(
     off in a period; one statement. `customer_ids`/`feeder_ids` None: all of them."""
     now = now or timezone.now()
     ids = customer_ids if per == "customer" else feeder_ids
-    params = {
+    params: dict[str, Any] = {
         "keys": [p.key for p in periods],
         "starts": [p.start for p in periods],
         "ends": [p.end for p in periods],

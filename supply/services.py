@@ -136,7 +136,10 @@ def _resolve_interruptions(valid, result: ImportResult, *, acting_user, source: 
             source=source, source_ref__in={d["source_ref"] for _n, d in valid}
         )
     }
-    creates, updates, unchanged, seen = [], [], [], set()
+    creates: list[tuple[int, Interruption]] = []
+    updates: list[tuple[int, Interruption]] = []
+    unchanged: list[tuple[int, Interruption]] = []
+    seen: set[str] = set()
     for number, data in valid:
         try:
             values = _interruption_values(data, feeders, by_id, by_account, fed, outages, seen)
