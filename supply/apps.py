@@ -12,7 +12,7 @@ class SupplyConfig(AppConfig):
         from complaints.panels import register_panel
         from customers.tabs import register_tab
         from outages.progress import on_outage_progress
-        from supply import navigation  # noqa: F401
+        from supply import navigation, timeline_entries  # noqa: F401
         from supply.services import record_outage_progress
 
         # The product's own outages become interruptions when they start and complete.

@@ -78,8 +78,13 @@ def _field_errors(result) -> ValidationError:
 IMPORT_RESPONSES = {
     200: SupplyImportResultSerializer,
     400: OpenApiResponse(
-        response=SupplyImportResultSerializer,
-        description="Rows refused (nothing written unless ?partial=true).",
+        response={
+            "oneOf": [
+                {"$ref": "#/components/schemas/SupplyImportResult"},
+                {"$ref": "#/components/schemas/Error"},
+            ]
+        },
+        description="Rows refused (nothing written unless ?partial=true), or a bad request.",
     ),
 }
 

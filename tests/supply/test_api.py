@@ -201,3 +201,11 @@ def test_the_indicators_take_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get(f"/api/v1/customers/{single.pk}/supply-quality/")
     assert response.status_code == 200
+
+
+def test_the_customers_timeline_shows_its_interruptions(clock, api, integration, mgr_a, single):
+    api(integration).post(URL, [one("A")], format="json")
+    entries = api(mgr_a).get(f"/api/v1/customers/{single.pk}/timeline/").json()
+    rows = entries["results"] if isinstance(entries, dict) else entries
+    supply = [e for e in rows if e["kind"] == "supply"]
+    assert len(supply) == 1 and "E1" in supply[0]["summary"]
