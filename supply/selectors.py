@@ -210,7 +210,12 @@ def interruption_figures(
 
 
 def voltage_by_month(
-    first: dt.date, last: dt.date, *, customer_ids: Iterable[int] | None = None, by: str
+    first: dt.date,
+    last: dt.date,
+    *,
+    customer_ids: Iterable[int] | None = None,
+    feeder_ids: Iterable[int] | None = None,
+    by: str,
 ) -> dict[tuple[int, str], tuple[int, int]]:
     """{(owner id, 'YYYY-MM'): (minutes monitored, minutes outside the limits)} for the days
     first..last, the owner being `by` ("point__customer_id", "point_id" or
@@ -218,6 +223,8 @@ def voltage_by_month(
     readings = VoltageReading.objects.filter(day__gte=first, day__lte=last)
     if customer_ids is not None:
         readings = readings.filter(point__customer_id__in=list(customer_ids))
+    if feeder_ids is not None:
+        readings = readings.filter(point__supply_point__feeder_id__in=list(feeder_ids))
     rows = (
         readings.annotate(month=TruncMonth("day"))
         .values(by, "month")

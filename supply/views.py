@@ -217,6 +217,14 @@ def feeder_page(request, pk: int):
     monthly = [
         figures.get((feeder.pk, p.key)) or selectors.Figures(p.key, p.start, p.end) for p in periods
     ]
+    voltage = selectors.voltage_by_month(
+        periods[0].start.date(),
+        timezone.localdate(),
+        feeder_ids=[feeder.pk],
+        by="point__supply_point__feeder_id",
+    )
+    for row in monthly:
+        row.voltage_monitored, row.voltage_outside = voltage.get((feeder.pk, row.key), (0, 0))
     customers = Customer.objects.visible_to(request.user).filter(supply_points__feeder=feeder)
     complaints = (
         Complaint.objects.visible_to(request.user)

@@ -237,3 +237,18 @@ def test_late_restorations_are_those_past_the_limit_after_the_cause_was_cleared(
     )
     late = selectors.late_restorations()
     assert sorted(i.source_ref for i in late) == ["LATE", "OPEN"]
+
+
+def test_the_pass_rate_per_feeder_counts_the_points_on_its_supply_points(
+    clock, point, single, grid
+):
+    point.supply_point = single.supply_points.get()
+    point.save(update_fields=["supply_point"])
+    services.import_readings([reading("2026-10-01")], acting_user=SYSTEM)
+    by_feeder = selectors.voltage_by_month(
+        dt.date(2026, 10, 1),
+        dt.date(2026, 10, 31),
+        feeder_ids=[grid["e1"].pk],
+        by="point__supply_point__feeder_id",
+    )
+    assert by_feeder == {(grid["e1"].pk, "2026-10"): (1440, 72)}
