@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,19 +91,28 @@ def import_interruptions(
     valid, result.errors = rows.check_rows(
         rows_in, rows.clean_interruption, now=now, numbers=numbers
     )
-    planned = _resolve_interruptions(valid, result, acting_user=acting_user, source=source)
-    result.errors.sort(key=lambda e: (e["row"], e["field"]))
-    creates, updates, unchanged = planned
-    result.created, result.updated, result.unchanged = len(creates), len(updates), len(unchanged)
-    if dry_run or (result.errors and not partial):
-        if not dry_run:
-            result.created = result.updated = result.unchanged = 0
-        return result
     with transaction.atomic():
+        # Imports of one source take turns from here: the references known are read under
+        # the lock, so two imports of the same new reference never both create it.
+        _lock_source(source)
+        planned = _resolve_interruptions(valid, result, acting_user=acting_user, source=source)
+        result.errors.sort(key=lambda e: (e["row"], e["field"]))
+        creates, updates, unchanged = planned
+        result.created, result.updated = len(creates), len(updates)
+        result.unchanged = len(unchanged)
+        if dry_run or (result.errors and not partial):
+            if not dry_run:
+                result.created = result.updated = result.unchanged = 0
+            return result
         _write_interruptions(creates, updates, acting_user=acting_user)
     result.ids = {n: obj.pk for n, obj in creates + updates + unchanged}
     result.committed = True
     return result
+
+
+def _lock_source(source: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"supply.import:{source}"])
 
 
 Planned = tuple[list[tuple[int, Interruption]], ...]
@@ -250,6 +259,8 @@ def record_outage_progress(outage: PlannedOutage, *, action: str) -> None:
             for obj in created
         )
     elif action == "complete":
+        # An outage started before supply was installed has no interruption yet.
+        record_outage_progress(outage, action="start")
         end = outage.completed_at or timezone.now()
         ongoing = list(Interruption.objects.filter(outage=outage, end__isnull=True))
         for obj in ongoing:

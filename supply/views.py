@@ -265,6 +265,7 @@ def upload(request, kind: str):
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None
     status = 200
+    check_only = "check" in request.POST
     if request.method == "POST" and form.is_valid():
         try:
             rows, numbers = files.read_upload(form.cleaned_data["file"], kind)
@@ -272,17 +273,18 @@ def upload(request, kind: str):
                 rows,
                 numbers=numbers,
                 partial=form.cleaned_data["partial"],
+                dry_run=check_only,
                 acting_user=request.user,
             )
         except (FileProblem, DomainError) as problem:
             form.add_error("file", str(getattr(problem, "message", problem)))
         if result is not None and result.committed:
             messages.success(request, _("The file is imported."))
-        else:
+        elif result is None or result.errors:
             status = 400
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "kind": kind, "result": result}
+    context = {"form": form, "kind": kind, "result": result, "check_only": check_only}
     return render(request, "supply/upload.html", context, status=status)
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 
 from common.actors import SYSTEM
@@ -252,3 +253,26 @@ def test_the_pass_rate_per_feeder_counts_the_points_on_its_supply_points(
         by="point__supply_point__feeder_id",
     )
     assert by_feeder == {(grid["e1"].pk, "2026-10"): (1440, 72)}
+
+
+def test_an_outage_started_before_supply_was_installed_is_recorded_when_it_completes(
+    single, grid, sup_east
+):
+    from outages import services as outages
+    from tests.outages.factories import make_outage
+
+    with time_machine.travel(local(2026, 11, 20, 10), tick=False):
+        outage = make_outage(sup_east, [grid["e1"]], start=local(2026, 11, 30, 8), hours=4)
+        outages.submit_outage(outage, acting_user=sup_east)
+        outages.approve_outage(outage, acting_user=sup_east)
+        outages.notify_outage(outage, acting_user=sup_east)
+    with time_machine.travel(local(2026, 11, 30, 8), tick=False):
+        outages.start_outage(outage, acting_user=sup_east)
+    Interruption.objects.all().delete()  # as if supply was not there yet
+    with time_machine.travel(local(2026, 11, 30, 10), tick=False):
+        outages.complete_outage(outage, acting_user=sup_east)
+    interruption = Interruption.objects.get(outage=outage)
+    assert (interruption.start, interruption.end) == (
+        local(2026, 11, 30, 8),
+        local(2026, 11, 30, 10),
+    )

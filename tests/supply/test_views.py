@@ -205,3 +205,16 @@ def test_the_dashboard_panel(clock, history, sup_east, mgr_a):
     assert client_for(mgr_a).get("/supply/dashboard-panel/").status_code == 403
     dashboard = client_for(sup_east).get("/dashboard/").content.decode()
     assert "/supply/dashboard-panel/" in dashboard
+
+
+def test_an_upload_can_be_checked_without_writing(clock, single, sup_east):
+    text = (
+        "source_ref,feeder,start,end,cause,planned\n"
+        "C-1,E1,2026-10-01T08:00:00+08:00,2026-10-01T09:00:00+08:00,雷击,false\n"
+    )
+    response = client_for(sup_east).post(
+        "/supply/upload/interruptions/", {"file": csv_file(text), "check": "1"}
+    )
+    assert response.status_code == 200
+    assert 'data-testid="supply-upload-result"' in response.content.decode()
+    assert Interruption.objects.count() == 0
