@@ -241,6 +241,22 @@ class VoltageReading(models.Model):
     def __str__(self) -> str:
         return f"{self.point_id} {self.day}"
 
+    @property
+    def extremes_outside_limits(self) -> bool:
+        """Whether the day's extreme deviations pass the limits of the point's voltage class
+        (settings.SUPPLY_VOLTAGE_LIMITS): above the upper or below the lower limit, or for 35
+        kV and above the sum of the absolute deviations over its limit."""
+        return deviation_outside(
+            self.point.voltage_class, self.max_deviation_pct, self.min_deviation_pct
+        )
+
+
+def deviation_outside(voltage_class: str, highest, lowest) -> bool:
+    limits = settings.SUPPLY_VOLTAGE_LIMITS.get(voltage_class, {})
+    if "sum_abs" in limits:
+        return abs(highest) + abs(lowest) > limits["sum_abs"]
+    return highest > limits.get("upper", highest) or lowest < limits.get("lower", lowest)
+
 
 class AlertRule(models.TextChoices):
     FAULTS = "faults", _("Frequent fault interruptions")

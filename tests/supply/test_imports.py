@@ -276,3 +276,23 @@ def test_an_outage_started_before_supply_was_installed_is_recorded_when_it_compl
         local(2026, 11, 30, 8),
         local(2026, 11, 30, 10),
     )
+
+
+@pytest.mark.parametrize(
+    ("voltage_class", "highest", "lowest", "outside"),
+    [
+        ("10kv", "7.00", "-7.00", False),
+        ("10kv", "7.01", "0", True),
+        ("20kv", "0", "-7.01", True),
+        ("220v", "7.00", "-10.00", False),
+        ("220v", "0", "-10.01", True),
+        ("35kv_plus", "6.00", "-4.00", False),
+        ("35kv_plus", "6.00", "-4.01", True),
+    ],
+)
+def test_the_limits_per_voltage_class(voltage_class, highest, lowest, outside):
+    from decimal import Decimal
+
+    from supply.models import deviation_outside
+
+    assert deviation_outside(voltage_class, Decimal(highest), Decimal(lowest)) is outside
