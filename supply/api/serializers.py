@@ -146,3 +146,13 @@ def figures_data(row) -> dict:
             None if row.voltage_pass_rate is None else round(row.voltage_pass_rate, 6)
         ),
     }
+
+
+class ComplaintLinkInputSerializer(serializers.Serializer):
+    complaint = serializers.IntegerField(help_text="A power-quality or outage complaint.")
+
+
+class ComplaintLinkSerializer(serializers.Serializer):
+    complaint = serializers.IntegerField(source="complaint_id")
+    interruption = serializers.IntegerField(source="interruption_id")
+    linked_at = serializers.DateTimeField()

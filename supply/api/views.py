@@ -10,15 +10,19 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.middleware import body_limit
+from complaints.models import Complaint
 from customers.models import Customer
 from supply import selectors, services
 from supply.api.filters import InterruptionFilter, VoltageReadingFilter
 from supply.api.serializers import (
+    ComplaintLinkInputSerializer,
+    ComplaintLinkSerializer,
     InterruptionInputSerializer,
     InterruptionSerializer,
     MonitoringPointSerializer,
@@ -106,6 +110,7 @@ class InterruptionViewSet(
     ordering = ["-start", "-id"]
     read_roles = READERS
     write_roles = IMPORTERS
+    action_roles = {"link_complaint": POLICY.roles("link_complaint")}
 
     def get_queryset(self):
         return Interruption.objects.visible_to(self.request.user).select_related("feeder")
@@ -154,6 +159,32 @@ class InterruptionViewSet(
             request.data, partial=_partial(request), acting_user=request.user
         )
         return _import_answer(result)
+
+    @extend_schema(
+        request=ComplaintLinkInputSerializer,
+        responses={200: ComplaintLinkSerializer, 201: ComplaintLinkSerializer},
+        filters=False,
+    )
+    @action(
+        detail=True, methods=["post"], url_path="complaints", filter_backends=[],
+        pagination_class=None,
+    )  # fmt: skip
+    def link_complaint(self, request, pk=None):
+        """Link a power-quality or outage complaint of an affected customer (200 if linked)."""
+        interruption = self.get_object()
+        data = ComplaintLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        complaint = get_object_or_404(
+            Complaint.objects.visible_to(request.user), pk=data.validated_data["complaint"]
+        )
+        known = interruption.complaint_links.filter(complaint=complaint).exists()
+        link = services.link_complaint(
+            complaint, interruption=interruption, acting_user=request.user
+        )
+        return Response(
+            ComplaintLinkSerializer(link).data,
+            status=status.HTTP_200_OK if known else status.HTTP_201_CREATED,
+        )
 
 
 class VoltageReadingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -209,3 +209,35 @@ def test_the_customers_timeline_shows_its_interruptions(clock, api, integration,
     rows = entries["results"] if isinstance(entries, dict) else entries
     supply = [e for e in rows if e["kind"] == "supply"]
     assert len(supply) == 1 and "E1" in supply[0]["summary"]
+
+
+def register(customer, category):
+    from common.actors import SYSTEM
+    from complaints.intake import register_complaint
+
+    complaint, _created = register_complaint(
+        customer=customer,
+        channel="hotline_95598",
+        category=category,
+        description="停电",
+        acting_user=SYSTEM,
+    )
+    return complaint
+
+
+def test_a_complaint_is_linked_through_the_api(clock, api, integration, mgr_a, mgr_c, single):
+    interruption = api(integration).post(URL, one(), format="json").json()["id"]
+    complaint = register(single, "outage")
+    link_url = f"{URL}{interruption}/complaints/"
+    first = api(mgr_a).post(link_url, {"complaint": complaint.pk}, format="json")
+    again = api(mgr_a).post(link_url, {"complaint": complaint.pk}, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["complaint"] == complaint.pk
+    assert api(mgr_c).post(link_url, {"complaint": complaint.pk}, format="json").status_code == 404
+    assert (
+        api(integration).post(link_url, {"complaint": complaint.pk}, format="json").status_code
+        == 403
+    )
+    billing = register(single, "billing")
+    refused = api(mgr_a).post(link_url, {"complaint": billing.pk}, format="json")
+    assert refused.status_code == 400 and "complaint" in refused.json()
