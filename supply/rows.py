@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.moments import clock_skew, date_problem
+from common.moments import clock_skew, date_problem, window
 
 MINUTES_PER_DAY = 1440
 _TRUE = {"1", "true", "yes", "y", "是", "计划", "planned"}
@@ -34,20 +34,39 @@ def row_error(row: int, field: str, message) -> dict[str, Any]:
     return {"row": row, "field": field, "message": str(message)}
 
 
+class Context:
+    """What every row of one import is checked against, worked out once: the moment, the
+    local day and the earliest plausible date; and the days and percentages already parsed
+    (a daily import repeats the same few hundred of each across its points)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.today = timezone.localdate(now)
+        self.earliest, _last = window("billing", today=self.today)
+        self.earliest_moment = timezone.make_aware(dt.datetime.combine(self.earliest, dt.time()))
+        self.days: dict[str, dt.date | Problem] = {}
+        self.percents: dict[str, Decimal | None] = {}
+
+
 class RowChecker:
     """Typed values out of one row's raw cells; raises Problem on the first bad field."""
 
-    def __init__(self, row: dict[str, Any], *, now: dt.datetime) -> None:
+    def __init__(self, row: dict[str, Any], *, context: Context) -> None:
         self.row = row
-        self.now = now
+        self.context = context
+        self.now = context.now
 
     def raw(self, name: str):
         value = self.row.get(name)
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is int or value is None:  # the common cases first: a million rows a night
+            return value
+        if kind is str:
             value = value.strip()
+            return value or None
         if isinstance(value, (dict, list, tuple)):
             raise Problem(name, _("Give a single value, not a list."))
-        return None if value == "" else value
+        return value
 
     def text(self, name: str, max_length: int, *, required: bool = False) -> str:
         value = self.raw(name)
@@ -66,6 +85,8 @@ class RowChecker:
             if required:
                 raise Problem(name, _("This field is required."))
             return None
+        if type(value) is int and low <= value <= high:
+            return value
         if isinstance(value, bool):
             raise Problem(name, _("Enter a whole number."))
         try:
@@ -84,13 +105,14 @@ class RowChecker:
         value = self.raw(name)
         if value is None:
             raise Problem(name, _("This field is required."))
-        try:
-            number = Decimal(str(value))
-        except (InvalidOperation, ValueError):
-            number = None
-        if number is None or not number.is_finite() or abs(number) >= 1000:
+        text = str(value)
+        known = self.context.percents
+        if text not in known:
+            known[text] = _percent(text)
+        number = known[text]
+        if number is None:
             raise Problem(name, _("Enter a percentage such as 5.25 or -3.1."))
-        return number.quantize(Decimal("0.01"))
+        return number
 
     def boolean(self, name: str) -> bool:
         value = self.raw(name)
@@ -121,36 +143,46 @@ class RowChecker:
             value = timezone.make_aware(value)
         if value > self.now + clock_skew():
             raise Problem(name, _("This time is in the future."))
-        problem = date_problem(value, "billing")
-        if problem:
-            raise Problem(name, problem)
+        if value < self.context.earliest_moment:
+            raise Problem(name, date_problem(value, "billing") or "")
         return min(value, self.now)
 
     def day(self, name: str) -> dt.date:
+        """A day that has ended, as YYYY-MM-DD (or a spreadsheet date)."""
         value = self.raw(name)
         if value is None:
             raise Problem(name, _("This field is required."))
         if isinstance(value, dt.datetime):
             value = value.date()
-        if not isinstance(value, dt.date):
-            text = str(value)
+        if isinstance(value, dt.date):
+            return self._checked_day(name, value)
+        text = str(value)
+        known = self.context.days
+        if text not in known:
             try:
                 if not _DATE_RE.match(text):
                     raise ValueError
-                value = dt.date.fromisoformat(text)
+                known[text] = self._checked_day(name, dt.date.fromisoformat(text))
             except ValueError:
-                raise Problem(name, _("Enter a date as YYYY-MM-DD.")) from None
-        if value >= timezone.localdate(self.now):
+                known[text] = Problem(name, _("Enter a date as YYYY-MM-DD."))
+            except Problem as problem:
+                known[text] = problem
+        found = known[text]
+        if isinstance(found, Problem):
+            raise Problem(name, found.message)
+        return found
+
+    def _checked_day(self, name: str, value: dt.date) -> dt.date:
+        if value >= self.context.today:
             raise Problem(name, _("This day has not ended yet."))
-        problem = date_problem(value, "billing")
-        if problem:
-            raise Problem(name, problem)
+        if value < self.context.earliest:
+            raise Problem(name, date_problem(value, "billing") or "")
         return value
 
 
-def clean_interruption(row: dict[str, Any], *, now: dt.datetime) -> dict[str, Any]:
+def clean_interruption(row: dict[str, Any], *, context: Context) -> dict[str, Any]:
     """The fields of one interruption row; Problem on the first bad one."""
-    check = RowChecker(row, now=now)
+    check = RowChecker(row, context=context)
     data: dict[str, Any] = {
         "source_ref": check.text("source_ref", 100, required=True),
         "feeder": check.text("feeder", 30, required=True),
@@ -173,9 +205,9 @@ def clean_interruption(row: dict[str, Any], *, now: dt.datetime) -> dict[str, An
     return data
 
 
-def clean_reading(row: dict[str, Any], *, now: dt.datetime) -> dict[str, Any]:
+def clean_reading(row: dict[str, Any], *, context: Context) -> dict[str, Any]:
     """The fields of one daily voltage reading; Problem on the first bad one."""
-    check = RowChecker(row, now=now)
+    check = RowChecker(row, context=context)
     data: dict[str, Any] = {
         "point": check.text("point", 40, required=True),
         "customer": check.integer("customer", low=1, high=2**63 - 1, required=False),
@@ -202,13 +234,24 @@ def check_rows(rows: list, cleaner, *, now: dt.datetime, numbers: list[int] | No
     """([(row number, cleaned data)], [errors]) for `rows` with `cleaner`."""
     valid: list[tuple[int, dict[str, Any]]] = []
     errors: list[dict[str, Any]] = []
+    context = Context(now)
     for index, raw in enumerate(rows):
         number = numbers[index] if numbers else index + 1
         if not isinstance(raw, dict):
             errors.append(row_error(number, "", _("Each row must be an object of fields.")))
             continue
         try:
-            valid.append((number, cleaner(raw, now=now)))
+            valid.append((number, cleaner(raw, context=context)))
         except Problem as problem:
             errors.append(row_error(number, problem.field, problem.message))
     return valid, errors
+
+
+def _percent(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or abs(number) >= 1000:
+        return None
+    return number.quantize(Decimal("0.01"))
