@@ -218,3 +218,16 @@ def test_an_upload_can_be_checked_without_writing(clock, single, sup_east):
     assert response.status_code == 200
     assert 'data-testid="supply-upload-result"' in response.content.decode()
     assert Interruption.objects.count() == 0
+
+
+def test_the_menu_shows_supply_quality_to_supervisors_only(clock, sup_east, mgr_a):
+    assert 'href="/supply/"' in client_for(sup_east).get("/supply/").content.decode()
+    home = client_for(mgr_a).get("/my-day/", follow=True).content.decode()
+    assert 'href="/supply/"' not in home
+
+
+def test_an_auditor_reads_but_may_not_import_through_page_or_api(clock, auditor, history, api):
+    assert client_for(auditor).get("/supply/").status_code == 200
+    assert client_for(auditor).get("/supply/upload/readings/").status_code == 403
+    assert api(auditor).get("/api/v1/interruptions/").status_code == 200
+    assert api(auditor).post("/api/v1/voltage-readings/", [], format="json").status_code == 403
