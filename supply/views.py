@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -135,6 +136,21 @@ def _visible_customer_ids(user) -> list[int] | None:
     return list(Customer.objects.visible_to(user).values_list("pk", flat=True))
 
 
+def _with_complaints(feeders, ids: list[int] | None, *, since) -> dict[int, Feeder]:
+    """{pk: feeder} annotated with `complaints`: the power-quality and outage complaints of
+    its customers (of `ids`, None: all) received since `since` (one query)."""
+    condition = Q(
+        supply_points__customer__complaints__category__in=[Category.POWER_QUALITY, Category.OUTAGE],
+        supply_points__customer__complaints__received_at__gte=since,
+    )
+    if ids is not None:
+        condition &= Q(supply_points__customer_id__in=ids)
+    counted = feeders.annotate(
+        complaints=Count("supply_points__customer__complaints", filter=condition, distinct=True)
+    )
+    return {feeder.pk: feeder for feeder in counted}
+
+
 def worst_served(ids: list[int] | None, *, now=None) -> dict:
     """The worst-served customers and feeders over 12 months (minutes off) among the
     customers `ids` (None: all)."""
@@ -154,7 +170,9 @@ def worst_served(ids: list[int] | None, *, now=None) -> dict:
         now=now,
     )  # fmt: skip
     top_feeders = sorted(by_feeder.items(), key=lambda kv: -kv[1].minutes_off)[:WORST]
-    feeders = Feeder.objects.in_bulk([fid for (fid, _k), _f in top_feeders])
+    feeders = _with_complaints(
+        Feeder.objects.filter(pk__in=[fid for (fid, _k), _f in top_feeders]), ids, since=total.start
+    )
     return {
         "customers": [{"customer": names[cid], "figures": f} for (cid, _k), f in top],
         "feeders": [{"feeder": feeders[fid], "figures": f} for (fid, _k), f in top_feeders],

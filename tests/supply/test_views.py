@@ -231,3 +231,18 @@ def test_an_auditor_reads_but_may_not_import_through_page_or_api(clock, auditor,
     assert client_for(auditor).get("/supply/upload/readings/").status_code == 403
     assert api(auditor).get("/api/v1/interruptions/").status_code == 200
     assert api(auditor).post("/api/v1/voltage-readings/", [], format="json").status_code == 403
+
+
+def test_the_worst_feeders_count_their_complaints(clock, history, sup_east):
+    for _n in range(2):
+        complaints.register_complaint(
+            customer=history,
+            channel="hotline_95598",
+            category="power_quality",
+            description="电压低",
+            acting_user=SYSTEM,
+        )
+    from supply.views import worst_served
+
+    worst = worst_served(None)
+    assert [(r["feeder"].code, r["feeder"].complaints) for r in worst["feeders"]] == [("E1", 2)]
