@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import DomainError, TransitionNotAllowed
-from complaints import closure, policy, services
+from complaints import closure, panels, policy, services
 from complaints.forms import (
     AssignForm,
     AttachmentForm,
@@ -229,6 +229,7 @@ def _render_detail(request, complaint: Complaint, *, bound=None, status: int = 2
         "open_form": bound[0] if bound else None,
         "working": complaint.status
         in (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED),
+        "panels": panels.panels_for(complaint),
         "close_needs_attempts": (
             policy.may(request.user, "close")
             and complaint.status == Status.RESOLVED

@@ -13,6 +13,7 @@ from dashboards.api import routes as dashboards_routes
 from grid.api import routes as grid_routes
 from outages.api import routes as outages_routes
 from risk.api import routes as risk_routes
+from supply.api import routes as supply_routes
 from visits.api import routes as visits_routes
 
 # In layer order; the extra paths come before the router's, so a more specific extra path
@@ -26,6 +27,7 @@ APP_ROUTES = (
     complaints_routes,
     billing_routes,
     risk_routes,
+    supply_routes,
     dashboards_routes,
 )
 

@@ -47,6 +47,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "outages.tasks.refresh_upcoming_outage_impacts",
         "schedule": crontab(minute="7,22,37,52"),
     },
+    # Proactive follow-ups on supply quality, after the night's dispatch and voltage imports.
+    "supply-scan-quality": {
+        "task": "supply.tasks.scan_supply_quality",
+        "schedule": crontab(hour=6, minute=20),
+    },
     "billing-check-promises": {
         "task": "billing.tasks.check_promises",
         "schedule": crontab(hour="1", minute="30"),

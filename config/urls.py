@@ -65,6 +65,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("billing/", include("billing.urls")),
     path("risk/", include("risk.urls")),
+    path("supply/", include("supply.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("visits/", include("visits.urls")),
     path("outages/", include("outages.urls")),

@@ -23,7 +23,7 @@ from common.errors import DomainError
 from common.moments import check_date
 from common.roles import Role, role_of, sees_everything
 from grid.models import Feeder
-from outages import events, impacts, notices, policy
+from outages import events, impacts, notices, policy, progress
 from outages.models import (
     IMPACT_STATUSES,
     Notification,
@@ -408,9 +408,11 @@ def start_outage(outage: PlannedOutage, *, acting_user: Actor) -> PlannedOutage:
     policy.check(acting_user, "start")
     outage = events.locked(outage)
     outage.started_at = timezone.now()
-    return events.transition(
+    events.transition(
         outage, "start", acting_user=acting_user, message=_("Supply cut"), fields=["started_at"]
     )
+    progress.outage_progressed(outage, action="start")
+    return outage
 
 
 @transaction.atomic
@@ -426,6 +428,7 @@ def complete_outage(outage: PlannedOutage, *, acting_user: Actor) -> PlannedOuta
         message=_("Supply restored"),
         fields=["completed_at"],
     )
+    progress.outage_progressed(outage, action="complete")
     notices.drop_pending(
         outage,
         kinds=[NotificationKind.NOTICE, NotificationKind.CHANGE],

@@ -10,6 +10,8 @@
 #      the customer 360 page and its API, the dashboard (page and API), p50/p95 and statements;
 #   4. bench_sync: an integration client's delta sync of payments (keyset pages, ≥ 20,000 rows/s);
 #   5. bench_import: one month of bills for every customer through the API and the upload (≤ 60 s);
+#      bench_supply: a million daily voltage readings imported (≤ 60 s) and every customer's
+#      supply indicators in one statement;
 #   6. bench_rescore: the risk rescoring delay after a payment (≤ 5 s) with real workers, and the
 #      scan split across 1, 2 and 4 worker processes, on a copy of the bench database;
 #   7. bench_load: 50 concurrent clients on gunicorn as `make run` starts it (p95 ≤ 300 ms);
@@ -70,6 +72,8 @@ echo "== Delta sync (payments through the API, keyset pages) =="
 $PY manage.py bench_sync --path payments --rows 200000
 echo "== Bill import =="
 $PY manage.py bench_import
+echo "== Supply quality (a million daily voltage readings, every customer's indicators) =="
+$PY manage.py bench_supply --rows 1000000
 echo "== Risk rescoring after a payment, and the scan across workers =="
 RESCORE_DATABASE_URL=${BENCH_DATABASE_URL%/*}/crm_bench_rescore
 $PY - "$BENCH_DATABASE_URL" "$RESCORE_DATABASE_URL" <<'PY'

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "risk",
     "outages",
     "complaints",
+    "supply",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -262,6 +263,8 @@ SPECTACULAR_SETTINGS = {
         "NotificationStatusEnum": "outages.models.NotificationStatus",
         "ComplaintChannelEnum": "complaints.models.Channel",
         "ComplaintStatusEnum": "complaints.models.Status",
+        "InterruptionSourceEnum": "supply.models.InterruptionSource",
+        "SourceEnum": "dashboards.api.serializers.SOURCES",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [
@@ -481,6 +484,32 @@ DASHBOARD_SETTLE_DAYS = 2
 # The dashboard's figures (page and API) are kept this many seconds in the cache per viewer
 # scope, region, month and language (dashboards.selectors.dashboard_figures); 0 turns it off.
 DASHBOARD_CACHE_SECONDS = int(env("DASHBOARD_CACHE_SECONDS", "30"))
+
+# supply quality (docs/supply.md). Restoration after a fault: within this many hours of the
+# cause being cleared (the current rule; 3 days under the 1996 供电营业规则).
+SUPPLY_RESTORATION_LIMIT_HOURS = 24
+# Proactive follow-ups (supply.alerts): a key account passing any of these opens an episode
+# and one follow-up; the episode ends when the account is back under every one of them.
+SUPPLY_FAULT_INTERRUPTIONS = 3  # fault interruptions ...
+SUPPLY_FAULT_WINDOW_DAYS = 90  # ... within this many days
+SUPPLY_MINUTES_OFF = 120  # more than this many minutes without supply ...
+SUPPLY_MINUTES_OFF_WINDOW_DAYS = 30  # ... within this many days
+SUPPLY_VOLTAGE_PASS_RATE = 95  # a monthly voltage pass rate under this (per cent)
+# A follow-up raised by the job is due this many hours later.
+SUPPLY_FOLLOWUP_DUE_HOURS = 48
+# Feeders with at least this many fault interruptions in SUPPLY_FAULT_WINDOW_DAYS are
+# "frequent-fault" feeders (their important customers without a generator are listed).
+SUPPLY_FREQUENT_FAULT_FEEDER = 3
+# Voltage deviation limits per class, in per cent of the nominal voltage (供电营业规则):
+# (upper, lower) limits, or for 35 kV and above the sum of the absolute deviations.
+SUPPLY_VOLTAGE_LIMITS = {
+    "220v": {"upper": 7, "lower": -10},
+    "10kv": {"upper": 7, "lower": -7},
+    "20kv": {"upper": 7, "lower": -7},
+    "35kv_plus": {"sum_abs": 10},
+}
+# One import request (API) or file takes at most this many rows.
+SUPPLY_IMPORT_MAX_ROWS = 20_000
 
 # Request bodies (API.md): every endpoint accepts REQUEST_BODY_MAX_BYTES, a multipart upload
 # REQUEST_UPLOAD_MAX_BYTES (a file of up to 10 MB and its form), unless the endpoint declares
