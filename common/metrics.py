@@ -22,6 +22,8 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest, mul
 from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from common.models import OutboxTask
+
 REQUEST_SECONDS = Histogram(
     "crm_http_request_duration_seconds",
     "Requests by view, method and status, with their duration.",
@@ -90,8 +92,6 @@ def queue_lengths() -> Iterable[Metric]:
 
 def outbox_pending() -> Iterable[Metric]:
     """Tasks queued while the broker was down and not published yet (common/outbox.py)."""
-    from common.models import OutboxTask
-
     family = GaugeMetricFamily(
         "crm_task_outbox_pending", "Tasks waiting in the outbox for the broker to return."
     )

@@ -62,7 +62,7 @@ def own_redis():
     app.conf.broker_url = redis.url
     os.environ["CELERY_BROKER_URL"] = redis.url
     app.conf.task_always_eager = False
-    app.pool.force_close_all()
+    app.close()  # drop the connection pools, which hold the broker they were made for
     yield redis
     app.conf.task_always_eager = True
     app.conf.broker_url = real_url
@@ -70,7 +70,7 @@ def own_redis():
         os.environ.pop("CELERY_BROKER_URL", None)
     else:
         os.environ["CELERY_BROKER_URL"] = real_env
-    app.pool.force_close_all()
+    app.close()  # drop the connection pools, which hold the broker they were made for
     if redis.process and redis.process.poll() is None:
         redis.stop()
 
@@ -81,7 +81,7 @@ def test_with_redis_stopped_the_product_answers_and_loses_nothing(
     supplied_customer(grid["e1"], contacts=2, manager=mgr_a)
     outage = approved_outage(sup_east, [grid["e1"]])
     own_redis.stop()
-    app.pool.force_close_all()
+    app.close()  # drop the connection pools, which hold the broker they were made for
 
     # Pages and the API answer; the probes tell the process lives but cannot queue work.
     client.force_login(sup_east)
@@ -100,7 +100,7 @@ def test_with_redis_stopped_the_product_answers_and_loses_nothing(
 
     # Redis is back: the outbox publishes the task into it, once.
     own_redis.start()
-    app.pool.force_close_all()
+    app.close()  # drop the connection pools, which hold the broker they were made for
     assert outbox.drain() == 1
     assert outbox.drain() == 0
     assert not OutboxTask.objects.filter(published_at__isnull=True).exists()
