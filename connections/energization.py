@@ -30,9 +30,7 @@ from customers.services import SupplyPointInput
 def _writer(acting_user: Actor, customer: Customer | None) -> Actor:
     if is_system(acting_user) or not customer_policy.may(acting_user, "update_customer"):
         return SYSTEM
-    if customer is not None and not Customer.objects.visible_to(acting_user).filter(
-        pk=customer.pk
-    ):
+    if customer is not None and not Customer.objects.visible_to(acting_user).filter(pk=customer.pk):
         return SYSTEM
     return acting_user
 
