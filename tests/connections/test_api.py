@@ -9,7 +9,8 @@ from customers.models import Customer
 from tests.connections.conftest import at
 from tests.factories import make_credit_code
 
-pytestmark = pytest.mark.django_db
+# Tests that do not travel run at the real date (or at --now).
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 URL = "/api/v1/connection-projects/"
 
