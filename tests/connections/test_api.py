@@ -1,8 +1,8 @@
 """The connection projects API end to end: the contract of API.md, refusals and scope."""
 
 import pytest
-from django.test import Client
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from connections.models import Project
 from customers.models import Customer
