@@ -8,7 +8,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from devtools.demo import billing, complaints, outages, risk
+from devtools.demo import billing, complaints, connections, outages, risk
 from devtools.demo import register as demo_data_register
 
 # (name of the part's random stream, module). The streams keep the names they had before the
@@ -17,6 +17,7 @@ PART_MODULES = (
     ("billing.demo_data", billing),
     ("outages.demo_data", outages),
     ("complaints.demo_data", complaints),
+    ("connections.demo_data", connections),
     # Last: scores the customers on the bills, payments and promises seeded above.
     ("billing.risk_demo_data", risk),
 )
