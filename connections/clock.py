@@ -23,12 +23,13 @@ without a query.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 
-from common.workcalendar import add_working_days, is_provisional, working_days_between
+from common.workcalendar import YearCalendar, add_working_days, is_provisional, year_calendar
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,34 @@ def breach_day(due: dt.date) -> dt.date:
     return add_days(due, 1)
 
 
+# year -> (the YearCalendar it was built from, the ordinals of its working days). Rebuilt when
+# the official calendar reloads (a new YearCalendar object), so it never outlives a change.
+_WORKING_ORDINALS: dict[int, tuple[YearCalendar, list[int]]] = {}
+
+
+def _working_ordinals(year: int) -> list[int]:
+    calendar = year_calendar(year)
+    cached = _WORKING_ORDINALS.get(year)
+    if cached is not None and cached[0] is calendar:
+        return cached[1]
+    first = dt.date(year, 1, 1)
+    days = (first + dt.timedelta(days=n) for n in range(366))
+    ordinals = [d.toordinal() for d in days if d.year == year and calendar.is_working(d)]
+    _WORKING_ORDINALS[year] = (calendar, ordinals)
+    return ordinals
+
+
 def days_between(start: dt.date, end: dt.date) -> int:
-    return working_days_between(start, end)
+    """`common.workcalendar.working_days_between` (working days in (start, end]), by bisection
+    over each year's working days instead of a walk day by day: a list of projects a year old
+    asks it hundreds of times."""
+    if end <= start:
+        return 0
+    total = 0
+    for year in range(start.year, end.year + 1):
+        ordinals = _working_ordinals(year)
+        total += bisect_right(ordinals, end.toordinal()) - bisect_right(ordinals, start.toordinal())
+    return total
 
 
 def run_days(step, *, end: dt.date, waiting_since: dt.datetime | None = None) -> int:

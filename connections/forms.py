@@ -14,6 +14,7 @@ from common.roles import Role
 from common.uploads import allowed_extensions
 from connections.models import TEXT_MAX, Kind, Scheme, Status, Step, WaitKind
 from customers.models import Customer, Segment, Tariff
+from customers.portfolios import visible_managers
 from grid.models import Feeder, Region
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -182,9 +183,11 @@ class ProjectFilterForm(forms.Form):
     manager = forms.ModelChoiceField(required=False, queryset=User.objects.none())
     archived = forms.ChoiceField(required=False, choices=YES_NO)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = _managers()
+        # Only the managers the user oversees: a supervisor's select holds their region.
+        managers = visible_managers(user) if user is not None else _managers()
+        self.fields["manager"].queryset = managers.order_by("name")
 
     def filter(self, queryset):
         if not self.is_valid():

@@ -105,7 +105,7 @@ def _list_queryset(user):
 @require_GET
 @allowed_to(policy.POLICY, "view")
 def project_list(request):
-    filters = ProjectFilterForm(request.GET or None)
+    filters = ProjectFilterForm(request.GET or None, user=request.user)
     queryset = filters.filter(_list_queryset(request.user)) if filters.is_bound else None
     if queryset is None:
         queryset = _list_queryset(request.user).filter(archived_at__isnull=True)
@@ -316,7 +316,7 @@ def customer_tab(request, pk: int):
 @allowed_to(policy.POLICY, "review")
 def weekly_review(request):
     """The weekly project review (周例会): every open project, most urgent first."""
-    filters = ProjectFilterForm(request.GET or None)
+    filters = ProjectFilterForm(request.GET or None, user=request.user)
     queryset = review_queryset(request.user)
     if filters.is_bound:
         queryset = filters.filter(queryset)

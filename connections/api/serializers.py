@@ -24,7 +24,7 @@ from connections.models import (
     Scheme,
     WaitKind,
 )
-from connections.policy import available_actions
+from connections.policy import POLICY, PROJECT_ACTIONS, available_actions
 from customers.models import Customer, Segment, Tariff
 from grid.models import Feeder, Region
 
@@ -47,8 +47,12 @@ STEP_SCHEMA = {
 }
 
 
+# One field for every timestamp of the steps (a field per value costs more than the value).
+_TIMESTAMP = DateTimeField()
+
+
 def _iso(value) -> str | None:
-    return DateTimeField().to_representation(value) if value else None
+    return _TIMESTAMP.to_representation(value) if value else None
 
 
 def step_rows(project: Project, today=None) -> list[dict]:
@@ -136,21 +140,29 @@ class ProjectSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     def _today(self):
         return self.context.setdefault("today", timezone.localdate())
 
+    def _rows(self, obj) -> list[dict]:
+        # Computed once per project for `steps` and `breached`.
+        if not hasattr(obj, "_step_rows"):
+            obj._step_rows = step_rows(obj, self._today())
+        return obj._step_rows
+
     def get_utility_working_days(self, obj) -> int:
         """Working days the utility has used so far, customer waits excluded."""
-        return clock.project_days(obj, list(obj.steps.all()), today=self._today())
+        if not hasattr(obj, "_utility_days"):
+            obj._utility_days = clock.project_days(obj, list(obj.steps.all()), today=self._today())
+        return obj._utility_days
 
     def get_breached(self, obj) -> bool:
         """A step's limit or the whole commitment missed (now or before)."""
         if obj.breached:
             return True
-        if any(row["breached"] for row in step_rows(obj, self._today())):
+        if any(row["breached"] for row in self._rows(obj)):
             return True
         return clock.is_missed(self.get_utility_working_days(obj), obj.limit_working_days)
 
     @extend_schema_field({"type": "array", "items": STEP_SCHEMA})
     def get_steps(self, obj) -> list[dict]:
-        return step_rows(obj, self._today())
+        return self._rows(obj)
 
     def get_progress_url(self, obj) -> str:
         """The customer's link (no login)."""
@@ -164,7 +176,10 @@ class ProjectSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        return sorted(available_actions(obj, request.user))
+        if "role_actions" not in self.context:
+            # The role's part is the same for every row: asked once per response.
+            self.context["role_actions"] = POLICY.actions_allowed(request.user, PROJECT_ACTIONS)
+        return sorted(available_actions(obj, request.user, self.context["role_actions"]))
 
 
 class ProjectInputMixin(serializers.Serializer):

@@ -128,3 +128,13 @@ def test_a_missing_year_makes_a_due_date_provisional(applicant):
         project = applicant()
     plan = step(project, "supply_plan")
     assert clock.due_is_provisional(plan.run_started_at, plan.due_on)
+
+
+def test_the_fast_count_agrees_with_the_calendar_walk(sample_calendars):
+    from common.workcalendar import working_days_between
+
+    rng = __import__("random").Random(3)
+    for _ in range(300):
+        start = D(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 900))
+        end = start + dt.timedelta(days=rng.randint(-5, 400))
+        assert clock.days_between(start, end) == working_days_between(start, end)
