@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
@@ -149,7 +150,7 @@ def manager_connection_figures(
         .annotate(n=Count("pk"))
         .values_list("manager_id", "n")
     )
-    figures = {
+    figures: dict[int, dict[str, Any]] = {
         pk: {
             "energized": 0,
             "average_working_days": None,

@@ -239,7 +239,7 @@ class Project(TimeStampedModel):
                 name="connection_unique_external_ref",
             ),
             models.CheckConstraint(
-                condition=Q(customer__isnull=False) | ~Q(kind__in=list(KINDS_FOR_CUSTOMERS)),
+                condition=Q(customer__isnull=False) | ~Q(kind__in=sorted(KINDS_FOR_CUSTOMERS)),
                 name="connection_kind_needs_customer",
             ),
         ]

@@ -77,9 +77,9 @@ def supervisor_for(project: Project) -> User | None:
         found = supervisor_of(project.customer)
         if found is not None:
             return found
-    manager = project.manager
-    if manager.supervisor_id and manager.supervisor.is_active:
-        return manager.supervisor
+    above = project.manager.supervisor
+    if above is not None and above.is_active:
+        return above
     return (
         User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True, region=project.region_id)
         .order_by("pk")
@@ -95,23 +95,24 @@ def _label(project: Project) -> str:
 
 
 def _step_warning(step: ProjectStep, today: dt.date, now: dt.datetime) -> bool:
-    if not _claim(ProjectStep, step.pk, "warned_at", now, status=StepStatus.IN_PROGRESS):
+    due = step.due_on
+    if due is None or not _claim(
+        ProjectStep, step.pk, "warned_at", now, status=StepStatus.IN_PROGRESS
+    ):
         return False
     project = step.project
     title = _("Connection %(project)s: %(step)s is due by %(due)s") % {
         "project": _label(project),
         "step": step.get_step_display(),
-        "due": step.due_on.isoformat(),
+        "due": due.isoformat(),
     }
     record_event(project, EventKind.WARNING, at=now, step=step.step, message=title)
-    _tell_owner(
-        project, key=f"{step.step}:{step.pk}:warn", title=title, due=step.due_on, suffix=step.step
-    )
+    _tell_owner(project, key=f"{step.step}:{step.pk}:warn", title=title, due=due, suffix=step.step)
     return True
 
 
 def _step_breach(step: ProjectStep, today: dt.date, now: dt.datetime) -> bool:
-    if today < clock.breach_day(step.due_on):
+    if step.due_on is None or today < clock.breach_day(step.due_on):
         return False
     if not _claim(ProjectStep, step.pk, "breached_at", now, status=StepStatus.IN_PROGRESS):
         return False
@@ -131,7 +132,7 @@ def _step_breach(step: ProjectStep, today: dt.date, now: dt.datetime) -> bool:
 
 
 def _regulator_breach(step: ProjectStep, today: dt.date, now: dt.datetime) -> bool:
-    if today < clock.breach_day(step.regulator_due_on):
+    if step.regulator_due_on is None or today < clock.breach_day(step.regulator_due_on):
         return False
     if not _claim(ProjectStep, step.pk, "regulator_breached_at", now, status="in_progress"):
         return False
@@ -155,20 +156,21 @@ def _regulator_breach(step: ProjectStep, today: dt.date, now: dt.datetime) -> bo
 
 
 def _project_warning(project: Project, today: dt.date, now: dt.datetime) -> bool:
-    if not _claim(Project, project.pk, "warned_at", now, status=Status.OPEN):
+    due = project.due_on
+    if due is None or not _claim(Project, project.pk, "warned_at", now, status=Status.OPEN):
         return False
     title = _("Connection %(project)s: the commitment of %(days)d working days ends %(due)s") % {
         "project": _label(project),
         "days": project.limit_working_days,
-        "due": project.due_on.isoformat(),
+        "due": due.isoformat(),
     }
     record_event(project, EventKind.WARNING, at=now, message=title, data={"commitment": True})
-    _tell_owner(project, key="commitment:warn", title=title, due=project.due_on, suffix="total")
+    _tell_owner(project, key="commitment:warn", title=title, due=due, suffix="total")
     return True
 
 
 def _project_breach(project: Project, today: dt.date, now: dt.datetime) -> bool:
-    if today < clock.breach_day(project.due_on):
+    if project.due_on is None or today < clock.breach_day(project.due_on):
         return False
     if not _claim(Project, project.pk, "breached_at", now, status=Status.OPEN):
         return False
@@ -193,12 +195,13 @@ def _mark_breached(project: Project, *, today: dt.date, now: dt.datetime, reason
 
 def _escalate_again(project: Project, today: dt.date, now: dt.datetime) -> bool:
     """Another working day passed with the project open in breach: one level per such day."""
-    project = Project.objects.select_for_update(skip_locked=True).filter(pk=project.pk).first()
-    if project is None or project.next_escalation_on is None:
+    locked = Project.objects.select_for_update(skip_locked=True).filter(pk=project.pk).first()
+    if locked is None or locked.next_escalation_on is None:
         return False
-    if project.next_escalation_on > today or project.status != Status.OPEN:
+    if locked.next_escalation_on > today or locked.status != Status.OPEN:
         return False
-    levels, day = 0, project.next_escalation_on
+    project = locked
+    levels, day = 0, locked.next_escalation_on
     while day <= today:
         levels += 1
         day = clock.add_days(day, 1)

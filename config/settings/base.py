@@ -259,6 +259,9 @@ SPECTACULAR_SETTINGS = {
         "NotificationStatusEnum": "outages.models.NotificationStatus",
         "ComplaintChannelEnum": "complaints.models.Channel",
         "ComplaintStatusEnum": "complaints.models.Status",
+        "ConnectionKindEnum": "connections.models.Kind",
+        "ConnectionStatusEnum": "connections.models.Status",
+        "ConnectionStepEnum": "connections.models.Step",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [

@@ -86,7 +86,9 @@ def step_rows(project: Project, today=None) -> list[dict]:
 class ProjectSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     """A project as the API returns it (writes go through the input serializers below)."""
 
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     utility_working_days = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
     progress_url = serializers.SerializerMethodField()
@@ -176,10 +178,12 @@ class ProjectSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        if "role_actions" not in self.context:
+        role_actions = getattr(self, "_role_actions", None)
+        if role_actions is None:
             # The role's part is the same for every row: asked once per response.
-            self.context["role_actions"] = POLICY.actions_allowed(request.user, PROJECT_ACTIONS)
-        return sorted(available_actions(obj, request.user, self.context["role_actions"]))
+            role_actions = POLICY.actions_allowed(request.user, PROJECT_ACTIONS)
+            self._role_actions = role_actions
+        return sorted(available_actions(obj, request.user, role_actions))
 
 
 class ProjectInputMixin(serializers.Serializer):
@@ -263,46 +267,48 @@ class ProjectCreateSerializer(ProjectUpdateSerializer):
         return attrs
 
 
-class FinishSerializer(serializers.Serializer):
+class ProjectFinishSerializer(serializers.Serializer):
     at = DateTimeField(required=False, help_text=_("When the step was finished; default now."))
     notes = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ProjectReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=TEXT_MAX)
 
 
-class WaitSerializer(ReasonSerializer):
+class ProjectWaitSerializer(ProjectReasonSerializer):
     kind = serializers.ChoiceField(choices=WaitKind.choices, default=WaitKind.OTHER)
     at = DateTimeField(required=False)
 
 
-class ResumeSerializer(serializers.Serializer):
+class ProjectResumeSerializer(serializers.Serializer):
     at = DateTimeField(required=False)
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class DocumentSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True)
+class ProjectDocumentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="label", read_only=True)
     received = serializers.SerializerMethodField()
 
     class Meta:
         model = DocumentItem
-        fields = ["code", "label", "received", "received_at", "received_by", "note"]
+        fields = ["code", "name", "received", "received_at", "received_by", "note"]
         read_only_fields = fields
 
     def get_received(self, obj) -> bool:
         return obj.received_at is not None
 
 
-class DocumentUpdateSerializer(serializers.Serializer):
+class ProjectDocumentUpdateSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=30)
     received = serializers.BooleanField(default=True)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
-    document = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class ProjectAttachmentSerializer(serializers.ModelSerializer):
+    document: serializers.SlugRelatedField[DocumentItem] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -323,13 +329,13 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return obj.get_absolute_url()
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class ProjectAttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     document = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class EventSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
+class ProjectEventSerializer(BlankChoicesAsNullMixin, serializers.ModelSerializer):
     class Meta:
         model = ProjectEvent
         fields = ["id", "at", "actor", "kind", "step", "from_status", "to_status", "message"]

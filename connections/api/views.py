@@ -15,18 +15,18 @@ from common.api.parsers import JSONParser
 from connections import paperwork, services
 from connections.api.filters import ProjectFilter
 from connections.api.serializers import (
-    AttachmentSerializer,
-    AttachmentUploadSerializer,
-    DocumentSerializer,
-    DocumentUpdateSerializer,
-    EventSerializer,
-    FinishSerializer,
+    ProjectAttachmentSerializer,
+    ProjectAttachmentUploadSerializer,
     ProjectCreateSerializer,
+    ProjectDocumentSerializer,
+    ProjectDocumentUpdateSerializer,
+    ProjectEventSerializer,
+    ProjectFinishSerializer,
+    ProjectReasonSerializer,
+    ProjectResumeSerializer,
     ProjectSerializer,
     ProjectUpdateSerializer,
-    ReasonSerializer,
-    ResumeSerializer,
-    WaitSerializer,
+    ProjectWaitSerializer,
 )
 from connections.models import DocumentItem, Project, ProjectAttachment, ProjectEvent
 from connections.policy import POLICY
@@ -93,56 +93,56 @@ class ProjectViewSet(
         services.update_project(project, acting_user=request.user, **data)
         return self._respond(project)
 
-    @extend_schema(request=FinishSerializer, responses=ACTION_RESPONSES)
+    @extend_schema(request=ProjectFinishSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def finish(self, request, pk=None):
         """Finish the current step; finishing `energization` updates (or creates) the
         customer."""
         project = self.get_object()
-        data = self._validated(FinishSerializer, project, "finish")
+        data = self._validated(ProjectFinishSerializer, project, "finish")
         services.finish_step(project, acting_user=request.user, **data)
         return self._respond(project)
 
-    @extend_schema(request=ReasonSerializer, responses=ACTION_RESPONSES)
+    @extend_schema(request=ProjectReasonSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[], url_path="return")
     def return_step(self, request, pk=None):
         """Back to the previous step, with the reason."""
         project = self.get_object()
-        data = self._validated(ReasonSerializer, project, "return")
+        data = self._validated(ProjectReasonSerializer, project, "return")
         services.return_step(project, acting_user=request.user, reason=data["reason"])
         return self._respond(project)
 
-    @extend_schema(request=WaitSerializer, responses=ACTION_RESPONSES)
+    @extend_schema(request=ProjectWaitSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def wait(self, request, pk=None):
         """The clock stops: the utility waits for the customer."""
         project = self.get_object()
-        data = self._validated(WaitSerializer, project, "wait")
+        data = self._validated(ProjectWaitSerializer, project, "wait")
         services.wait_for_customer(project, acting_user=request.user, **data)
         return self._respond(project)
 
-    @extend_schema(request=ReasonSerializer, responses=ACTION_RESPONSES)
+    @extend_schema(request=ProjectReasonSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def suspend(self, request, pk=None):
         """Suspended at the customer's request (a wait of its own kind)."""
         project = self.get_object()
-        data = self._validated(ReasonSerializer, project, "suspend")
+        data = self._validated(ProjectReasonSerializer, project, "suspend")
         services.suspend_project(project, acting_user=request.user, reason=data["reason"])
         return self._respond(project)
 
-    @extend_schema(request=ResumeSerializer, responses=ACTION_RESPONSES)
+    @extend_schema(request=ProjectResumeSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def resume(self, request, pk=None):
         project = self.get_object()
-        data = self._validated(ResumeSerializer, project, "resume")
+        data = self._validated(ProjectResumeSerializer, project, "resume")
         services.resume_project(project, acting_user=request.user, **data)
         return self._respond(project)
 
-    @extend_schema(request=ReasonSerializer, responses=ACTION_RESPONSES)
+    @extend_schema(request=ProjectReasonSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], filter_backends=[])
     def cancel(self, request, pk=None):
         project = self.get_object()
-        data = self._validated(ReasonSerializer, project, "cancel")
+        data = self._validated(ProjectReasonSerializer, project, "cancel")
         services.cancel_project(project, acting_user=request.user, reason=data["reason"])
         return self._respond(project)
 
@@ -154,11 +154,13 @@ class ProjectViewSet(
         services.archive_project(project, acting_user=request.user)
         return self._respond(project)
 
-    @extend_schema(methods=["GET"], responses={200: DocumentSerializer(many=True)}, filters=False)
+    @extend_schema(
+        methods=["GET"], responses={200: ProjectDocumentSerializer(many=True)}, filters=False
+    )
     @extend_schema(
         methods=["POST"],
-        request=DocumentUpdateSerializer,
-        responses={200: DocumentSerializer(many=True)},
+        request=ProjectDocumentUpdateSerializer,
+        responses={200: ProjectDocumentSerializer(many=True)},
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def documents(self, request, pk=None):
@@ -167,16 +169,18 @@ class ProjectViewSet(
         if request.method == "POST":
             if not POLICY.allows(request.user, "documents"):
                 self.permission_denied(request)
-            data = self._validated(DocumentUpdateSerializer, project, "documents")
+            data = self._validated(ProjectDocumentUpdateSerializer, project, "documents")
             paperwork.receive_document(project, acting_user=request.user, **data)
         items = DocumentItem.objects.filter(project=project).order_by("position", "pk")
-        return Response(DocumentSerializer(items, many=True).data)
+        return Response(ProjectDocumentSerializer(items, many=True).data)
 
-    @extend_schema(methods=["GET"], responses={200: AttachmentSerializer(many=True)}, filters=False)
+    @extend_schema(
+        methods=["GET"], responses={200: ProjectAttachmentSerializer(many=True)}, filters=False
+    )
     @extend_schema(
         methods=["POST"],
-        request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer},
+        request={"multipart/form-data": ProjectAttachmentUploadSerializer},
+        responses={201: ProjectAttachmentSerializer},
     )
     @action(
         detail=True,
@@ -191,7 +195,7 @@ class ProjectViewSet(
         if request.method == "POST":
             if not POLICY.allows(request.user, "attach"):
                 self.permission_denied(request)
-            data = self._validated(AttachmentUploadSerializer, project, "attach")
+            data = self._validated(ProjectAttachmentUploadSerializer, project, "attach")
             attachment = paperwork.add_attachment(
                 project,
                 acting_user=request.user,
@@ -200,14 +204,14 @@ class ProjectViewSet(
                 note=data["note"],
             )
             fresh = ProjectAttachment.objects.select_related("document").get(pk=attachment.pk)
-            return Response(AttachmentSerializer(fresh).data, status=status.HTTP_201_CREATED)
+            return Response(ProjectAttachmentSerializer(fresh).data, status=status.HTTP_201_CREATED)
         files = ProjectAttachment.objects.filter(project=project).select_related("document")
-        return Response(AttachmentSerializer(files, many=True).data)
+        return Response(ProjectAttachmentSerializer(files, many=True).data)
 
-    @extend_schema(responses={200: EventSerializer(many=True)}, filters=False)
+    @extend_schema(responses={200: ProjectEventSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def events(self, request, pk=None):
         """The project's history, oldest first: every change of status and step."""
         project = self.get_object()
         events = ProjectEvent.objects.filter(project=project)
-        return Response(EventSerializer(events, many=True).data)
+        return Response(ProjectEventSerializer(events, many=True).data)

@@ -199,7 +199,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('customer__isnull', False), models.Q(('kind__in', ['decrease', 'suspension', 'resumption', 'increase']), _negated=True), _connector='OR'), name='connection_kind_needs_customer'),
+            constraint=models.CheckConstraint(condition=models.Q(('customer__isnull', False), models.Q(('kind__in', ['decrease', 'increase', 'resumption', 'suspension']), _negated=True), _connector='OR'), name='connection_kind_needs_customer'),
         ),
         migrations.AddConstraint(
             model_name='documentitem',

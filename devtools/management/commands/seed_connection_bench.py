@@ -102,7 +102,8 @@ class Command(BaseCommand):
             projects.append(project)
             plans.append(plan)
         Project.objects.bulk_create(projects)
-        steps, documents = [], []
+        steps: list[ProjectStep] = []
+        documents: list[DocumentItem] = []
         for project, plan in zip(projects, plans, strict=True):
             steps.extend(self._steps(project, plan))
             documents.extend(
