@@ -182,7 +182,7 @@ def create_project(
     if external_ref:
         existing = Project.objects.filter(external_ref=external_ref).first()
         if existing is not None:
-            return existing, False
+            return _same_caller(existing, acting_user), False
     try:
         with transaction.atomic():
             return _create(acting_user, external_ref, accepted_at, fields), True
@@ -193,7 +193,17 @@ def create_project(
         if existing is None:
             raise
         # Registered concurrently by another request: the constraint kept it single.
-        return existing, False
+        return _same_caller(existing, acting_user), False
+
+
+def _same_caller(existing: Project, acting_user: Actor) -> Project:
+    """The existing project of a repeated `external_ref`, if the caller may see it; else only
+    "already used" (its existence outside the caller's scope is not revealed)."""
+    if not Project.objects.visible_to(acting_user).filter(pk=existing.pk).exists():
+        raise DomainError(
+            "already_used", _("This reference is already used."), field="external_ref"
+        )
+    return existing
 
 
 def _create(acting_user: Actor, external_ref: str, accepted_at, fields: dict) -> Project:

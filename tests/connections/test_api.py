@@ -212,3 +212,12 @@ def test_list_query_count_is_fixed(api, sup_all, applicant, django_assert_max_nu
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.json()["count"] == 6
+
+
+def test_an_external_ref_outside_the_scope_is_only_already_used(api, mgr_a, mgr_b, feeders):
+    first = api(mgr_a).post(URL, body(feeders, external_ref="YX-9"))
+    assert first.status_code == 201
+    other = api(mgr_b).post(URL, body(feeders, external_ref="YX-9"))
+    assert other.status_code == 400
+    assert "external_ref" in other.json()
+    assert Project.objects.count() == 1

@@ -36,7 +36,7 @@ def projects(applicant):
 
 
 def test_figures_per_kind_and_scheme_and_within_each_limit(projects):
-    quick, slow, dual = projects
+    quick, slow, _dual = projects
     assert (quick.utility_working_days_final, slow.utility_working_days_final) == (5, 10)
     figures = connection_figures(
         Project.objects.all(), start=local(2026, 1, 1), end=local(2027, 1, 1)
