@@ -23,8 +23,9 @@ from common.errors import DomainError
 from connections.models import Kind, Project, Scheme
 from customers import policy as customer_policy
 from customers import services as customer_services
-from customers.models import Customer, CustomerStatus
+from customers.models import ContactRole, Customer, CustomerStatus
 from customers.services import SupplyPointInput
+from customers.validators import normalize_mobile
 
 
 def _writer(acting_user: Actor, customer: Customer | None) -> Actor:
@@ -80,8 +81,17 @@ def _new_capacity(project: Project, current: Decimal) -> Decimal:
     return current
 
 
+def _contact_mobile(project: Project) -> str:
+    """The contact's phone as the register keeps mobiles, or empty (a landline, or a number
+    that does not parse, is not worth refusing the energization for)."""
+    try:
+        return normalize_mobile(project.contact_phone) if project.contact_phone else ""
+    except ValidationError:
+        return ""
+
+
 def _create_customer(project: Project, writer: Actor) -> Customer:
-    return customer_services.create_customer(
+    customer = customer_services.create_customer(
         acting_user=writer,
         supply_points=_supply_points(project) or [],
         manager=project.manager if writer is SYSTEM or writer != project.manager else None,
@@ -95,6 +105,16 @@ def _create_customer(project: Project, writer: Actor) -> Customer:
         region=project.region,
         address=project.address,
     )
+    if project.contact_name:
+        # The applicant's contact of the project becomes the customer's electrical lead.
+        customer_services.create_contact(
+            customer=customer,
+            acting_user=writer,
+            name=project.contact_name,
+            role=ContactRole.ELECTRICAL,
+            mobile=_contact_mobile(project),
+        )
+    return customer
 
 
 def _update_customer(project: Project, customer: Customer, writer: Actor) -> Customer:

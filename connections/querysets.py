@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Prefetch, Q
 
 from common.roles import Role, role_of, sees_everything
 
@@ -62,6 +62,14 @@ class ProjectQuerySet(models.QuerySet):
     def for_list(self):
         """What a list row shows, in a fixed number of queries whatever the rows."""
         return self.select_related("customer", "manager", "region").prefetch_related("steps")
+
+    def with_current_step(self):
+        """Rows of a page that shows only the current step: prefetch that step alone (as
+        `current_steps`), not all six."""
+        current = connections_models.ProjectStep.objects.filter(step=F("project__current_step"))
+        return self.select_related("customer", "manager", "region").prefetch_related(
+            Prefetch("steps", queryset=current, to_attr="current_steps")
+        )
 
 
 class ProjectRelatedQuerySet(models.QuerySet):

@@ -47,8 +47,7 @@ def review_queryset(user):
         Project.objects.visible_to(user)
         .live()
         .filter(archived_at__isnull=True)
-        .select_related("manager", "region", "customer")
-        .prefetch_related("steps")
+        .with_current_step()
         .order_by("due_on", "pk")
     )
 
@@ -56,7 +55,10 @@ def review_queryset(user):
 def review_row(project: Project, *, today: dt.date | None = None) -> dict:
     """One project of the review: its step, days used and left, waits, blockers, owner."""
     today = today or timezone.localdate()
-    steps = list(project.steps.all())
+    # A page of rows prefetches the current step alone (ProjectQuerySet.with_current_step).
+    steps = getattr(project, "current_steps", None)
+    if steps is None:
+        steps = list(project.steps.all())
     used = clock.project_days(project, steps, today=today)
     current = clock.current_step_of(project, steps)
     step_used = clock.step_days(project, current, today=today) if current else 0

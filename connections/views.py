@@ -99,7 +99,7 @@ ACTIONS = {
 
 
 def _list_queryset(user):
-    return Project.objects.visible_to(user).for_list()
+    return Project.objects.visible_to(user).with_current_step()
 
 
 @require_GET

@@ -83,11 +83,13 @@ def test_energizing_an_applicant_creates_the_customer_with_both_supply_points(
     applicant, mgr_a, feeders
 ):
     with at(2026, 3, 2):
-        project = applicant()
+        project = applicant(contact_name="王工", contact_phone="13800138000")
         project = walk_to_end(project, mgr_a)
     project.refresh_from_db()
     assert project.status == "energized"
     customer = project.customer
+    contact = customer.contacts.get()
+    assert (contact.name, contact.role, contact.mobile) == ("王工", "electrical", "+8613800138000")
     assert customer.name == "新能源装备制造有限公司"
     assert customer.contract_capacity_kva == Decimal("5000")
     points = {(p.feeder_id, p.is_primary) for p in customer.supply_points.all()}
