@@ -9,7 +9,7 @@ class ConnectionsConfig(AppConfig):
     def ready(self) -> None:
         # Imported in ready(), when the app registry is loaded: the menu, the customer 360 tab
         # and the timeline entries.
-        from connections import navigation, timeline_entries  # noqa: F401
+        from connections import hooks, navigation, timeline_entries  # noqa: F401
         from customers.tabs import register_tab
 
         register_tab("connections", _("Connection projects"), "connections:customer_tab", order=45)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
+
 from connections import clock
 from connections.models import Project, ProjectStep, StepStatus
 
@@ -33,3 +35,27 @@ def end_run(project: Project, step: ProjectStep, at: dt.datetime) -> int:
     run = clock.run_days(step, end=clock.day_of(at), waiting_since=project.waiting_since)
     project.closed_working_days += run
     return run
+
+
+def recompute_due_dates(*, year: int) -> int:
+    """A year's official calendar was entered: recompute the due dates of the running steps
+    and projects whose count reaches into it (they were counted on the provisional calendar).
+    Idempotent; returns how many projects changed."""
+    changed = 0
+    live = ProjectStep.objects.filter(
+        status__in=(StepStatus.IN_PROGRESS, StepStatus.WAITING),
+        run_started_at__isnull=False,
+        due_on__year__gte=year,
+    ).values_list("project_id", flat=True)
+    for project_id in sorted(set(live)):
+        with transaction.atomic():
+            project = Project.objects.select_for_update().get(pk=project_id)
+            step = ProjectStep.objects.get(project=project, step=project.current_step)
+            before = (step.due_on, step.regulator_due_on, project.due_on)
+            set_step_dues(step)
+            project.due_on = clock.project_due(project, step)
+            if before != (step.due_on, step.regulator_due_on, project.due_on):
+                step.save(update_fields=["due_on", "regulator_due_on"])
+                project.save(update_fields=["due_on", "updated_at"])
+                changed += 1
+    return changed
