@@ -105,14 +105,16 @@ def _create_customer(project: Project, writer: Actor) -> Customer:
         region=project.region,
         address=project.address,
     )
-    if project.contact_name:
-        # The applicant's contact of the project becomes the customer's electrical lead.
+    mobile = _contact_mobile(project)
+    if project.contact_name and mobile:
+        # The applicant's contact of the project (with a mobile, as the register wants one)
+        # becomes the customer's electrical lead.
         customer_services.create_contact(
             customer=customer,
             acting_user=writer,
             name=project.contact_name,
             role=ContactRole.ELECTRICAL,
-            mobile=_contact_mobile(project),
+            mobile=mobile,
         )
     return customer
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from common.actors import SYSTEM
 from connections import runs
@@ -11,7 +12,7 @@ from customers.portfolios import handover_portfolio
 from tests.calendar_fixtures import enter_official_calendar
 from tests.connections.conftest import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def test_a_handover_moves_the_live_projects_with_the_portfolio(
@@ -23,7 +24,9 @@ def test_a_handover_moves_the_live_projects_with_the_portfolio(
             kind="increase", customer=customer, supply_scheme="hv_single", backup_feeder=None
         )
         lone = applicant()
-        handover_portfolio(mgr_a, to_manager=mgr_b, acting_user=SYSTEM)
+    # The assignment began today (the real date): the handover takes effect tomorrow.
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    handover_portfolio(mgr_a, to_manager=mgr_b, effective=tomorrow, acting_user=SYSTEM)
     own.refresh_from_db()
     lone.refresh_from_db()
     assert own.manager == mgr_b and lone.manager == mgr_b
