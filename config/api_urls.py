@@ -8,6 +8,7 @@ from billing.api import routes as billing_routes
 from common.api.calendar import CalendarView
 from common.api.views import api_not_found
 from complaints.api import routes as complaints_routes
+from connections.api import routes as connections_routes
 from customers.api import routes as customers_routes
 from dashboards.api import routes as dashboards_routes
 from grid.api import routes as grid_routes
@@ -28,6 +29,7 @@ APP_ROUTES = (
     billing_routes,
     risk_routes,
     supply_routes,
+    connections_routes,
     dashboards_routes,
 )
 

@@ -35,6 +35,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "complaints.tasks.check_complaint_deadlines",
         "schedule": crontab(minute="*/5"),
     },
+    # Connection projects: warnings, breaches and daily escalation (working days, local dates).
+    "connections-check-deadlines": {
+        "task": "connections.tasks.check_connection_deadlines",
+        "schedule": crontab(minute="*/15"),
+    },
     "outages-resume-notifications": {
         "task": "outages.tasks.resume_outage_notifications",
         "schedule": crontab(minute="*"),

@@ -70,8 +70,11 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("outages/", include("outages.urls")),
     path("complaints/", include("complaints.urls")),
+    path("connections/", include("connections.urls")),
     # Customers confirm outage notices without logging in (see outages.urls).
     path("n/", include("outages.public_urls")),
+    # Customers follow their connection project without logging in (see connections.urls).
+    path("p/", include("connections.public_urls")),
 ]
 # Uploaded files are never served as static media: each part serves its own uploads through
 # a view that checks the caller may see them (complaint attachments, import files).

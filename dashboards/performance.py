@@ -42,6 +42,7 @@ from common.moments import current_period, month_end, period_label, shift_months
 from common.money import ZERO, to_money
 from common.roles import Role
 from complaints.models import Complaint
+from connections.indicators import manager_connection_figures
 from customers.models import Assignment
 from dashboards import tasks
 from dashboards.models import (
@@ -399,3 +400,11 @@ def request_summary_refresh(period: dt.date, *, acting_user: Actor) -> None:
     the outbox, so a broker that is down delays the refresh instead of losing it."""
     POLICY.check(acting_user, "refresh")
     outbox.enqueue(tasks.refresh_dashboard_summary, period_label(period))
+
+
+def connection_performance(manager_id: int, period: dt.date) -> dict:
+    """The manager's connection projects (业扩报装) in the month: energized, their average
+    utility-side working days and share within the commitment, and open projects in breach
+    (connections.indicators). Shown with the indicators; not yet part of the star rating."""
+    start, end = day_start(period), day_start(shift_months(period, 1))
+    return manager_connection_figures([manager_id], start=start, end=end)[manager_id]

@@ -37,6 +37,8 @@ from common.money import to_money
 from common.roles import sees_everything
 from complaints.models import CallbackAttempt, Complaint, ComplaintEvent, Status
 from complaints.selectors import complaint_indicators
+from connections.indicators import connection_figures
+from connections.models import Project
 from customers.portfolios import visible_managers
 from customers.querysets import customer_scope
 from dashboards import performance, summaries
@@ -439,6 +441,17 @@ def manager_figures(f: DashboardFilter) -> list[dict]:
 # --- everything ------------------------------------------------------------------------------
 
 
+def connection_dashboard_figures(f: DashboardFilter) -> dict:
+    """Connection-time indicators (获得电力) of the projects the user sees, energized in the
+    twelve months to the period's end (connections.indicators)."""
+    projects = Project.objects.visible_to(f.user)
+    if f.region is not None:
+        projects = projects.filter(region=f.region)
+    start = summaries.day_start(moments.shift_months(f.period, -11))
+    end = summaries.day_start(moments.shift_months(f.period, 1))
+    return connection_figures(projects, start=start, end=end)
+
+
 def _figures_cache_key(f: DashboardFilter, markers: dict) -> str:
     """Who sees what (everything, or this user's share), the region, the month, the day, the
     language, and when the month's money figures were refreshed: a refresh is a new key."""
@@ -484,6 +497,7 @@ def _dashboard_figures(f: DashboardFilter, markers: dict) -> dict:
         "risk_movement": movement,
         "complaints": complaint_figures(f),
         "outages": outage_figures(f),
+        "connections": connection_dashboard_figures(f),
         "managers": manager_figures(f),
     }
 

@@ -555,6 +555,7 @@ def manager_performance(request, pk: int):
             "period": period_label(period),
             "indicators": chosen,
             "figures": chosen.as_dict(),
+            "connections": performance.connection_performance(manager.pk, period),
             "source_label": _source_label(chosen.source),
             "trend": trend,
             "chart": True,

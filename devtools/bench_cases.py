@@ -247,6 +247,11 @@ PAGES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("outage calendar", "outages:calendar", "supervisor", {}),
     ("complaints", "complaints:list", "supervisor", {}),
     ("complaints of a manager", "complaints:list", "manager", {}),
+    ("connection projects", "connections:list", "supervisor", {}),
+    ("connection projects of a manager", "connections:list", "manager", {}),
+    ("connection projects page 200", "connections:list", "admin", {"page": 200}),
+    ("connection weekly review", "connections:review", "supervisor", {}),
+    ("connection weekly review, all regions", "connections:review", "admin", {}),
 ]
 
 

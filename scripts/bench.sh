@@ -56,6 +56,8 @@ $PY manage.py migrate --noinput -v 0
 $PY manage.py collectstatic --noinput -v 0
 $PY manage.py seed_bench --customers "${BENCH_CUSTOMERS:-200000}" --months "${BENCH_MONTHS:-24}" \
   --if-missing
+# Connection projects (issue 14): the project list (API and page) and the weekly review.
+$PY manage.py seed_connection_bench --projects "${BENCH_CONNECTIONS:-50000}" --if-missing
 mkdir -p var/bench
 export BENCH_RESULTS=var/bench/results.jsonl
 rm -f "$BENCH_RESULTS"

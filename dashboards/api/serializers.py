@@ -135,6 +135,36 @@ class OutageFiguresSerializer(serializers.Serializer):
     unreachable = serializers.IntegerField()
 
 
+class ConnectionClassSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    supply_scheme = serializers.CharField()
+    scheme_label = serializers.CharField()
+    energized = serializers.IntegerField()
+    average_working_days = serializers.FloatField(allow_null=True)
+
+
+class ConnectionMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    energized = serializers.IntegerField()
+    average_working_days = serializers.FloatField(allow_null=True)
+    within_commitment = _rate("Share energized within the company's commitment.")
+
+
+class ConnectionFiguresSerializer(serializers.Serializer):
+    energized = serializers.IntegerField(help_text="Energized in the 12 months to the period.")
+    average_working_days = serializers.FloatField(
+        allow_null=True, help_text="Average utility-side working days (customer waits excluded)."
+    )
+    within_commitment = _rate("Share within the whole-time commitment (6/22/32 working days).")
+    within_step_limits = _rate("Share with every step within the company's step limit.")
+    within_regulator = _rate("Share with every step within the regulator's maximum.")
+    by_class = ConnectionClassSerializer(many=True)
+    open = serializers.IntegerField()
+    open_breached = serializers.IntegerField()
+    trend = ConnectionMonthSerializer(many=True)
+
+
 class IndicatorsSerializer(serializers.Serializer):
     portfolio_customers = serializers.IntegerField()
     billed = _money()
@@ -186,6 +216,7 @@ class DashboardSerializer(serializers.Serializer):
     risk_movement = RiskMovementSerializer()
     complaints = ComplaintFiguresSerializer()
     outages = OutageFiguresSerializer()
+    connections = ConnectionFiguresSerializer()
     managers = ManagerRowSerializer(many=True)
     calendar_missing_year = serializers.IntegerField(
         allow_null=True,

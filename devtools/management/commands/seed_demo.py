@@ -8,7 +8,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from devtools.demo import billing, complaints, outages, risk, supply
+from devtools.demo import billing, complaints, connections, outages, risk, supply
 from devtools.demo import register as demo_data_register
 
 # (name of the part's random stream, module). The streams keep the names they had before the
@@ -18,6 +18,7 @@ PART_MODULES = (
     ("outages.demo_data", outages),
     ("complaints.demo_data", complaints),
     ("supply.demo_data", supply),
+    ("connections.demo_data", connections),
     # Last: scores the customers on the bills, payments and promises seeded above.
     ("billing.risk_demo_data", risk),
 )
