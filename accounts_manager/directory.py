@@ -60,11 +60,14 @@ def check_connection() -> None:
 
     try:
         connection = ldap.initialize(settings.AUTH_LDAP_SERVER_URI, bytes_mode=False)
-        for option, value in settings.AUTH_LDAP_CONNECTION_OPTIONS.items():
+        for option, value in getattr(settings, "AUTH_LDAP_CONNECTION_OPTIONS", {}).items():
             connection.set_option(option, value)
-        if settings.AUTH_LDAP_START_TLS:
+        if getattr(settings, "AUTH_LDAP_START_TLS", False):
             connection.start_tls_s()
-        connection.simple_bind_s(settings.AUTH_LDAP_BIND_DN, settings.AUTH_LDAP_BIND_PASSWORD)
+        connection.simple_bind_s(
+            getattr(settings, "AUTH_LDAP_BIND_DN", ""),
+            getattr(settings, "AUTH_LDAP_BIND_PASSWORD", ""),
+        )
         connection.unbind_s()
     except ldap.LDAPError as error:
         raise DirectoryUnavailable(ldap_error_text(error)) from error

@@ -93,7 +93,8 @@ def is_local_account(username: str) -> bool:
 def adopt_directory_user(user: User) -> bool:
     """Give a user the directory has just let in the role of their groups; False when none of
     their groups is mapped to a role."""
-    role = mapped_role(user.ldap_user.group_dns)
+    # django-auth-ldap sets `ldap_user` on the users it returns.
+    role = mapped_role(user.ldap_user.group_dns)  # type: ignore[attr-defined]
     if role is None:
         logger.info("Directory user %s is in no mapped group", user.username)
         return False
@@ -110,7 +111,7 @@ def fit_directory_attributes(sender, user: User, ldap_user, **kwargs) -> None:
     """The directory's values, made to fit the user table: cut to the columns' lengths, and an
     employee number another user already holds is not copied (it stays as it was)."""
     for field in ("name", "email", "employee_no", "first_name", "last_name"):
-        max_length = User._meta.get_field(field).max_length or 0
+        max_length = getattr(User._meta.get_field(field), "max_length", None) or 0
         setattr(user, field, _fit(getattr(user, field), max_length))
     if user.employee_no:
         taken = User.objects.filter(employee_no=user.employee_no).exclude(pk=user.pk).exists()

@@ -39,8 +39,7 @@ def parse_role_groups(value: str) -> dict[str, str]:
     for dn, role in mapping.items():
         if role not in ROLE_NAMES:
             raise ValueError(
-                f"AUTH_LDAP_ROLE_GROUPS: {dn!r} maps to {role!r}; "
-                f"roles are {', '.join(ROLE_NAMES)}"
+                f"AUTH_LDAP_ROLE_GROUPS: {dn!r} maps to {role!r}; roles are {', '.join(ROLE_NAMES)}"
             )
     return {str(dn): str(role) for dn, role in mapping.items()}
 
@@ -93,9 +92,7 @@ def directory_settings(
             # Active Directory answers with referrals python-ldap cannot follow anonymously.
             ldap.OPT_REFERRALS: 0,
         },
-        "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(
-            user_base, ldap.SCOPE_SUBTREE, user_filter
-        ),
+        "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(user_base, ldap.SCOPE_SUBTREE, user_filter),
         "AUTH_LDAP_GROUP_SEARCH": ldap_config.LDAPSearch(
             group_base, ldap.SCOPE_SUBTREE, group_filter or default_group_filter
         ),

@@ -112,9 +112,7 @@ class Slapd:
         config, data = self.folder / "slapd.d", self.folder / "data"
         config.mkdir(parents=True)
         data.mkdir()
-        schemas = "\n\n".join(
-            f"include: file:///etc/ldap/schema/{name}.ldif" for name in SCHEMAS
-        )
+        schemas = "\n\n".join(f"include: file:///etc/ldap/schema/{name}.ldif" for name in SCHEMAS)
         conf = self.folder / "config.ldif"
         conf.write_text(
             CONFIG_LDIF.format(

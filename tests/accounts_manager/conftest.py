@@ -1,6 +1,8 @@
 """The company directory of the directory sign-in tests: one real slapd for the session
 (tests/slapd.py), and `directory` to point the product's settings at it for a test."""
 
+import contextlib
+
 import ldap
 import pytest
 
@@ -53,7 +55,5 @@ def directory_user(directory):
 
     yield add
     for uid in added:
-        try:
+        with contextlib.suppress(ldap.NO_SUCH_OBJECT):  # the test removed them itself
             directory.delete_user(uid)
-        except ldap.NO_SUCH_OBJECT:
-            pass  # the test removed them itself

@@ -173,9 +173,7 @@ def test_local_accounts_still_sign_in_with_their_own_password(directory, admin_u
     assert token("admin", LOCAL_PASSWORD).status_code == 200
 
 
-def test_a_directory_entry_cannot_take_over_a_local_account_of_the_same_name(
-    directory, admin_user
-):
+def test_a_directory_entry_cannot_take_over_a_local_account_of_the_same_name(directory, admin_user):
     # The directory has an `admin` too, with its own password.
     assert sign_in("admin", "directory-admin-Pass-1") is None
     assert not fresh(admin_user).groups.filter(name=DIRECTORY_GROUP).exists()
