@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_backends
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from accounts_manager.models import User
@@ -117,6 +119,17 @@ def directory_status(*, probe: bool = True) -> DirectoryStatus:
     )
 
 
+def directory_backend():
+    """The configured authentication backend that signs in with the directory
+    (accounts_manager.ldap_backend.DirectoryBackend, put there by config/directory.py)."""
+    for backend in get_backends():
+        if hasattr(backend, "refresh_user"):
+            return backend
+    raise ImproperlyConfigured(
+        "AUTH_LDAP_SERVER_URI is set but no directory backend is in AUTHENTICATION_BACKENDS"
+    )
+
+
 @dataclass
 class SyncResult:
     checked: int = 0
@@ -133,10 +146,8 @@ def sync_directory_users() -> SyncResult | None:
     """
     if not directory_configured():
         return None
-    from accounts_manager.ldap_backend import DirectoryBackend
-
     check_connection()
-    backend = DirectoryBackend()
+    backend = directory_backend()
     result = SyncResult()
     users = User.objects.filter(groups__name=DIRECTORY_GROUP, is_active=True).order_by("pk")
     for username in users.values_list("username", flat=True).iterator():
