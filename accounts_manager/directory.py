@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_backends
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts_manager.models import User
+from accounts_manager.services import notify_user
 from common.models import ServiceBeat
+from customers.models import Assignment
 
 logger = logging.getLogger(__name__)
 
@@ -172,4 +176,30 @@ def deactivate_directory_user(username: str) -> bool:
     ).update(is_active=False)
     if changed:
         logger.warning("Directory user %s deactivated: disabled or removed", username)
+        user = User.objects.select_related("supervisor").get(username=username)
+        notify_portfolio_orphaned(user)
     return bool(changed)
+
+
+def notify_portfolio_orphaned(manager: User) -> None:
+    """A manager the directory disabled may still have customers (unlike a deactivation in the
+    product, this one cannot wait for the handover): tell their supervisor, or else the
+    administrators, to hand the portfolio over."""
+    count = Assignment.objects.open().filter(manager=manager).count()
+    if not count:
+        return
+    if manager.supervisor is not None and manager.supervisor.is_active:
+        recipients = [manager.supervisor]
+    else:
+        recipients = list(User.objects.filter(is_superuser=True, is_active=True))
+    title = _(
+        "%(name)s was disabled in the company directory and still has %(n)d customers: "
+        "hand them over"
+    ) % {"name": manager.display_name, "n": count}
+    for recipient in recipients:
+        notify_user(
+            recipient,
+            key=f"directory-disabled:{manager.pk}:{timezone.localdate():%Y-%m-%d}",
+            title=title,
+            link=reverse("accounts_manager:manager_detail", args=[manager.pk]),
+        )

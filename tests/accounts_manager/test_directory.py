@@ -19,7 +19,7 @@ from accounts_manager.directory import (
     directory_status,
     sync_directory_users,
 )
-from accounts_manager.models import ManagerProfile, User
+from accounts_manager.models import ManagerProfile, Notice, User
 from common.roles import Role, role_of
 from config.celery import BEAT_SCHEDULE
 from config.directory import parse_role_groups
@@ -236,6 +236,29 @@ def test_the_sync_leaves_active_users_and_local_accounts_alone_and_runs_twice_sa
     assert (first.checked, first.deactivated) == (2, [])
     assert second.deactivated == []
     assert User.objects.filter(is_active=False).count() == 0
+
+
+@pytest.mark.parametrize("has_supervisor", [True, False])
+def test_the_supervisor_hears_of_a_disabled_manager_who_still_has_customers(
+    directory, directory_user, customer_for, sup_east, admin_user, has_supervisor
+):
+    uid = directory_user("orphaner")
+    manager = sign_in(uid)
+    if has_supervisor:
+        User.objects.filter(pk=manager.pk).update(supervisor=sup_east)
+    customer_for(manager)
+    customer_for(manager)
+    directory.add_to_group(uid, "crm-disabled")
+
+    sync_directory_users()
+    sync_directory_users()
+
+    told = sup_east if has_supervisor else admin_user
+    notices = Notice.objects.filter(recipient=told)
+    assert notices.count() == 1
+    assert "2" in notices.get().title and notices.get().link.endswith(f"/managers/{manager.pk}/")
+    not_told = admin_user if has_supervisor else sup_east
+    assert not Notice.objects.filter(recipient=not_told).exists()
 
 
 def test_the_session_of_a_deactivated_directory_user_ends(directory, directory_user):
