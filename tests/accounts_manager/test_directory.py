@@ -3,6 +3,9 @@ mapped groups, attributes copied, a manager profile, disabled and removed users 
 sync job that ends their API tokens, local accounts untouched, and the product without one."""
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from axes.models import AccessAttempt
@@ -325,6 +328,24 @@ def test_without_a_directory_the_product_signs_in_as_before(settings, mgr_a):
     out = io.StringIO()
     call_command("sync_directory_users", stdout=out)
     assert "No directory" in out.getvalue()
+
+
+def test_without_a_directory_no_ldap_code_is_even_loaded():
+    # In a process of its own: this one loaded python-ldap for the test directory.
+    code = (
+        "import sys, django; django.setup();"
+        "import config.urls, config.celery, accounts_manager.admin, accounts_manager.tasks;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('ldap', '_ldap', 'django_auth_ldap')))"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AUTH_LDAP_")}
+    environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environ, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize(
