@@ -1,12 +1,14 @@
 # The production image: gunicorn, Celery worker and beat all run from it (docker-compose.yml).
 # Build: docker build -t keyaccount-crm .
-FROM python:3.11-slim AS build
+# Bookworm named: python-ldap (django-auth-ldap) is built here against OpenLDAP 2.5 and needs
+# the same libraries at run time (libldap-2.5-0, libsasl2-2).
+FROM python:3.11-slim-bookworm AS build
 ENV UV_PROJECT_ENVIRONMENT=/app/.venv \
     UV_PYTHON_DOWNLOADS=never \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext gcc libc6-dev libldap2-dev libsasl2-dev \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
@@ -22,12 +24,15 @@ RUN export DJANGO_SETTINGS_MODULE=config.settings.production \
     && .venv/bin/python manage.py collectstatic --noinput --verbosity 0 \
     && rm -f /tmp/build.sqlite3
 
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
 ENV PATH=/app/.venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
-RUN useradd --create-home --uid 1000 crm
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 crm
 WORKDIR /app
 COPY --from=build --chown=crm:crm /app /app
 # Media (complaint attachments) and the demo SMS log live in var/, a volume in compose.

@@ -16,8 +16,10 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 $(UV):
 	scripts/bootstrap.sh $(UV_VERSION)
 
-# Everything from uv.lock, the test tools included.
+# Everything from uv.lock, the test tools included (python-ldap is built from source: its
+# headers and a compiler first, scripts/ensure_build_deps.sh).
 install: $(UV)
+	@scripts/ensure_build_deps.sh
 	$(UV) sync --frozen --quiet
 
 messages: install

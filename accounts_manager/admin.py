@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts_manager.directory import directory_status
 from accounts_manager.models import FollowUp, ManagerProfile, Notice, User
 from common.admin_access import ReadOnlyAdmin
 from customers.models import Assignment
@@ -24,6 +25,13 @@ class UserAdmin(BaseUserAdmin):
         *(BaseUserAdmin.fieldsets or ()),
         (_("Organisation"), {"fields": ("name", "employee_no", "region", "supervisor", "phone")}),
     )
+
+    # The list starts with the company directory's status (set up, answering, last sync).
+    change_list_template = "admin/accounts_manager/user/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "directory_status": directory_status()}
+        return super().changelist_view(request, extra_context=extra_context)
 
     # The same rule as accounts_manager.policy.check_user_change: an administrator does not
     # deactivate themselves or give up their own role.

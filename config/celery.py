@@ -31,6 +31,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "common.tasks.record_worker_heartbeat",
         "schedule": crontab(minute="*"),
     },
+    # Directory users disabled or removed in the directory lose their access, API tokens
+    # included (accounts_manager.directory); nothing happens without a directory.
+    "accounts-sync-directory-users": {
+        "task": "accounts_manager.tasks.sync_directory_users",
+        "schedule": crontab(minute="*/15"),
+    },
     "complaints-check-deadlines": {
         "task": "complaints.tasks.check_complaint_deadlines",
         "schedule": crontab(minute="*/5"),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Make sure the PostgreSQL of DATABASE_URL and the Redis of CELERY_BROKER_URL answer, and that
-# Chromium and a CJK font are there for the browser tests. Uses what already runs; starts what
-# is installed; installs with apt what is missing (PostgreSQL and Redis only when they are
-# meant to run on this machine).
+# Make sure the PostgreSQL of DATABASE_URL and the Redis of CELERY_BROKER_URL answer, that
+# Chromium and a CJK font are there for the browser tests, and slapd for the directory sign-in
+# tests. Uses what already runs; starts what is installed; installs with apt what is missing
+# (PostgreSQL and Redis only when they are meant to run on this machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?DATABASE_URL must be set}"
@@ -97,6 +97,21 @@ if ! redis_up; then
   redis_up || { echo "Redis did not start" >&2; exit 1; }
 fi
 echo "Redis: ok ($REDIS_HOST:$REDIS_PORT)"
+
+# --- OpenLDAP (slapd) for the directory sign-in tests -------------------------------------------
+# The tests run their own slapd on a free port with a directory of their own (tests/slapd.py);
+# only the programs are needed here. The package's service, if its installation started one, is
+# stopped and kept from starting again: nothing of the product listens on port 389.
+if ! command -v slapd >/dev/null && [ ! -x /usr/sbin/slapd ]; then
+  scripts/ensure_packages.sh slapd ldap-utils
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now slapd >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/slapd ]; then
+    as_root /etc/init.d/slapd stop >/dev/null 2>&1 || true
+    as_root update-rc.d slapd disable >/dev/null 2>&1 || true
+  fi
+fi
+echo "slapd: ok ($(command -v slapd || echo /usr/sbin/slapd))"
 
 # --- Chromium and a CJK font for the browser tests ---------------------------------------------
 command -v chromium >/dev/null || scripts/ensure_packages.sh chromium

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: make sure PostgreSQL, Redis and Chromium are there, then ruff, mypy, the import
+# `make test`: make sure PostgreSQL, Redis, Chromium and slapd are there, then ruff, mypy, the import
 # contract of the apps (import-linter, pyproject.toml) and the whole pytest suite (browser tests included) against them; then the tests marked `date_sensitive`
 # again at fixed awkward moments (pytest --now=…, see tests/conftest.py), browser tests aside.
 # Extra arguments go to the normal pytest run and skip the date matrix (as does DATE_MATRIX=0).

@@ -147,6 +147,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in with the company directory (LDAP / Active Directory, accounts_manager.ldap_backend):
+# only when AUTH_LDAP_SERVER_URI is set; otherwise nothing of it is loaded and users sign in
+# with their local accounts alone. Each variable: docs/operations.md, "Directory sign-in".
+AUTH_LDAP_SERVER_URI = env("AUTH_LDAP_SERVER_URI", "")
+AUTH_LDAP_ROLE_GROUPS: dict[str, str] = {}
+if AUTH_LDAP_SERVER_URI:
+    from config.directory import directory_settings, parse_role_groups
+
+    globals().update(
+        directory_settings(
+            server_uri=AUTH_LDAP_SERVER_URI,
+            bind_dn=env("AUTH_LDAP_BIND_DN", ""),
+            bind_password=env("AUTH_LDAP_BIND_PASSWORD", ""),
+            start_tls=env_bool("AUTH_LDAP_START_TLS", False),
+            timeout=int(env("AUTH_LDAP_TIMEOUT", "5")),
+            user_base=env("AUTH_LDAP_USER_BASE"),
+            user_filter=env("AUTH_LDAP_USER_FILTER", "(uid=%(user)s)"),
+            group_base=env("AUTH_LDAP_GROUP_BASE"),
+            group_type=env("AUTH_LDAP_GROUP_TYPE", "groupOfNames"),
+            group_filter=env("AUTH_LDAP_GROUP_FILTER", ""),
+            deny_group=env("AUTH_LDAP_DENY_GROUP", ""),
+            role_groups=parse_role_groups(env("AUTH_LDAP_ROLE_GROUPS")),
+            attr_name=env("AUTH_LDAP_ATTR_NAME", "cn"),
+            attr_email=env("AUTH_LDAP_ATTR_EMAIL", "mail"),
+            attr_employee_no=env("AUTH_LDAP_ATTR_EMPLOYEE_NO", "employeeNumber"),
+        )
+    )
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
