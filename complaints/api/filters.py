@@ -10,10 +10,10 @@ from complaints.querysets import overdue_q
 class ComplaintFilter(django_filters.FilterSet):
     # Delta sync (API.md): rows created or changed at or after this moment.
     updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
     customer = django_filters.NumberFilter(field_name="customer_id")
     account_no = django_filters.CharFilter(field_name="customer__account_no")
     assignee = django_filters.NumberFilter(field_name="assignee_id")

@@ -5,11 +5,13 @@ from connections.models import Kind, Project, Scheme, Status, Step
 
 
 class ProjectFilter(django_filters.FilterSet):
+    # `distinct=False`: each filter is on the project's own column, so no row comes twice, and
+    # DISTINCT over every column made PostgreSQL sort the whole list.
     updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
-    supply_scheme = django_filters.MultipleChoiceFilter(choices=Scheme.choices)
-    current_step = django_filters.MultipleChoiceFilter(choices=Step.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, distinct=False)
+    supply_scheme = django_filters.MultipleChoiceFilter(choices=Scheme.choices, distinct=False)
+    current_step = django_filters.MultipleChoiceFilter(choices=Step.choices, distinct=False)
     manager = django_filters.NumberFilter(field_name="manager_id")
     region = django_filters.CharFilter(field_name="region__code")
     customer = django_filters.NumberFilter(field_name="customer_id")

@@ -14,8 +14,8 @@ from outages.models import (
 
 
 class OutageFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=OutageStatus.choices)
-    kind = django_filters.MultipleChoiceFilter(choices=OutageKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=OutageStatus.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(choices=OutageKind.choices, distinct=False)
     feeder = django_filters.CharFilter(field_name="feeders__code", distinct=True)
     # The same filter under the field's own name (API.md: filters are named after fields).
     feeders = django_filters.CharFilter(field_name="feeders__code", distinct=True)
@@ -55,7 +55,7 @@ class NotificationFilter(django_filters.FilterSet):
     updated_since = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     channel = django_filters.ChoiceFilter(choices=Notification._meta.get_field("channel").choices)
     kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=NotificationStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=NotificationStatus.choices, distinct=False)
 
     class Meta:
         model = Notification
