@@ -10,12 +10,21 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts_manager import policy
-from accounts_manager.models import FollowUp, FollowUpStatus, ManagerProfile, Notice, User
+from accounts_manager.models import (
+    FollowUp,
+    FollowUpStatus,
+    ManagerProfile,
+    Notice,
+    NoticeCategory,
+    User,
+)
+from accounts_manager.staff_messages import queue_wecom_message
 from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_date
@@ -181,7 +190,8 @@ def raise_followup(
 ) -> tuple[FollowUp, bool]:
     """Open a follow-up, or return the open one for the same customer, kind and source.
 
-    The manager defaults to the customer's current account manager.
+    The manager defaults to the customer's current account manager, who also hears of a new
+    follow-up on 企业微信 when they chose to (accounts_manager.staff_messages).
     """
     existing = FollowUp.objects.open().filter(customer=customer, kind=kind, source=source).first()
     if existing is not None:
@@ -203,7 +213,26 @@ def raise_followup(
     except IntegrityError:
         # Raised concurrently by another worker: the constraint kept it single.
         return FollowUp.objects.open().get(customer=customer, kind=kind, source=source), False
+    if manager is not None:
+        _tell_manager_of_followup(followup, manager=manager)
     return followup, True
+
+
+def _tell_manager_of_followup(followup: FollowUp, *, manager: User) -> None:
+    due = timezone.localtime(followup.due_at)
+    queue_wecom_message(
+        manager,
+        key=f"followup:{followup.pk}",
+        category=NoticeCategory.FOLLOWUP,
+        title=_("New follow-up: %(kind)s") % {"kind": followup.get_kind_display()},
+        body=_("%(customer)s: %(summary)s\nDue %(due)s")
+        % {
+            "customer": followup.customer,
+            "summary": followup.summary,
+            "due": f"{due:%Y-%m-%d %H:%M}",
+        },
+        link=followup.link or reverse("accounts_manager:my_day"),
+    )
 
 
 @transaction.atomic
@@ -286,14 +315,33 @@ def close_followups_for_source(
 
 
 def notify_user(
-    recipient: User, *, key: str, title: str, body: str = "", link: str = ""
+    recipient: User,
+    *,
+    key: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    category: str = NoticeCategory.OTHER,
 ) -> tuple[Notice, bool]:
-    """Post an in-app notice once per recipient and key."""
+    """Post an in-app notice once per recipient and key.
+
+    A new notice also goes to the recipient on 企业微信 when the channel is on and they want
+    notices of this `category` (sent by a task after the commit, never here).
+    """
     notice, created = Notice.objects.get_or_create(
         recipient=recipient,
         key=key[:150],
         defaults={"title": title[:200], "body": body, "link": link},
     )
+    if created:
+        queue_wecom_message(
+            recipient,
+            key=f"notice:{notice.key}",
+            category=category,
+            title=notice.title,
+            body=body,
+            link=link,
+        )
     return notice, created
 
 
