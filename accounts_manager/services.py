@@ -10,7 +10,6 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
@@ -231,7 +230,7 @@ def _tell_manager_of_followup(followup: FollowUp, *, manager: User) -> None:
             "summary": followup.summary,
             "due": f"{due:%Y-%m-%d %H:%M}",
         },
-        link=followup.link or reverse("accounts_manager:my_day"),
+        link=followup.link or followup.customer.get_absolute_url(),
     )
 
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts_manager import wecom
 from accounts_manager.models import User, WeComMessage, WeComMessageStatus, WeComPreference
@@ -201,7 +201,7 @@ def message_payload(message: WeComMessage, *, userid: str) -> dict:
             "title": wecom.clip_bytes(message.title, 128),
             "description": wecom.clip_bytes(html.escape(message.body or message.title), 512),
             "url": url,
-            "btntxt": wecom.clip_bytes(_("Open"), 12),
+            "btntxt": wecom.clip_bytes(pgettext("WeCom card button", "Details"), 12),
         }
     else:
         content = f"{message.title}\n{message.body}".strip()
@@ -231,6 +231,22 @@ def send_due_messages(*, now: dt.datetime | None = None, limit: int = 500) -> di
         outcome = send_message(message_id, now=now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def retry_failed_messages(message_ids: list[int]) -> int:
+    """Give failed messages a new round of attempts (an administrator fixed the cause)."""
+    now = timezone.now()
+    ids = list(
+        WeComMessage.objects.filter(
+            pk__in=message_ids, status=WeComMessageStatus.FAILED
+        ).values_list("pk", flat=True)
+    )
+    WeComMessage.objects.filter(pk__in=ids, status=WeComMessageStatus.FAILED).update(
+        status=WeComMessageStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
+    )
+    for message_id in ids:
+        transaction.on_commit(partial(_dispatch, message_id), robust=True)
+    return len(ids)
 
 
 # --- status ----------------------------------------------------------------------------------
