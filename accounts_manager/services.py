@@ -362,6 +362,13 @@ def supervisor_of(customer) -> User | None:
     )
 
 
+def supervisors_of_regions(region_ids: Iterable[int]) -> list[User]:
+    """The active supervisors of these regions; when none, those who oversee every region."""
+    supervisors = User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).order_by("pk")
+    regional = list(supervisors.filter(region_id__in=list(region_ids)))
+    return regional or list(supervisors.filter(region__isnull=True))
+
+
 def mark_notices_read(user: User, *, ids: Iterable[int] | None = None) -> int:
     qs = Notice.objects.for_user(user).unread()
     if ids is not None:

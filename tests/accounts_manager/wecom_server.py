@@ -113,3 +113,11 @@ class WeComFake:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def turn_channel_on(settings, base: str = "http://127.0.0.1:9") -> None:
+    """The WeCom settings of a test (the API base: a fake's, or nothing listening)."""
+    settings.WECOM_CORP_ID = CORP_ID
+    settings.WECOM_SECRET = SECRET
+    settings.WECOM_AGENT_ID = str(AGENT_ID)
+    settings.WECOM_API_BASE = base
