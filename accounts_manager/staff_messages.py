@@ -2,13 +2,14 @@
 
 `queue_wecom_message` is called by `notify_user` and `raise_followup` (inside the caller's
 transaction, often a web request): it only records a `WeComMessage` — once per recipient and
-key — when the channel is on, the user has a WeCom UserID and wants that category, and asks
-for `send_wecom_message` on commit. The task claims the row with a conditional UPDATE (two
+key — when the channel is on, the user has a WeCom UserID and wants that category, and queues
+`send_wecom_message` through the task outbox (common/outbox.py: published after the commit, or
+once a broker that was down is back). The task claims the row with a conditional UPDATE (two
 workers never send the same message), sends it through accounts_manager.wecom and records the
 outcome: sent; a transient error waits `WECOM_RETRY_BASE * 2**(n-1)` (capped) before the next
 attempt, and the minute job `send_due_wecom_messages` picks it up then — and also any message
-whose task was lost (a broker that was down, a worker that died); after `WECOM_MAX_ATTEMPTS`
-attempts, or at once for a permanent error, the message is failed with the reason.
+whose task was lost (a worker that died); after `WECOM_MAX_ATTEMPTS` attempts, or at once for
+a permanent error, the message is failed with the reason.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import pgettext
 
 from accounts_manager import wecom
 from accounts_manager.models import User, WeComMessage, WeComMessageStatus, WeComPreference
-from common.outbox import BROKER_ERRORS
+from common import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -81,18 +80,16 @@ def queue_wecom_message(
         defaults={"category": category, "title": title[:200], "body": body, "link": link[:300]},
     )
     if created:
-        transaction.on_commit(partial(_dispatch, message.pk), robust=True)
+        _dispatch(message.pk)
     return message
 
 
 def _dispatch(message_id: int) -> None:
+    """Queue the sending task in the outbox: published on commit, or once the broker is back
+    (and the minute job sends any pending message anyway)."""
     from accounts_manager.tasks import send_wecom_message
 
-    try:
-        send_wecom_message.delay(message_id)
-    except BROKER_ERRORS as exc:
-        # The row is its own outbox: the minute job sends it once the broker is back.
-        logger.warning("broker unavailable, WeCom message %s waits: %s", message_id, exc)
+    outbox.enqueue(send_wecom_message, message_id)
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -245,7 +242,7 @@ def retry_failed_messages(message_ids: list[int]) -> int:
         status=WeComMessageStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
     )
     for message_id in ids:
-        transaction.on_commit(partial(_dispatch, message_id), robust=True)
+        _dispatch(message_id)
     return len(ids)
 
 
