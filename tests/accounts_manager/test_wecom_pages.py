@@ -137,3 +137,16 @@ def test_admin_sends_failed_messages_again(
     sent.refresh_from_db()
     assert failed.status == WeComMessageStatus.PENDING and failed.attempts == 0
     assert sent.status == WeComMessageStatus.SENT
+
+
+def test_metrics_count_the_messages_by_status(client, admin_user, mgr_a):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    _message(mgr_a, "a", WeComMessageStatus.SENT)
+    _message(mgr_a, "b", WeComMessageStatus.FAILED)
+    _message(mgr_a, "c", WeComMessageStatus.FAILED)
+    client.force_login(admin_user)
+    text = client.get("/metrics").content.decode()
+    [family] = [f for f in text_string_to_metric_families(text) if f.name == "crm_staff_messages"]
+    values = {s.labels["status"]: s.value for s in family.samples if s.labels["channel"] == "wecom"}
+    assert values == {"sent": 1, "failed": 2}
