@@ -118,8 +118,10 @@ def _claim(message_id: int, now: dt.datetime) -> WeComMessage | None:
 def send_message(message_id: int, *, now: dt.datetime | None = None) -> str:
     """Make one attempt at sending the message; returns what became of it.
 
-    `sent`, `retry` (a transient error; the next attempt is scheduled), `failed`, or `skipped`
-    (the channel is off, or the message is not due or is another worker's).
+    `sent`, `retry` (a transient error; the next attempt is scheduled), `failed`, `deferred`
+    (the recipient had WECOM_PER_USER_PER_MINUTE messages in the last minute: it waits a
+    minute, no attempt counted), or `skipped` (the channel is off, or the message is not due
+    or is another worker's).
     """
     config = wecom.configured()
     if config is None:
@@ -138,6 +140,11 @@ def send_message(message_id: int, *, now: dt.datetime | None = None) -> str:
             updated_at=now,
         )
         return "failed"
+    if _sent_last_minute(message.recipient_id, now) >= settings.WECOM_PER_USER_PER_MINUTE:
+        # WeCom silently drops what goes over 30 messages a minute to one member (a nightly
+        # scan raising many follow-ups at once): the rest wait for the next minute.
+        mine.update(claimed_at=None, next_attempt_at=now + dt.timedelta(minutes=1), updated_at=now)
+        return "deferred"
     client = wecom.WeComClient(config)
     try:
         answer = client.send(message_payload(message, userid=userid))
@@ -147,7 +154,7 @@ def send_message(message_id: int, *, now: dt.datetime | None = None) -> str:
         client.close()
     mine.update(
         status=WeComMessageStatus.SENT,
-        sent_at=timezone.now(),
+        sent_at=now,
         attempts=F("attempts") + 1,
         claimed_at=None,
         msgid=str(answer.get("msgid", ""))[:100],
@@ -155,6 +162,15 @@ def send_message(message_id: int, *, now: dt.datetime | None = None) -> str:
         updated_at=timezone.now(),
     )
     return "sent"
+
+
+def _sent_last_minute(recipient_id: int, now: dt.datetime) -> int:
+    return WeComMessage.objects.filter(
+        recipient_id=recipient_id,
+        status=WeComMessageStatus.SENT,
+        sent_at__gt=now - dt.timedelta(minutes=1),
+        sent_at__lte=now,
+    ).count()
 
 
 def _record_failure(message: WeComMessage, mine, exc: wecom.WeComError, *, now) -> str:

@@ -468,6 +468,9 @@ WECOM_TIMEOUT = 10
 WECOM_MAX_ATTEMPTS = int(env("WECOM_MAX_ATTEMPTS", "6"))
 WECOM_RETRY_BASE = timedelta(seconds=30)
 WECOM_RETRY_MAX = timedelta(minutes=30)
+# WeCom drops what goes over 30 messages a minute to one member: at most this many are sent
+# to one user in a minute, the rest wait for the next.
+WECOM_PER_USER_PER_MINUTE = int(env("WECOM_PER_USER_PER_MINUTE", "20"))
 # A message claimed by a worker and not recorded within the lease is taken again.
 WECOM_CLAIM_LEASE = timedelta(minutes=2)
 

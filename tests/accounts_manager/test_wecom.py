@@ -336,3 +336,16 @@ def test_failed_messages_can_be_sent_again(fake, zhangsan, django_capture_on_com
     message.refresh_from_db()
     assert message.status == WeComMessageStatus.SENT
     assert fake.messages[0]["touser"] == "zhangsan"
+
+
+def test_at_most_the_per_minute_limit_goes_to_one_user_the_rest_wait(fake, zhangsan, settings):
+    settings.WECOM_PER_USER_PER_MINUTE = 2
+    for n in range(3):
+        notify(zhangsan, key=f"event:{n}")
+    now = timezone.now()
+    assert staff_messages.send_due_messages(now=now) == {"sent": 2, "deferred": 1}
+    waiting = WeComMessage.objects.get(status=WeComMessageStatus.PENDING)
+    assert waiting.attempts == 0 and waiting.next_attempt_at == now + dt.timedelta(minutes=1)
+    assert staff_messages.send_due_messages(now=now + dt.timedelta(seconds=30)) == {}
+    assert staff_messages.send_due_messages(now=now + dt.timedelta(minutes=1)) == {"sent": 1}
+    assert len(fake.messages) == 3
