@@ -231,6 +231,8 @@ def _tell_manager_of_followup(followup: FollowUp, *, manager: User) -> None:
             "due": f"{due:%Y-%m-%d %H:%M}",
         },
         link=followup.link or followup.customer.get_absolute_url(),
+        # An escalation posts a notice and raises a follow-up under the same name: one message.
+        unless_sent=f"notice:{followup.source}" if followup.source else "",
     )
 
 

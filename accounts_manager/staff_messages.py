@@ -64,15 +64,19 @@ def queue_wecom_message(
     title: str,
     body: str = "",
     link: str = "",
+    unless_sent: str = "",
 ) -> WeComMessage | None:
     """Record a message for `recipient` about the event `key`, sent after the commit.
 
     Nothing is recorded when the channel is off, the user is inactive or has no WeCom UserID,
-    or does not want this category; raising the same key again records nothing more.
+    or does not want this category; raising the same key again records nothing more, and
+    neither does one whose event already has a message under the key `unless_sent`.
     """
     if wecom.configured() is None or not recipient.is_active or not recipient.wecom_userid:
         return None
     if not wecom_preference(recipient).wants(category):
+        return None
+    if unless_sent and WeComMessage.objects.filter(recipient=recipient, key=unless_sent).exists():
         return None
     message, created = WeComMessage.objects.get_or_create(
         recipient=recipient,

@@ -180,3 +180,5 @@ def test_escalation_and_breach_reach_wecom_as_escalations(ticket, mgr_a, sup_eas
         "escalation",
     ) in sent
     assert ("mgr_a", f"notice:complaint:{ticket.pk}:c0:ack-breach", "escalation") in sent
+    # The escalation's notice and its follow-up are one event: one message to the supervisor.
+    assert WeComMessage.objects.filter(recipient=sup_east).count() == 1
