@@ -1,9 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts_manager import staff_messages
 from accounts_manager.directory import directory_status
-from accounts_manager.models import FollowUp, ManagerProfile, Notice, User
+from accounts_manager.models import (
+    FollowUp,
+    ManagerProfile,
+    Notice,
+    User,
+    WeComMessage,
+    WeComMessageStatus,
+    WeComPreference,
+)
 from common.admin_access import ReadOnlyAdmin
 from customers.models import Assignment
 
@@ -20,10 +29,11 @@ class UserAdmin(BaseUserAdmin):
         "is_superuser",
     ]
     list_filter = ["groups", "region", "is_active", "is_superuser"]
-    search_fields = ["username", "name", "employee_no", "email"]
+    search_fields = ["username", "name", "employee_no", "email", "wecom_userid"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         (_("Organisation"), {"fields": ("name", "employee_no", "region", "supervisor", "phone")}),
+        (_("WeCom"), {"fields": ("wecom_userid",)}),
     )
 
     # The list starts with the company directory's status (set up, answering, last sync).
@@ -83,3 +93,54 @@ class NoticeAdmin(admin.ModelAdmin):
     list_display = ["recipient", "title", "created_at", "read_at"]
     search_fields = ["title", "key"]
     raw_id_fields = ["recipient"]
+
+
+@admin.register(WeComPreference)
+class WeComPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "followups", "escalations", "approvals", "other", "updated_at"]
+    list_filter = ["followups", "escalations", "approvals", "other"]
+    search_fields = ["user__username", "user__name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(WeComMessage)
+class WeComMessageAdmin(ReadOnlyAdmin):
+    """企业微信 messages are recorded with the events and sent by tasks; the list shows the
+    channel's status (configured or not, sent and failed in the last day)."""
+
+    change_list_template = "admin/accounts_manager/wecommessage/change_list.html"
+    list_display = [
+        "recipient",
+        "category",
+        "title",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "category"]
+    search_fields = ["title", "key", "recipient__username", "recipient__name"]
+    list_select_related = ["recipient"]
+    actions = ["retry_failed"]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "wecom": staff_messages.channel_status()}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.action(description=_("Send the selected failed messages again"))
+    def retry_failed(self, request, queryset):
+        ids = list(queryset.filter(status=WeComMessageStatus.FAILED).values_list("pk", flat=True))
+        count = staff_messages.retry_failed_messages(ids)
+        self.message_user(
+            request,
+            _("%(n)d messages will be sent again.") % {"n": count},
+            messages.SUCCESS,
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # The action needs it; the form stays read-only (no field is editable).
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]

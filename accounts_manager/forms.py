@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts_manager.models import FollowUpKind, FollowUpStatus
+from accounts_manager.models import FollowUpKind, FollowUpStatus, WeComPreference
 from common.errors import DomainError
 from common.roles import Role, role_of
 from customers.forms import ManagerChoiceField, manager_choices_queryset, manager_label
@@ -82,3 +82,17 @@ class HandoverForm(forms.Form):
         assert isinstance(to, ManagerChoiceField)
         to.queryset = manager_choices_queryset(user, exclude=from_manager)
         to.widget.attrs["data-tom-select"] = ""
+
+
+class WeComPreferenceForm(forms.ModelForm):
+    """Which notices also reach the user as 企业微信 应用消息."""
+
+    class Meta:
+        model = WeComPreference
+        fields = ["followups", "escalations", "approvals", "other"]
+        help_texts = {
+            "followups": _("A new item in your work queue (my day)."),
+            "escalations": _("Complaints escalated to you, deadlines breached, overdue matters."),
+            "approvals": _("Outages and disconnections waiting for your approval."),
+            "other": _("Every other in-app notice (assignments, repeats, hand-overs)."),
+        }

@@ -31,6 +31,12 @@ class User(AbstractUser):
         related_name="team",
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    wecom_userid = models.CharField(
+        _("WeCom user ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("The member's UserID in the WeCom address book; empty: no WeCom messages."),
+    )
 
     class Meta:  # AbstractUser.Meta holds only the two names restated here
         verbose_name = _("user")
@@ -40,6 +46,11 @@ class User(AbstractUser):
                 fields=["employee_no"],
                 condition=~Q(employee_no=""),
                 name="user_unique_employee_no",
+            ),
+            models.UniqueConstraint(
+                fields=["wecom_userid"],
+                condition=~Q(wecom_userid=""),
+                name="user_unique_wecom_userid",
             ),
         ]
 
@@ -218,3 +229,106 @@ class Notice(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- 企业微信 (WeCom) application messages to staff ---------------------------------------------
+
+
+class NoticeCategory(models.TextChoices):
+    """What a staff notice is about; each user chooses which ones also reach them on 企业微信."""
+
+    FOLLOWUP = "followup", _("New follow-ups")
+    ESCALATION = "escalation", _("Escalations")
+    APPROVAL = "approval", _("Approvals waiting")
+    OTHER = "other", _("Other notices")
+
+
+class WeComPreference(TimeStampedModel):
+    """Which notices a user also receives as 企业微信 应用消息. No row: the defaults below."""
+
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="wecom_preference",
+    )
+    followups = models.BooleanField(_("new follow-ups"), default=True)
+    escalations = models.BooleanField(_("escalations"), default=True)
+    approvals = models.BooleanField(_("approvals waiting"), default=True)
+    other = models.BooleanField(_("other notices"), default=False)
+
+    FIELD_OF = {
+        NoticeCategory.FOLLOWUP: "followups",
+        NoticeCategory.ESCALATION: "escalations",
+        NoticeCategory.APPROVAL: "approvals",
+        NoticeCategory.OTHER: "other",
+    }
+
+    class Meta:
+        verbose_name = _("WeCom preference")
+        verbose_name_plural = _("WeCom preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def wants(self, category: str) -> bool:
+        return bool(getattr(self, self.FIELD_OF[NoticeCategory(category)]))
+
+
+class WeComMessageStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class WeComMessage(TimeStampedModel):
+    """One 企业微信 应用消息 to one user, recorded by the service that raised the event and sent
+    by a task after the commit (accounts_manager.staff_messages).
+
+    `key` names the event (`followup:12`, `notice:complaint:4:escalation:1`): at most one
+    message per recipient and key, so raising the event again sends nothing more.
+    """
+
+    recipient = models.ForeignKey(
+        User,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="wecom_messages",
+    )
+    key = models.CharField(_("key"), max_length=170)
+    category = models.CharField(_("category"), max_length=20, choices=NoticeCategory.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=WeComMessageStatus.choices,
+        default=WeComMessageStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    msgid = models.CharField(_("message id"), max_length=100, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("WeCom message")
+        verbose_name_plural = _("WeCom messages")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="wecom_message_unique_key"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="wecom_message_due_idx",
+            ),
+            models.Index(fields=["status", "updated_at"], name="wecom_message_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.title}"

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts_manager import policy
-from accounts_manager.models import FollowUp, FollowUpStatus, ManagerProfile, Notice, User
+from accounts_manager.models import (
+    FollowUp,
+    FollowUpStatus,
+    ManagerProfile,
+    Notice,
+    NoticeCategory,
+    User,
+)
+from accounts_manager.staff_messages import queue_wecom_message
 from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import check_date
@@ -181,7 +189,8 @@ def raise_followup(
 ) -> tuple[FollowUp, bool]:
     """Open a follow-up, or return the open one for the same customer, kind and source.
 
-    The manager defaults to the customer's current account manager.
+    The manager defaults to the customer's current account manager, who also hears of a new
+    follow-up on 企业微信 when they chose to (accounts_manager.staff_messages).
     """
     existing = FollowUp.objects.open().filter(customer=customer, kind=kind, source=source).first()
     if existing is not None:
@@ -203,7 +212,28 @@ def raise_followup(
     except IntegrityError:
         # Raised concurrently by another worker: the constraint kept it single.
         return FollowUp.objects.open().get(customer=customer, kind=kind, source=source), False
+    if manager is not None:
+        _tell_manager_of_followup(followup, manager=manager)
     return followup, True
+
+
+def _tell_manager_of_followup(followup: FollowUp, *, manager: User) -> None:
+    due = timezone.localtime(followup.due_at)
+    queue_wecom_message(
+        manager,
+        key=f"followup:{followup.pk}",
+        category=NoticeCategory.FOLLOWUP,
+        title=_("New follow-up: %(kind)s") % {"kind": followup.get_kind_display()},
+        body=_("%(customer)s: %(summary)s\nDue %(due)s")
+        % {
+            "customer": followup.customer,
+            "summary": followup.summary,
+            "due": f"{due:%Y-%m-%d %H:%M}",
+        },
+        link=followup.link or followup.customer.get_absolute_url(),
+        # An escalation posts a notice and raises a follow-up under the same name: one message.
+        unless_sent=f"notice:{followup.source}" if followup.source else "",
+    )
 
 
 @transaction.atomic
@@ -286,14 +316,33 @@ def close_followups_for_source(
 
 
 def notify_user(
-    recipient: User, *, key: str, title: str, body: str = "", link: str = ""
+    recipient: User,
+    *,
+    key: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    category: str = NoticeCategory.OTHER,
 ) -> tuple[Notice, bool]:
-    """Post an in-app notice once per recipient and key."""
+    """Post an in-app notice once per recipient and key.
+
+    A new notice also goes to the recipient on 企业微信 when the channel is on and they want
+    notices of this `category` (sent by a task after the commit, never here).
+    """
     notice, created = Notice.objects.get_or_create(
         recipient=recipient,
         key=key[:150],
         defaults={"title": title[:200], "body": body, "link": link},
     )
+    if created:
+        queue_wecom_message(
+            recipient,
+            key=f"notice:{notice.key}",
+            category=category,
+            title=notice.title,
+            body=body,
+            link=link,
+        )
     return notice, created
 
 
@@ -313,6 +362,13 @@ def supervisor_of(customer) -> User | None:
         .order_by("pk")
         .first()
     )
+
+
+def supervisors_of_regions(region_ids: Iterable[int]) -> list[User]:
+    """The active supervisors of these regions; when none, those who oversee every region."""
+    supervisors = User.objects.filter(groups__name=Role.SUPERVISOR, is_active=True).order_by("pk")
+    regional = list(supervisors.filter(region_id__in=list(region_ids)))
+    return regional or list(supervisors.filter(region__isnull=True))
 
 
 def mark_notices_read(user: User, *, ids: Iterable[int] | None = None) -> int:

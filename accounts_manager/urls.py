@@ -9,6 +9,7 @@ urlpatterns = [
     path("notices/", views.notices, name="notices"),
     path("notices/read/", views.notices_mark_read, name="notices_mark_read"),
     path("notices/<int:pk>/open/", views.notice_open, name="notice_open"),
+    path("notices/wecom/", views.wecom_preferences, name="wecom_preferences"),
     path("managers/", views.manager_list, name="manager_list"),
     path("managers/<int:pk>/", views.manager_detail, name="manager_detail"),
     path("managers/<int:pk>/handover/", views.handover, name="handover"),

@@ -18,11 +18,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts_manager import services
+from accounts_manager import services, staff_messages, wecom
 from accounts_manager.forms import (
     FollowUpCloseForm,
     FollowUpFilter,
     HandoverForm,
+    WeComPreferenceForm,
     attach_domain_error,
 )
 from accounts_manager.models import FollowUp, FollowUpKind, FollowUpStatus, Notice
@@ -194,6 +195,29 @@ def notice_open(request, pk: int):
     ):
         return redirect(notice.link)
     return redirect("accounts_manager:notices")
+
+
+@allowed_to(POLICY, "view_notices")
+@require_http_methods(["GET", "POST"])
+def wecom_preferences(request):
+    """The logged-in user's choice of the notices that also reach them on 企业微信."""
+    preference = staff_messages.wecom_preference(request.user)
+    form = WeComPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        staff_messages.set_wecom_preference(
+            request.user, choices={name: form.cleaned_data[name] for name in form.fields}
+        )
+        messages.success(request, _("Your WeCom preferences were saved."))
+        return redirect("accounts_manager:wecom_preferences")
+    return render(
+        request,
+        "accounts_manager/wecom_preferences.html",
+        {
+            "form": form,
+            "channel_on": wecom.configured() is not None,
+            "wecom_userid": request.user.wecom_userid,
+        },
+    )
 
 
 # --- managers and portfolios -----------------------------------------------------------------

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts_manager.models import NoticeCategory
 from accounts_manager.services import (
     close_followups_for_source,
     notify_user,
@@ -404,7 +405,25 @@ def request_disconnection(
         by=person(acting_user),
         note=reason[:500],
     )
+    _ask_for_approval(disconnection)
     return disconnection
+
+
+def _ask_for_approval(disconnection: Disconnection) -> None:
+    """The customer's supervisor is told a disconnection waits for their approval."""
+    supervisor = supervisor_of(disconnection.customer)
+    if supervisor is None:
+        return
+    notify_user(
+        supervisor,
+        key=f"disconnection:{disconnection.pk}:approval",
+        title=_("Disconnection waiting for your approval: %(customer)s")
+        % {"customer": disconnection.customer},
+        body=_("Scheduled for %(date)s; arrears %(amount)s.")
+        % {"date": disconnection.scheduled_for, "amount": disconnection.arrears_amount},
+        link=reverse("billing:disconnection_detail", args=[disconnection.pk]),
+        category=NoticeCategory.APPROVAL,
+    )
 
 
 @transaction.atomic
@@ -582,6 +601,7 @@ def check_reconnections(*, now: dt.datetime | None = None) -> int:
             body=_("Supply was due to be restored by %(due)s after the arrears were paid.")
             % {"due": timezone.localtime(disconnection.reconnect_due).strftime("%Y-%m-%d %H:%M")},
             link=reverse("billing:disconnection_detail", args=[disconnection.pk]),
+            category=NoticeCategory.ESCALATION,
         )
         told += int(created)
     return told

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts_manager.models import NoticeCategory
 from accounts_manager.services import notify_user, supervisor_of
 from common.actors import Actor, person
 from common.errors import DomainError
@@ -238,4 +239,5 @@ def _report_repeat(complaint: Complaint, *, repeat_of: Complaint, supervisor) ->
         title=_("Repeat complaint %(ticket)s") % {"ticket": ticket_label(complaint)},
         body=message,
         link=ticket_link(complaint),
+        category=NoticeCategory.ESCALATION,
     )

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts_manager.models import FollowUpKind
+from accounts_manager.models import FollowUpKind, NoticeCategory
 from accounts_manager.services import notify_user, raise_followup, supervisor_of
 from common.workcalendar import add_working_days
 from complaints.models import WORKING_STATUSES, Complaint, EventKind
@@ -161,6 +161,7 @@ def _breach(complaint: Complaint, which: str, now: dt.datetime) -> None:
             key=f"complaint:{complaint.pk}:c{complaint.cycle}:{which}-breach",
             title=title,
             link=ticket_link(complaint),
+            category=NoticeCategory.ESCALATION,
         )
     # The next daily escalation counts from the missed deadline (the later one, if both).
     _escalate(
@@ -220,6 +221,7 @@ def _escalate(
         key=f"complaint:{complaint.pk}:escalation:{level}",
         title=title,
         link=ticket_link(complaint),
+        category=NoticeCategory.ESCALATION,
     )
     raise_followup(
         complaint.customer,

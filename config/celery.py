@@ -37,6 +37,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "accounts_manager.tasks.sync_directory_users",
         "schedule": crontab(minute="*/15"),
     },
+    # 企业微信 messages to staff: retries after a wait, and those a lost task left behind.
+    "accounts-manager-send-due-wecom-messages": {
+        "task": "accounts_manager.tasks.send_due_wecom_messages",
+        "schedule": crontab(minute="*"),
+    },
     "complaints-check-deadlines": {
         "task": "complaints.tasks.check_complaint_deadlines",
         "schedule": crontab(minute="*/5"),

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts_manager.models import FollowUp, FollowUpKind
+from accounts_manager.models import FollowUp, FollowUpKind, NoticeCategory
 from accounts_manager.services import close_followup, notify_user, supervisor_of
 from common.actors import Actor, person
 from common.errors import DomainError
@@ -206,6 +206,7 @@ def escalate_unconfirmed_important(*, now: dt.datetime | None = None) -> int:
                     "customer": customer.name,
                 },
                 link=outage.get_absolute_url(),
+                category=NoticeCategory.ESCALATION,
             )
             events.record_event(
                 outage,

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from accounts_manager.models import FollowUp, FollowUpStatus
+from accounts_manager.models import FollowUp, FollowUpStatus, NoticeCategory
+from accounts_manager.services import notify_user, supervisors_of_regions
 from common.actors import SYSTEM, Actor, person
 from common.errors import DomainError
 from common.moments import check_date
@@ -243,7 +244,28 @@ def update_outage(
 def submit_outage(outage: PlannedOutage, *, acting_user: Actor) -> PlannedOutage:
     policy.check(acting_user, "submit")
     outage = events.locked(outage)
-    return events.transition(outage, "submit", acting_user=acting_user, message=_("Submitted"))
+    outage = events.transition(outage, "submit", acting_user=acting_user, message=_("Submitted"))
+    _ask_for_approval(outage)
+    return outage
+
+
+def _ask_for_approval(outage: PlannedOutage) -> None:
+    """The supervisors of the outage's feeders' regions are told it waits for approval."""
+    region_ids = set(outage.feeders.values_list("region_id", flat=True))
+    for supervisor in supervisors_of_regions(region_ids - {None}):
+        notify_user(
+            supervisor,
+            # One notice per submission (a returned outage may be submitted again).
+            key=f"outage:{outage.pk}:approval:{outage.updated_at:%Y%m%d%H%M%S%f}",
+            title=_("Outage waiting for your approval: %(ref)s") % {"ref": outage.reference},
+            body=_("%(reason)s, from %(start)s")
+            % {
+                "reason": outage.reason,
+                "start": timezone.localtime(outage.start).strftime("%Y-%m-%d %H:%M"),
+            },
+            link=outage.get_absolute_url(),
+            category=NoticeCategory.APPROVAL,
+        )
 
 
 @transaction.atomic

@@ -492,6 +492,24 @@ OUTAGE_NOTIFY_PARALLEL_TASKS = int(env("OUTAGE_NOTIFY_PARALLEL_TASKS", "4"))
 OUTAGE_NOTIFY_RETRY_BASE = timedelta(seconds=30)
 OUTAGE_NOTIFY_RETRY_MAX = timedelta(minutes=30)
 
+# 企业微信 (WeCom) application messages to staff (accounts_manager.wecom, docs/operations.md
+# "WeCom channel"). Without the corp id, secret and agent id the channel is off.
+WECOM_CORP_ID = env("WECOM_CORP_ID", "")
+WECOM_SECRET = env("WECOM_SECRET", "")
+WECOM_AGENT_ID = env("WECOM_AGENT_ID", "")
+WECOM_API_BASE = env("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+WECOM_TIMEOUT = 10
+# Attempts of one message before it is recorded as failed; the wait before retry n (1-based)
+# after a transient error is base * 2**(n-1), capped.
+WECOM_MAX_ATTEMPTS = int(env("WECOM_MAX_ATTEMPTS", "6"))
+WECOM_RETRY_BASE = timedelta(seconds=30)
+WECOM_RETRY_MAX = timedelta(minutes=30)
+# WeCom drops what goes over 30 messages a minute to one member: at most this many are sent
+# to one user in a minute, the rest wait for the next.
+WECOM_PER_USER_PER_MINUTE = int(env("WECOM_PER_USER_PER_MINUTE", "20"))
+# A message claimed by a worker and not recorded within the lease is taken again.
+WECOM_CLAIM_LEASE = timedelta(minutes=2)
+
 # complaints
 COMPLAINT_REPEAT_WINDOW_DAYS = 90
 COMPLAINT_CLOSE_WITHOUT_CALLBACK_AFTER_ATTEMPTS = 3

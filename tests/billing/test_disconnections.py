@@ -336,3 +336,18 @@ def test_the_daily_sweep_cancels_when_the_arrears_are_gone(case):
     disconnection.refresh_from_db()
     assert disconnection.status == "cancelled"
     assert disconnections.cancel_settled_disconnections() == 0
+
+
+def test_a_request_asks_the_supervisor_for_approval_in_app_and_on_wecom(case, sup_east, settings):
+    from accounts_manager.models import WeComMessage
+    from tests.accounts_manager.wecom_server import turn_channel_on
+
+    turn_channel_on(settings)
+    sup_east.wecom_userid = "sup-east"
+    sup_east.save(update_fields=["wecom_userid"])
+    customer, _notice = case
+    disconnection = request(customer)
+    notice = Notice.objects.get(key=f"disconnection:{disconnection.pk}:approval")
+    assert notice.recipient == sup_east
+    message = WeComMessage.objects.get(recipient=sup_east)
+    assert message.category == "approval" and message.key == f"notice:{notice.key}"

@@ -161,3 +161,24 @@ def test_the_scheduled_task_runs_the_job_and_is_in_the_beat_schedule(ticket):
     with time_machine.travel(local(2026, 3, 7, 10, 0), tick=False):
         result = check_complaint_deadlines.delay().get()
     assert result["ack_breach"] == 1
+
+
+def test_escalation_and_breach_reach_wecom_as_escalations(ticket, mgr_a, sup_east, settings):
+    from accounts_manager.models import WeComMessage
+    from tests.accounts_manager.wecom_server import turn_channel_on
+
+    turn_channel_on(settings)
+    sup_east.wecom_userid = "sup-east"
+    sup_east.save(update_fields=["wecom_userid"])
+    mgr_a.wecom_userid = "mgr-a"
+    mgr_a.save(update_fields=["wecom_userid"])
+    run_at(2026, 3, 7, 10, 0)
+    sent = set(WeComMessage.objects.values_list("recipient__username", "key", "category"))
+    assert (
+        "sup_east",
+        f"notice:complaint:{ticket.pk}:escalation:1",
+        "escalation",
+    ) in sent
+    assert ("mgr_a", f"notice:complaint:{ticket.pk}:c0:ack-breach", "escalation") in sent
+    # The escalation's notice and its follow-up are one event: one message to the supervisor.
+    assert WeComMessage.objects.filter(recipient=sup_east).count() == 1

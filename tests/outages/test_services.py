@@ -314,7 +314,7 @@ def test_unconfirmed_important_customer_is_escalated_once_48_hours_before(grid, 
     with time_machine.travel(start - dt.timedelta(hours=47), tick=False):
         assert confirmations.escalate_unconfirmed_important() == 1
         assert confirmations.escalate_unconfirmed_important() == 0
-    notice = Notice.objects.get(recipient=sup_east)
+    notice = Notice.objects.get(recipient=sup_east, key__startswith="outage-unconfirmed:")
     assert vip.name in notice.title
     assert FollowUp.objects.open().filter(customer=vip, kind="outage_confirm_call").exists()
 
