@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts_manager import services  # a module: services reaches this one through tasks
 from accounts_manager.models import User
-from accounts_manager.services import notify_user
 from common.models import ServiceBeat
 from customers.models import Assignment
 
@@ -197,7 +197,7 @@ def notify_portfolio_orphaned(manager: User) -> None:
         "hand them over"
     ) % {"name": manager.display_name, "n": count}
     for recipient in recipients:
-        notify_user(
+        services.notify_user(
             recipient,
             key=f"directory-disabled:{manager.pk}:{timezone.localdate():%Y-%m-%d}",
             title=title,

@@ -23,7 +23,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import pgettext
 
-from accounts_manager import wecom
+from accounts_manager import tasks, wecom
 from accounts_manager.models import User, WeComMessage, WeComMessageStatus, WeComPreference
 from common import outbox
 
@@ -91,9 +91,7 @@ def queue_wecom_message(
 def _dispatch(message_id: int) -> None:
     """Queue the sending task in the outbox: published on commit, or once the broker is back
     (and the minute job sends any pending message anyway)."""
-    from accounts_manager.tasks import send_wecom_message
-
-    outbox.enqueue(send_wecom_message, message_id)
+    outbox.enqueue(tasks.send_wecom_message, message_id)
 
 
 # --- sending ---------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from accounts_manager.services import (
     raise_followup,
     supervisor_of,
 )
-from billing import policy
+from billing import disconnection_notices, policy
 from billing.changes import money_changed
 from billing.models import (
     DISCONNECTION_MACHINE,
@@ -405,25 +405,8 @@ def request_disconnection(
         by=person(acting_user),
         note=reason[:500],
     )
-    _ask_for_approval(disconnection)
+    disconnection_notices.ask_for_approval(disconnection)
     return disconnection
-
-
-def _ask_for_approval(disconnection: Disconnection) -> None:
-    """The customer's supervisor is told a disconnection waits for their approval."""
-    supervisor = supervisor_of(disconnection.customer)
-    if supervisor is None:
-        return
-    notify_user(
-        supervisor,
-        key=f"disconnection:{disconnection.pk}:approval",
-        title=_("Disconnection waiting for your approval: %(customer)s")
-        % {"customer": disconnection.customer},
-        body=_("Scheduled for %(date)s; arrears %(amount)s.")
-        % {"date": disconnection.scheduled_for, "amount": disconnection.arrears_amount},
-        link=reverse("billing:disconnection_detail", args=[disconnection.pk]),
-        category=NoticeCategory.APPROVAL,
-    )
 
 
 @transaction.atomic
