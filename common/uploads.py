@@ -1,5 +1,6 @@
 """Which files may be attached (to a complaint, a connection project), checked by name *and*
-content.
+content; and how an attachment is stored (a random name, removed again if its row is not
+written).
 
 The list is short and fixed (photos, scans, office documents, call recordings, plain text), so
 each type is recognised by its file signature here rather than trusting the browser's
@@ -8,6 +9,9 @@ Content-Type header or the file name alone.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -99,3 +103,30 @@ def check_upload(upload, *, max_bytes: int) -> str:
             {"file": [_("The file's content does not match its %(ext)s name.") % {"ext": suffix}]}
         )
     return file_type.content_type
+
+
+def upload_name(upload) -> str:
+    """The file's own name as the browser sent it, without any folder, at most 200 characters."""
+    return str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
+
+
+def random_upload_path(folder: str, filename: str) -> str:
+    """Where an attachment is stored: a random name in `folder` with the file's (lower-case)
+    extension, so the stored path never reveals whose file it is or its original name."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"{folder}/{uuid.uuid4().hex}{suffix}"
+
+
+@contextmanager
+def files_removed_on_failure() -> Iterator[Callable]:
+    """Files stored in the block and handed to the callable it gives (`stored(field_file)`)
+    are deleted again if the block fails: their rows were not written, so nothing is left
+    half-written."""
+    stored: list = []
+    try:
+        yield stored.append
+    except Exception:
+        for field_file in stored:
+            if field_file.name:
+                field_file.storage.delete(field_file.name)
+        raise

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 from common.transitions import StateMachine
+from common.uploads import random_upload_path
 from complaints.querysets import ComplaintQuerySet, ComplaintRelatedQuerySet, deadline_passed
 
 # Longest free text accepted from a form or the API.
@@ -423,9 +422,7 @@ class ComplaintEvent(models.Model):
 
 
 def attachment_path(instance: ComplaintAttachment, filename: str) -> str:
-    # A random name: the stored path never reveals the ticket or the original name.
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"complaints/{uuid.uuid4().hex}{suffix}"
+    return random_upload_path("complaints", filename)
 
 
 class ComplaintAttachment(models.Model):

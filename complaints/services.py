@@ -22,6 +22,7 @@ from accounts_manager.services import notify_user
 from common.actors import Actor, person
 from common.errors import DomainError
 from common.moments import happened_problem
+from common.uploads import files_removed_on_failure, upload_name
 from complaints import policy
 from complaints.attachments import check_upload
 from complaints.deadlines import deadlines_for
@@ -394,32 +395,27 @@ def add_attachment(
     the database write fails, so nothing is half-written."""
     policy.require(acting_user, "attach")
     content_type = check_upload(upload)
-    name = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
-    attachment = None
-    try:
-        with transaction.atomic():
-            event = record_event(
-                complaint,
-                EventKind.ATTACHMENT,
-                actor=acting_user,
-                message=(note or "").strip(),
-                data={"name": name, "size": upload.size},
-            )
-            attachment = ComplaintAttachment(
-                complaint=complaint,
-                event=event,
-                original_name=name,
-                content_type=content_type,
-                size=upload.size,
-                uploaded_by=person(acting_user),
-                uploaded_at=event.at,
-            )
-            attachment.file.save(name, upload, save=False)
-            attachment.save()
-    except Exception:
-        if attachment is not None and attachment.file.name:
-            attachment.file.storage.delete(attachment.file.name)
-        raise
+    name = upload_name(upload)
+    with files_removed_on_failure() as stored, transaction.atomic():
+        event = record_event(
+            complaint,
+            EventKind.ATTACHMENT,
+            actor=acting_user,
+            message=(note or "").strip(),
+            data={"name": name, "size": upload.size},
+        )
+        attachment = ComplaintAttachment(
+            complaint=complaint,
+            event=event,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=person(acting_user),
+            uploaded_at=event.at,
+        )
+        attachment.file.save(name, upload, save=False)
+        stored(attachment.file)
+        attachment.save()
     return attachment
 
 

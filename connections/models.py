@@ -4,9 +4,7 @@ the document checklist (一次性告知), attachments and the event log."""
 from __future__ import annotations
 
 import secrets
-import uuid
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -18,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 from common.transitions import StateMachine
+from common.uploads import random_upload_path
 from connections.querysets import ProjectQuerySet, ProjectRelatedQuerySet
 
 TEXT_MAX = 2000
@@ -466,9 +465,7 @@ class ProjectEvent(models.Model):
 
 
 def attachment_path(instance: ProjectAttachment, filename: str) -> str:
-    # A random name: the stored path never reveals the project or the original name.
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"connections/{uuid.uuid4().hex}{suffix}"
+    return random_upload_path("connections", filename)
 
 
 class ProjectAttachment(models.Model):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from common.actors import Actor, person
 from common.errors import DomainError, TransitionNotAllowed
-from common.uploads import check_upload
+from common.uploads import check_upload, files_removed_on_failure, upload_name
 from connections import policy
 from connections.events import record_event
 from connections.models import (
@@ -68,39 +68,34 @@ def add_attachment(
     policy.require(acting_user, "attach")
     check_action(project, "attach")
     content_type = check_upload(upload, max_bytes=settings.CONNECTION_ATTACHMENT_MAX_BYTES)
-    name = str(upload.name).replace("\\", "/").rsplit("/", 1)[-1][:200]
-    attachment = None
-    try:
-        with transaction.atomic():
-            locked = lock_project(project)
-            item = _item(locked, document) if document else None
-            event = record_event(
-                locked,
-                EventKind.ATTACHMENT,
-                actor=acting_user,
-                message=(note or "").strip(),
-                data={"name": name, "size": upload.size, "document": document},
-            )
-            attachment = ProjectAttachment(
-                project=locked,
-                document=item,
-                event=event,
-                original_name=name,
-                content_type=content_type,
-                size=upload.size,
-                uploaded_by=person(acting_user),
-                uploaded_at=event.at,
-            )
-            attachment.file.save(name, upload, save=False)
-            attachment.save()
-            if item is not None and item.received_at is None:
-                item.received_at = event.at
-                item.received_by = person(acting_user)
-                item.save(update_fields=["received_at", "received_by"])
-    except Exception:
-        if attachment is not None and attachment.file.name:
-            attachment.file.storage.delete(attachment.file.name)
-        raise
+    name = upload_name(upload)
+    with files_removed_on_failure() as stored, transaction.atomic():
+        locked = lock_project(project)
+        item = _item(locked, document) if document else None
+        event = record_event(
+            locked,
+            EventKind.ATTACHMENT,
+            actor=acting_user,
+            message=(note or "").strip(),
+            data={"name": name, "size": upload.size, "document": document},
+        )
+        attachment = ProjectAttachment(
+            project=locked,
+            document=item,
+            event=event,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=person(acting_user),
+            uploaded_at=event.at,
+        )
+        attachment.file.save(name, upload, save=False)
+        stored(attachment.file)
+        attachment.save()
+        if item is not None and item.received_at is None:
+            item.received_at = event.at
+            item.received_by = person(acting_user)
+            item.save(update_fields=["received_at", "received_by"])
     return attachment
 
 
